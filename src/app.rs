@@ -1,0 +1,209 @@
+//! The one place that wires things together: course, progress store, engine, UI, and
+//! the command the user asked for. Everything here is glue; behaviour lives elsewhere.
+
+use crate::check::{self, Status};
+use crate::cli::{Cli, Command};
+use crate::course::{self, Course};
+use crate::engine::{Engine, Scope, context};
+use crate::progress::{self, Store};
+use crate::repl::Repl;
+use crate::session::Position;
+use crate::ui::{self, Ui};
+use anyhow::{Context as _, anyhow};
+use serde::Serialize;
+use std::process::ExitCode;
+
+/// Exit statuses, as `dockerlearn check --help` documents them.
+pub const EXIT_NOT_PASSED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_ENGINE: u8 = 3;
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ui = Ui::for_stdout();
+    let course = match course::load_from(cli.lessons.as_deref()) {
+        Ok(c) => c,
+        Err(problems) => {
+            ui.error(&problems.to_string());
+            ui.error(&format!(
+                "dockerlearn: the course has {} problem(s), listed above with file:line:column. Fix them and try again.",
+                problems.len()
+            ));
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+    };
+    let store = Store::new(match &cli.data_dir {
+        Some(d) => d.clone(),
+        None => Store::default_dir()
+            .ok_or_else(|| anyhow!("no data directory could be found for your user: pass --data-dir DIR"))?,
+    });
+    let scope = Scope { label: cli.scope.clone() };
+    match cli.command.unwrap_or(Command::Start { lesson: None }) {
+        Command::Start { lesson } => start(&course, &store, scope, ui, lesson),
+        Command::List => {
+            let progress = load_progress(&store, &course, &ui)?;
+            ui.line(&format!("{} ({} lessons, {})", course.title, course.lessons.len(), course.origin));
+            ui.line(&ui::lesson_table(&course, &progress, None));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { lesson, solutions } => {
+            let Some(i) = find_lesson(&course, &lesson) else {
+                return unknown_lesson(&ui, &lesson);
+            };
+            ui.show_lesson(&course, i, solutions);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { target, json } => check(&course, &store, scope, &ui, target.as_deref(), json),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("could not start the async runtime")
+}
+
+fn engine(scope: Scope) -> anyhow::Result<Engine> {
+    let endpoint = context::resolve_from_environment()?;
+    Ok(Engine::new(endpoint, scope))
+}
+
+fn load_progress(store: &Store, course: &Course, ui: &Ui) -> anyhow::Result<progress::CourseProgress> {
+    let loaded = store.load()?;
+    if let Some(notice) = loaded.notice {
+        ui.error(&notice);
+    }
+    Ok(loaded.progress.courses.get(&course.id).cloned().unwrap_or_default())
+}
+
+fn find_lesson(course: &Course, name: &str) -> Option<usize> {
+    course.find(name).or_else(|| {
+        let n: usize = name.parse().ok()?;
+        (1..=course.lessons.len()).contains(&n).then(|| n - 1)
+    })
+}
+
+fn unknown_lesson(ui: &Ui, name: &str) -> anyhow::Result<ExitCode> {
+    ui.error(&format!("dockerlearn: there is no lesson `{name}`. `dockerlearn list` shows them."));
+    Ok(ExitCode::from(EXIT_USAGE))
+}
+
+fn start(course: &Course, store: &Store, scope: Scope, ui: Ui, lesson: Option<String>) -> anyhow::Result<ExitCode> {
+    if let Some(name) = &lesson {
+        if find_lesson(course, name).is_none() {
+            return unknown_lesson(&ui, name);
+        }
+    }
+    let progress = load_progress(store, course, &ui)?;
+    let rt = runtime()?;
+    let engine = engine(scope)?;
+    Repl::new(course, progress, engine, store.clone(), ui, &rt).run(lesson)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    course: &'a str,
+    lesson: &'a str,
+    step: &'a str,
+    passed: bool,
+    outcomes: &'a [check::Outcome],
+}
+
+fn check(
+    course: &Course,
+    store: &Store,
+    scope: Scope,
+    ui: &Ui,
+    target: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let progress = load_progress(store, course, ui)?;
+    let at = match resolve_target(course, &progress, target) {
+        Ok(at) => at,
+        Err(message) => {
+            ui.error(&format!("dockerlearn: {message}"));
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+    };
+    let cl = &course.lessons[at.lesson];
+    let step = &cl.lesson.steps[at.step];
+    let Some(checkpoint) = cl.checkpoint(at.step) else {
+        ui.line(&format!("{}/{} is a reading step: there is nothing to check.", cl.lesson.id, step.id));
+        return Ok(ExitCode::SUCCESS);
+    };
+    let now = progress::now();
+    // Events count from when the step began; a step never begun looks back one hour.
+    let since = progress.started(&cl.lesson.id, &step.id).unwrap_or(now - 3_600_000_000_000);
+    let rt = runtime()?;
+    let mut engine = engine(scope)?;
+    let observation = rt.block_on(engine.observe(&checkpoint.needs(), since));
+    let verdict = check::eval(checkpoint, &observation);
+    let passed = verdict.passed();
+    if passed {
+        let (lesson, step_id) = (cl.lesson.id.clone(), step.id.clone());
+        store.update(&course.id, |c| {
+            let l = c.lesson_mut(&lesson);
+            l.passed.insert(step_id.clone());
+            l.skipped.remove(&step_id);
+        })?;
+    }
+    if json {
+        let report = CheckReport {
+            course: &course.id,
+            lesson: &cl.lesson.id,
+            step: &step.id,
+            passed,
+            outcomes: &verdict.outcomes,
+        };
+        ui.line(&serde_json::to_string_pretty(&report)?);
+    } else {
+        let state = if passed { "passed" } else { "not passed yet" };
+        ui.line(&format!("{}/{} ({}): {state}", cl.lesson.id, step.id, step.title));
+        ui.line(&ui::render_verdict(&verdict));
+    }
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else if verdict.outcomes.iter().any(|o| o.status == Status::Unknown)
+        || (verdict.outcomes.iter().all(|o| o.kind == "engine") && observation.engine.is_err())
+    {
+        ExitCode::from(EXIT_ENGINE)
+    } else {
+        ExitCode::from(EXIT_NOT_PASSED)
+    })
+}
+
+/// `LESSON/STEP`, `LESSON` (its first step not yet passed), or the learner's current step.
+fn resolve_target(course: &Course, progress: &progress::CourseProgress, target: Option<&str>) -> Result<Position, String> {
+    let first_open = |lesson: usize| {
+        let l = &course.lessons[lesson].lesson;
+        let step = l.steps.iter().position(|s| !progress.passed(&l.id, &s.id)).unwrap_or(0);
+        Position { lesson, step }
+    };
+    match target {
+        None => Ok(progress
+            .current
+            .as_ref()
+            .and_then(|c| {
+                let lesson = course.find(&c.lesson)?;
+                Some(Position { lesson, step: course.lessons[lesson].lesson.step_index(&c.step)? })
+            })
+            .unwrap_or(Position { lesson: 0, step: 0 })),
+        Some(t) => {
+            let (lesson_name, step_name) = match t.split_once('/') {
+                Some((l, s)) => (l, Some(s)),
+                None => (t, None),
+            };
+            let lesson = find_lesson(course, lesson_name)
+                .ok_or_else(|| format!("there is no lesson `{lesson_name}`. `dockerlearn list` shows them."))?;
+            match step_name {
+                None => Ok(first_open(lesson)),
+                Some(s) => {
+                    let l = &course.lessons[lesson].lesson;
+                    let step = l.step_index(s).ok_or_else(|| {
+                        let ids: Vec<&str> = l.steps.iter().map(|s| s.id.as_str()).collect();
+                        format!("lesson `{}` has no step `{s}`; its steps are: {}", l.id, ids.join(", "))
+                    })?;
+                    Ok(Position { lesson, step })
+                }
+            }
+        }
+    }
+}

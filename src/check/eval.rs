@@ -1,0 +1,532 @@
+//! Judging a checkpoint against an observation. Pure: the same observation always gives
+//! the same verdict, and every failure says what was expected, what was found instead,
+//! and what to try.
+
+use super::{
+    ApiVersion, Assertion, Checkpoint, ContainerAssertion, EngineAssertion, EventAssertion,
+    ImageAssertion, NoContainerAssertion, Outcome, OutputAssertion, Selector, State, Status,
+    Verdict,
+};
+use crate::engine::{ContainerInfo, EngineEvent, ImageInfo, Observation};
+use crate::reference::ImageRef;
+
+/// Evaluates every assertion of a checkpoint.
+pub fn eval(checkpoint: &Checkpoint, obs: &Observation) -> Verdict {
+    Verdict { outcomes: checkpoint.assertions.iter().map(|a| eval_one(a, obs)).collect() }
+}
+
+fn eval_one(assertion: &Assertion, obs: &Observation) -> Outcome {
+    let expected = describe(assertion);
+    let hint = assertion.hint().map(str::to_owned);
+    let outcome = |status: Status, found: String| Outcome {
+        kind: assertion.kind(),
+        status,
+        expected: expected.clone(),
+        found,
+        hint: hint.clone(),
+    };
+    let info = match (&obs.engine, assertion) {
+        (Ok(info), _) => info,
+        (Err(why), Assertion::Engine(_)) => return outcome(Status::Fail, why.clone()),
+        (Err(why), _) => {
+            return outcome(Status::Unknown, format!("could not ask the engine: {why}"));
+        }
+    };
+    let (pass, found) = match assertion {
+        Assertion::Engine(a) => engine(a, info),
+        Assertion::Image(a) => image(a, &obs.images),
+        Assertion::Container(a) => container(a, obs),
+        Assertion::NoContainer(a) => no_container(a, obs),
+        Assertion::Event(a) => event(a, obs),
+        Assertion::Output(a) => output(a, obs),
+    };
+    outcome(if pass { Status::Pass } else { Status::Fail }, found)
+}
+
+/// The assertion in plain words, as the learner reads it.
+pub fn describe(assertion: &Assertion) -> String {
+    match assertion {
+        Assertion::Engine(a) => match &a.min_api {
+            Some(v) => format!("the Docker engine answers, with API version {v} or newer"),
+            None => "the Docker engine answers".to_owned(),
+        },
+        Assertion::Image(a) => format!("image `{}` is present", a.image),
+        Assertion::Container(a) => {
+            let mut s = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
+            match (a.state, a.exit_code) {
+                (_, Some(code)) => s.push_str(&format!(" has exited with code {code}")),
+                (Some(state), None) => s.push_str(&format!(" is {}", state.as_str())),
+                (None, None) => s.push_str(" exists"),
+            }
+            s
+        }
+        Assertion::NoContainer(a) => {
+            let sel = Selector { name: a.name.clone(), image: a.image.clone() };
+            format!("no {} remains", describe_selector(&sel).trim_start_matches("a "))
+        }
+        Assertion::Event(a) => {
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
+            let what = match (a.action.as_str(), a.exit_code) {
+                ("die", Some(code)) => format!("exited with code {code}"),
+                ("die", None) => "exited".to_owned(),
+                ("destroy", _) => "was removed".to_owned(),
+                ("start", _) => "started".to_owned(),
+                ("create", _) => "was created".to_owned(),
+                ("stop", _) => "was stopped".to_owned(),
+                ("kill", _) => "was killed".to_owned(),
+                (other, _) => format!("had a `{other}` event"),
+            };
+            format!("since this step began, {sel} {what}")
+        }
+        Assertion::Output(a) => {
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
+            format!("the output of {sel} contains \"{}\"", a.contains)
+        }
+    }
+}
+
+fn describe_selector(sel: &Selector) -> String {
+    match (&sel.name, &sel.image) {
+        (Some(n), Some(i)) => format!("a container named `{n}` from image `{i}`"),
+        (Some(n), None) => format!("a container named `{n}`"),
+        (None, Some(i)) => format!("a container from image `{i}`"),
+        (None, None) => "a container".to_owned(),
+    }
+}
+
+fn engine(a: &EngineAssertion, info: &crate::engine::EngineInfo) -> (bool, String) {
+    let found = format!(
+        "Docker Engine {} (API {}) at {}, chosen by {}",
+        info.version, info.api_version, info.endpoint, info.endpoint_source
+    );
+    let Some(min) = a.min_api.as_deref().and_then(ApiVersion::parse) else { return (true, found) };
+    match ApiVersion::parse(&info.api_version) {
+        Some(have) if have >= min => (true, found),
+        Some(have) => (false, format!("{found}: API {have} is older than {min}; upgrade Docker")),
+        None => (false, format!("{found}: the API version could not be read")),
+    }
+}
+
+/// Ids of the local images that `wanted` names.
+fn image_ids(wanted: &ImageRef, images: &[ImageInfo]) -> Vec<String> {
+    images
+        .iter()
+        .filter(|i| i.tags.iter().any(|t| ImageRef::parse(t).matches(wanted)))
+        .map(|i| i.id.clone())
+        .collect()
+}
+
+fn short_id(id: &str) -> &str {
+    let id = id.strip_prefix("sha256:").unwrap_or(id);
+    &id[..id.len().min(12)]
+}
+
+fn image(a: &ImageAssertion, images: &[ImageInfo]) -> (bool, String) {
+    let wanted = ImageRef::parse(&a.image);
+    if let Some(id) = image_ids(&wanted, images).first() {
+        return (true, format!("image `{}` is present ({})", wanted, short_id(id)));
+    }
+    let same_repo: Vec<String> = images
+        .iter()
+        .flat_map(|i| &i.tags)
+        .map(|t| ImageRef::parse(t))
+        .filter(|r| r.repository() == wanted.repository())
+        .filter_map(|r| r.tag)
+        .collect();
+    if same_repo.is_empty() {
+        (false, format!("there is no image `{wanted}` on this engine"))
+    } else {
+        (
+            false,
+            format!(
+                "there is no `{wanted}`, but `{}` has the tag(s) {}: check the tag you used",
+                wanted.familiar().split(':').next().unwrap_or_default(),
+                quoted_list(&same_repo)
+            ),
+        )
+    }
+}
+
+fn quoted_list(items: &[String]) -> String {
+    let shown: Vec<String> = items.iter().take(5).map(|s| format!("`{s}`")).collect();
+    let more = items.len().saturating_sub(5);
+    if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") }
+}
+
+/// Whether a container was made from the image `wanted` names.
+fn from_image(c: &ContainerInfo, wanted: &ImageRef, ids: &[String]) -> bool {
+    ImageRef::parse(&c.image).matches(wanted) || ids.iter().any(|id| *id == c.image_id || *id == c.image)
+}
+
+/// The containers a selector names, newest first.
+pub fn select<'a>(sel: &Selector, obs: &'a Observation) -> Vec<&'a ContainerInfo> {
+    select_in(sel, &obs.containers, &obs.images)
+}
+
+pub fn select_in<'a>(sel: &Selector, containers: &'a [ContainerInfo], images: &[ImageInfo]) -> Vec<&'a ContainerInfo> {
+    let wanted = sel.image.as_deref().map(ImageRef::parse);
+    let ids = wanted.as_ref().map(|w| image_ids(w, images)).unwrap_or_default();
+    let mut out: Vec<&ContainerInfo> = containers
+        .iter()
+        .filter(|c| sel.name.as_ref().is_none_or(|n| c.name == *n))
+        .filter(|c| wanted.as_ref().is_none_or(|w| from_image(c, w, &ids)))
+        .collect();
+    out.sort_by(|a, b| b.created.cmp(&a.created));
+    out
+}
+
+fn state_of(c: &ContainerInfo) -> String {
+    match (c.state.as_str(), c.exit_code) {
+        ("exited", Some(code)) => format!("exited with code {code}"),
+        (state, _) => format!("is {state}"),
+    }
+}
+
+/// Why no container matched a selector, naming the nearest thing that exists.
+fn explain_missing(sel: &Selector, obs: &Observation) -> String {
+    if let Some(name) = &sel.name {
+        if let Some(c) = obs.containers.iter().find(|c| c.name == *name) {
+            if let Some(image) = &sel.image {
+                return format!("container `{name}` exists but was made from image `{}`, not `{image}`", c.image);
+            }
+        }
+        let near: Vec<String> = obs
+            .containers
+            .iter()
+            .filter(|c| edit_distance(&c.name, name) <= 2 || c.name.contains(name.as_str()))
+            .map(|c| c.name.clone())
+            .collect();
+        if !near.is_empty() {
+            return format!("there is no container named `{name}`; did you mean {}?", quoted_list(&near));
+        }
+        return format!("there is no container named `{name}`{}", others(obs));
+    }
+    if let Some(image) = &sel.image {
+        let wanted = ImageRef::parse(image);
+        let same_repo: Vec<String> = obs
+            .containers
+            .iter()
+            .filter(|c| ImageRef::parse(&c.image).repository() == wanted.repository())
+            .map(|c| format!("{} ({})", c.name, c.image))
+            .collect();
+        if !same_repo.is_empty() {
+            return format!(
+                "no container from `{wanted}`, but some from another tag: {}",
+                quoted_list(&same_repo)
+            );
+        }
+        return format!("there is no container from image `{wanted}`{}", others(obs));
+    }
+    "there are no containers".to_owned()
+}
+
+fn others(obs: &Observation) -> String {
+    if obs.containers.is_empty() {
+        return " (there are no containers at all)".to_owned();
+    }
+    let names: Vec<String> = obs.containers.iter().map(|c| format!("{} ({})", c.name, c.image)).collect();
+    format!(" (found: {})", quoted_list(&names))
+}
+
+fn container(a: &ContainerAssertion, obs: &Observation) -> (bool, String) {
+    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
+    let candidates = select(&sel, obs);
+    if candidates.is_empty() {
+        return (false, explain_missing(&sel, obs));
+    }
+    let wanted_state = a.state.or(a.exit_code.map(|_| State::Exited));
+    let fits = |c: &ContainerInfo| {
+        wanted_state.is_none_or(|s| c.state == s.as_str()) && a.exit_code.is_none_or(|code| c.exit_code == Some(code))
+    };
+    if let Some(c) = candidates.iter().find(|c| fits(c)) {
+        return (true, format!("container `{}` {}", c.name, state_of(c)));
+    }
+    let c = candidates[0];
+    let mut found = format!("container `{}` {}", c.name, state_of(c));
+    if candidates.len() > 1 {
+        found.push_str(&format!(" (and {} more like it, none as expected)", candidates.len() - 1));
+    }
+    if let (Some(want), Some(got)) = (a.exit_code, c.exit_code) {
+        if c.state == "exited" && want != got {
+            found.push_str(&format!(", not {want}: look at `docker logs {}` to see why", c.name));
+        }
+    }
+    (false, found)
+}
+
+fn no_container(a: &NoContainerAssertion, obs: &Observation) -> (bool, String) {
+    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
+    let left = select(&sel, obs);
+    if left.is_empty() {
+        return (true, "none left".to_owned());
+    }
+    let names: Vec<String> = left.iter().map(|c| format!("{} ({})", c.name, c.state)).collect();
+    (false, format!("still there: {}", quoted_list(&names)))
+}
+
+fn action_matches(wanted: &str, got: &str) -> bool {
+    // Podman says `died` where Docker says `die`.
+    wanted == got || (wanted == "die" && got == "died")
+}
+
+fn event_fits(a: &EventAssertion, e: &EngineEvent, images: &[ImageInfo]) -> bool {
+    if e.kind != "container" || !action_matches(&a.action, &e.action) {
+        return false;
+    }
+    let attr = |k: &str| e.attributes.get(k).map(String::as_str).unwrap_or("");
+    if a.name.as_ref().is_some_and(|n| n != attr("name")) {
+        return false;
+    }
+    if let Some(image) = &a.image {
+        let wanted = ImageRef::parse(image);
+        let ids = image_ids(&wanted, images);
+        let got = attr("image");
+        if !(ImageRef::parse(got).matches(&wanted) || ids.iter().any(|id| id == got)) {
+            return false;
+        }
+    }
+    a.exit_code.is_none_or(|code| attr("exitCode").parse::<i64>().ok() == Some(code))
+}
+
+fn event(a: &EventAssertion, obs: &Observation) -> (bool, String) {
+    if let Some(e) = obs.events.iter().rev().find(|e| event_fits(a, e, &obs.images)) {
+        let name = e.attributes.get("name").cloned().unwrap_or_default();
+        return (true, format!("`{}` of container `{name}`", e.action));
+    }
+    let similar: Vec<String> = obs
+        .events
+        .iter()
+        .rev()
+        .filter(|e| e.kind == "container" && action_matches(&a.action, &e.action))
+        .take(3)
+        .map(|e| {
+            let attr = |k: &str| e.attributes.get(k).cloned().unwrap_or_default();
+            match e.attributes.get("exitCode") {
+                Some(code) => format!("{} from {} exited with code {code}", attr("name"), attr("image")),
+                None => format!("{} from {}", attr("name"), attr("image")),
+            }
+        })
+        .collect();
+    if similar.is_empty() {
+        (false, format!("no container `{}` event since this step began", a.action))
+    } else {
+        (false, format!("only other `{}` events since this step began: {}", a.action, quoted_list(&similar)))
+    }
+}
+
+fn output(a: &OutputAssertion, obs: &Observation) -> (bool, String) {
+    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
+    let candidates = select(&sel, obs);
+    if candidates.is_empty() {
+        return (false, explain_missing(&sel, obs));
+    }
+    if let Some(c) = candidates.iter().find(|c| c.output.as_deref().is_some_and(|o| o.contains(&a.contains))) {
+        return (true, format!("container `{}` printed it", c.name));
+    }
+    let c = candidates[0];
+    let printed = c.output.as_deref().unwrap_or("").trim();
+    if printed.is_empty() {
+        (false, format!("container `{}` printed nothing", c.name))
+    } else {
+        let first: Vec<&str> = printed.lines().take(3).collect();
+        (false, format!("container `{}` printed: {}", c.name, first.join(" / ")))
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions on short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Assertion as A, file};
+    use crate::engine::EngineInfo;
+    use std::collections::HashMap;
+
+    fn obs() -> Observation {
+        Observation {
+            engine: Ok(EngineInfo {
+                version: "20.10.24".into(),
+                api_version: "1.41".into(),
+                os: "linux".into(),
+                arch: "amd64".into(),
+                endpoint: "unix:///var/run/docker.sock".into(),
+                endpoint_source: "the default".into(),
+            }),
+            images: vec![
+                ImageInfo { id: "sha256:aaa".into(), tags: vec!["hello-world:latest".into()] },
+                ImageInfo { id: "sha256:bbb".into(), tags: vec!["python:3.11".into()] },
+            ],
+            containers: vec![],
+            events: vec![],
+            since: 0,
+        }
+    }
+
+    fn container(name: &str, image: &str, state: &str, code: Option<i64>, created: i64) -> ContainerInfo {
+        ContainerInfo {
+            id: format!("id-{name}"),
+            name: name.into(),
+            image: image.into(),
+            image_id: if image.starts_with("hello") { "sha256:aaa".into() } else { "sha256:ccc".into() },
+            state: state.into(),
+            exit_code: code,
+            created,
+            output: None,
+        }
+    }
+
+    fn checkpoint(yaml: &str) -> Checkpoint {
+        let text = format!("format_version: 1\ncheckpoints:\n  s:\n{yaml}");
+        file::parse("t.yaml", &text).unwrap().checkpoints.remove("s").unwrap()
+    }
+
+    fn verdict(yaml: &str, o: &Observation) -> Verdict {
+        eval(&checkpoint(yaml), o)
+    }
+
+    #[test]
+    fn engine_version_is_compared_numerically() {
+        let mut o = obs();
+        assert!(verdict("    - kind: engine\n      min_api: \"1.24\"\n", &o).passed());
+        let v = verdict("    - kind: engine\n      min_api: \"1.100\"\n", &o);
+        assert!(!v.passed());
+        assert!(v.outcomes[0].found.contains("older than 1.100"), "{:?}", v);
+        o.engine = Err("nothing listens at unix:///x".into());
+        let v = verdict("    - kind: engine\n", &o);
+        assert_eq!(v.outcomes[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn unreachable_engine_makes_other_checks_unknown() {
+        let mut o = obs();
+        o.engine = Err("stopped".into());
+        let v = verdict("    - kind: image\n      image: hello-world\n", &o);
+        assert!(v.engine_unreachable());
+        assert!(!v.passed());
+    }
+
+    #[test]
+    fn image_references_are_normalised() {
+        let o = obs();
+        for r in ["hello-world", "hello-world:latest", "docker.io/library/hello-world:latest"] {
+            assert!(verdict(&format!("    - kind: image\n      image: {r}\n"), &o).passed(), "{r}");
+        }
+        let v = verdict("    - kind: image\n      image: python:3.12\n", &o);
+        assert!(!v.passed());
+        assert!(v.outcomes[0].found.contains("`3.11`"), "{}", v.outcomes[0].found);
+    }
+
+    #[test]
+    fn container_exit_code_mismatch_names_the_code() {
+        let mut o = obs();
+        let yaml = "    - kind: container\n      name: hello\n      exit_code: 0\n";
+        assert!(!verdict(yaml, &o).passed());
+        o.containers.push(container("hello", "hello-world", "exited", Some(1), 10));
+        let v = verdict(yaml, &o);
+        assert_eq!(v.outcomes[0].found, "container `hello` exited with code 1, not 0: look at `docker logs hello` to see why");
+        o.containers[0].exit_code = Some(0);
+        assert!(verdict(yaml, &o).passed());
+    }
+
+    #[test]
+    fn near_misses_are_named() {
+        let mut o = obs();
+        o.containers.push(container("helo", "hello-world", "exited", Some(0), 1));
+        let v = verdict("    - kind: container\n      name: hello\n", &o);
+        assert!(v.outcomes[0].found.contains("did you mean `helo`"), "{}", v.outcomes[0].found);
+        o.containers.push(container("web", "python:3.11", "running", None, 2));
+        let v = verdict("    - kind: container\n      name: web\n      image: python:3.12\n", &o);
+        assert!(v.outcomes[0].found.contains("not `python:3.12`"), "{}", v.outcomes[0].found);
+    }
+
+    #[test]
+    fn container_image_matches_by_reference_or_id() {
+        let mut o = obs();
+        o.containers.push(container("a", "docker.io/library/hello-world", "exited", Some(0), 1));
+        o.containers.push(container("b", "sha256:aaa", "exited", Some(0), 2));
+        let sel = Selector { name: None, image: Some("hello-world".into()) };
+        let names: Vec<&str> = select(&sel, &o).iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["b", "a"]);
+    }
+
+    #[test]
+    fn no_container_lists_what_is_left() {
+        let mut o = obs();
+        let yaml = "    - kind: no_container\n      image: hello-world\n";
+        assert!(verdict(yaml, &o).passed());
+        o.containers.push(container("hello", "hello-world", "exited", Some(0), 1));
+        let v = verdict(yaml, &o);
+        assert_eq!(v.outcomes[0].found, "still there: `hello (exited)`");
+    }
+
+    fn die(name: &str, image: &str, code: &str) -> EngineEvent {
+        EngineEvent {
+            kind: "container".into(),
+            action: "die".into(),
+            id: format!("id-{name}"),
+            attributes: HashMap::from([
+                ("name".to_owned(), name.to_owned()),
+                ("image".to_owned(), image.to_owned()),
+                ("exitCode".to_owned(), code.to_owned()),
+            ]),
+            time_nano: 1,
+        }
+    }
+
+    #[test]
+    fn events_match_action_image_and_exit_code() {
+        let mut o = obs();
+        let yaml = "    - kind: event\n      action: die\n      image: hello-world\n      exit_code: 0\n";
+        let v = verdict(yaml, &o);
+        assert_eq!(v.outcomes[0].found, "no container `die` event since this step began");
+        o.events.push(die("x", "hello-world", "1"));
+        let v = verdict(yaml, &o);
+        assert!(v.outcomes[0].found.contains("x from hello-world exited with code 1"), "{:?}", v);
+        o.events.push(die("y", "docker.io/library/hello-world:latest", "0"));
+        assert!(verdict(yaml, &o).passed());
+        let mut podman = die("z", "hello-world", "0");
+        podman.action = "died".into();
+        o.events = vec![podman];
+        assert!(verdict(yaml, &o).passed());
+    }
+
+    #[test]
+    fn output_is_searched_in_matching_containers() {
+        let mut o = obs();
+        let yaml = "    - kind: output\n      image: hello-world\n      contains: Hello from Docker!\n";
+        let mut c = container("h", "hello-world", "exited", Some(0), 1);
+        c.output = Some("something else\n".into());
+        o.containers.push(c);
+        let v = verdict(yaml, &o);
+        assert_eq!(v.outcomes[0].found, "container `h` printed: something else");
+        o.containers[0].output = Some("\nHello from Docker!\n".into());
+        assert!(verdict(yaml, &o).passed());
+    }
+
+    #[test]
+    fn hints_travel_with_failures() {
+        let v = verdict("    - kind: image\n      image: nope\n      hint: Build it first.\n", &obs());
+        assert_eq!(v.outcomes[0].hint.as_deref(), Some("Build it first."));
+        let _ = A::Engine(crate::check::EngineAssertion { min_api: None, hint: None });
+    }
+
+    #[test]
+    fn edit_distance_is_levenshtein() {
+        assert_eq!(edit_distance("hello", "helo"), 1);
+        assert_eq!(edit_distance("web", "db"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}

@@ -1,0 +1,221 @@
+//! Which engine to talk to, chosen exactly as the docker CLI chooses: `DOCKER_HOST`,
+//! then `DOCKER_CONTEXT`, then `currentContext` in the CLI's `config.json`, then the
+//! platform default. bollard does not read Docker contexts, and Docker Desktop and
+//! rootless users depend on them: their socket is not `/var/run/docker.sock`.
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where the engine is, and why that place was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `unix:///var/run/docker.sock`, `tcp://host:2375`, `npipe:////./pipe/docker_engine`.
+    pub host: String,
+    pub source: EndpointSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointSource {
+    DockerHost,
+    /// From `DOCKER_CONTEXT`, with the context's name.
+    ContextVariable(String),
+    /// From `currentContext` in the CLI's config file.
+    ConfigContext(String),
+    Default,
+}
+
+impl fmt::Display for EndpointSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EndpointSource::DockerHost => f.write_str("DOCKER_HOST"),
+            EndpointSource::ContextVariable(n) => write!(f, "DOCKER_CONTEXT (context `{n}`)"),
+            EndpointSource::ConfigContext(n) => write!(f, "the docker CLI's current context `{n}`"),
+            EndpointSource::Default => f.write_str("the default"),
+        }
+    }
+}
+
+/// Why the endpoint could not be worked out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContextError {
+    #[error(
+        "the Docker context `{name}` does not exist (looked for {}).\nList contexts with `docker context ls`, then `docker context use NAME`, or unset DOCKER_CONTEXT.",
+        meta.display()
+    )]
+    UnknownContext { name: String, meta: PathBuf },
+    #[error("the Docker context `{name}` could not be read from {}: {why}", meta.display())]
+    BadContext { name: String, meta: PathBuf, why: String },
+    #[error("the docker CLI's config file {} could not be read: {why}", path.display())]
+    BadConfig { path: PathBuf, why: String },
+}
+
+/// The platform's default engine address.
+pub fn default_host() -> &'static str {
+    if cfg!(windows) { "npipe:////./pipe/docker_engine" } else { "unix:///var/run/docker.sock" }
+}
+
+/// The docker CLI's configuration directory: `DOCKER_CONFIG`, else `~/.docker`.
+pub fn config_dir(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Option<PathBuf> {
+    match env("DOCKER_CONFIG").filter(|s| !s.is_empty()) {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => home.map(|h| h.join(".docker")),
+    }
+}
+
+#[derive(Deserialize)]
+struct CliConfig {
+    #[serde(rename = "currentContext", default)]
+    current_context: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ContextMeta {
+    #[serde(rename = "Endpoints", default)]
+    endpoints: std::collections::HashMap<String, ContextEndpoint>,
+}
+
+#[derive(Deserialize)]
+struct ContextEndpoint {
+    #[serde(rename = "Host", default)]
+    host: Option<String>,
+}
+
+/// Resolves the endpoint from the environment (`env`) and the CLI's files under `home`.
+pub fn resolve(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Result<Endpoint, ContextError> {
+    if let Some(host) = env("DOCKER_HOST").filter(|s| !s.is_empty()) {
+        return Ok(Endpoint { host, source: EndpointSource::DockerHost });
+    }
+    let config = config_dir(env, home);
+    if let Some(name) = env("DOCKER_CONTEXT").filter(|s| !s.is_empty()) {
+        let host = context_host(config.as_deref(), &name)?;
+        return Ok(Endpoint { host, source: EndpointSource::ContextVariable(name) });
+    }
+    if let Some(dir) = &config {
+        let path = dir.join("config.json");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let parsed: CliConfig = serde_json::from_str(&text)
+                .map_err(|e| ContextError::BadConfig { path: path.clone(), why: e.to_string() })?;
+            if let Some(name) = parsed.current_context.filter(|s| !s.is_empty()) {
+                let host = context_host(Some(dir), &name)?;
+                return Ok(Endpoint { host, source: EndpointSource::ConfigContext(name) });
+            }
+        }
+    }
+    Ok(Endpoint { host: default_host().to_owned(), source: EndpointSource::Default })
+}
+
+/// The docker endpoint of a named context; `default` is the platform default.
+fn context_host(config: Option<&Path>, name: &str) -> Result<String, ContextError> {
+    if name == "default" {
+        return Ok(default_host().to_owned());
+    }
+    let digest = Sha256::digest(name.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let meta = config
+        .unwrap_or_else(|| Path::new(".docker"))
+        .join("contexts")
+        .join("meta")
+        .join(hex)
+        .join("meta.json");
+    let text = std::fs::read_to_string(&meta)
+        .map_err(|_| ContextError::UnknownContext { name: name.to_owned(), meta: meta.clone() })?;
+    let parsed: ContextMeta = serde_json::from_str(&text).map_err(|e| ContextError::BadContext {
+        name: name.to_owned(),
+        meta: meta.clone(),
+        why: e.to_string(),
+    })?;
+    parsed
+        .endpoints
+        .get("docker")
+        .and_then(|e| e.host.clone())
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| ContextError::BadContext {
+            name: name.to_owned(),
+            meta,
+            why: "it has no docker endpoint".to_owned(),
+        })
+}
+
+/// The current process's view: real environment and home directory.
+pub fn resolve_from_environment() -> Result<Endpoint, ContextError> {
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+    resolve(&|k| std::env::var(k).ok(), home.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k: &str| map.get(k).cloned()
+    }
+
+    fn write_context(config: &Path, name: &str, host: &str) {
+        let digest = Sha256::digest(name.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let dir = config.join("contexts/meta").join(hex);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("meta.json"),
+            format!(r#"{{"Name":"{name}","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"{host}","SkipTLSVerify":false}}}}}}"#),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn docker_host_wins() {
+        let e = resolve(&env_of(&[("DOCKER_HOST", "tcp://h:2375"), ("DOCKER_CONTEXT", "x")]), None).unwrap();
+        assert_eq!(e, Endpoint { host: "tcp://h:2375".into(), source: EndpointSource::DockerHost });
+    }
+
+    #[test]
+    fn context_variable_then_config_file() {
+        let home = tempfile::tempdir().unwrap();
+        let config = home.path().join(".docker");
+        write_context(&config, "desktop-linux", "unix:///home/u/.docker/desktop/docker.sock");
+        write_context(&config, "rootless", "unix:///run/user/1000/docker.sock");
+        std::fs::write(config.join("config.json"), r#"{"auths":{},"currentContext":"rootless"}"#).unwrap();
+
+        let e = resolve(&env_of(&[("DOCKER_CONTEXT", "desktop-linux")]), Some(home.path())).unwrap();
+        assert_eq!(e.host, "unix:///home/u/.docker/desktop/docker.sock");
+        assert_eq!(e.source, EndpointSource::ContextVariable("desktop-linux".into()));
+
+        let e = resolve(&env_of(&[]), Some(home.path())).unwrap();
+        assert_eq!(e.host, "unix:///run/user/1000/docker.sock");
+        assert_eq!(e.source.to_string(), "the docker CLI's current context `rootless`");
+    }
+
+    #[test]
+    fn docker_config_moves_the_config_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        write_context(dir.path(), "ci", "tcp://10.0.0.1:2375");
+        std::fs::write(dir.path().join("config.json"), r#"{"currentContext":"ci"}"#).unwrap();
+        let config = dir.path().to_str().unwrap();
+        let e = resolve(&env_of(&[("DOCKER_CONFIG", config)]), None).unwrap();
+        assert_eq!(e.host, "tcp://10.0.0.1:2375");
+    }
+
+    #[test]
+    fn default_context_and_unknown_context() {
+        let home = tempfile::tempdir().unwrap();
+        let e = resolve(&env_of(&[("DOCKER_CONTEXT", "default")]), Some(home.path())).unwrap();
+        assert_eq!(e.host, default_host());
+        let err = resolve(&env_of(&[("DOCKER_CONTEXT", "nope")]), Some(home.path())).unwrap_err();
+        assert!(err.to_string().contains("docker context ls"), "{err}");
+        let e = resolve(&env_of(&[]), Some(home.path())).unwrap();
+        assert_eq!(e.source, EndpointSource::Default);
+    }
+
+    #[test]
+    fn broken_config_is_reported() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".docker")).unwrap();
+        std::fs::write(home.path().join(".docker/config.json"), "{not json").unwrap();
+        let err = resolve(&env_of(&[]), Some(home.path())).unwrap_err();
+        assert!(matches!(err, ContextError::BadConfig { .. }));
+    }
+}

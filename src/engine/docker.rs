@@ -1,0 +1,364 @@
+//! Talking to the engine through bollard: connecting (with version negotiation), turning
+//! transport failures into errors that say what to do, and gathering observations.
+
+use super::context::{ContextError, Endpoint};
+use super::{ContainerInfo, EngineEvent, EngineInfo, ImageInfo, Observation, Scope};
+use crate::check::{Needs, eval::select_in};
+use bollard::Docker;
+use bollard::query_parameters::{EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+
+/// The oldest engine API dockerlearn works with (Docker 1.12, 2016).
+pub const MIN_API: (u32, u32) = (1, 24);
+/// Seconds before a request to the engine is abandoned.
+const TIMEOUT_SECS: u64 = 30;
+/// Most events read for one checkpoint; the engine itself keeps only its last 256.
+const MAX_EVENTS: usize = 2000;
+/// Most log bytes kept per container.
+const MAX_OUTPUT: usize = 64 * 1024;
+
+/// Why the engine could not be used. Each message ends with what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    #[error(
+        "the Docker engine is not running: nothing answers at {endpoint} (chosen by {chosen_by}).\n{}",
+        start_advice()
+    )]
+    NotRunning { endpoint: String, chosen_by: String },
+    #[error(
+        "permission denied on {socket}: your user may not use the Docker engine.\nOn Linux: `sudo usermod -aG docker $USER`, then log out and in again (or run `newgrp docker`)."
+    )]
+    PermissionDenied { socket: String },
+    #[error(
+        "the Docker engine at {endpoint} speaks API {api}, older than the {}.{} dockerlearn needs.\nUpgrade Docker: https://docs.docker.com/engine/install/",
+        MIN_API.0, MIN_API.1
+    )]
+    TooOld { endpoint: String, api: String },
+    #[error("dockerlearn cannot use the endpoint {endpoint}: {why}")]
+    Unsupported { endpoint: String, why: String },
+    #[error("the Docker engine at {endpoint} did not answer as expected: {detail}")]
+    Other { endpoint: String, detail: String },
+}
+
+fn start_advice() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "Start it with `sudo systemctl start docker` (Docker Desktop: open it and wait until it says Running), then try again."
+    } else {
+        "Open Docker Desktop and wait until it says the engine is running, then try again."
+    }
+}
+
+impl EngineError {
+    /// The first line of the message, for places that have room for one.
+    pub fn summary(&self) -> String {
+        self.to_string().lines().next().unwrap_or_default().to_owned()
+    }
+}
+
+/// A connection to one engine, made on first use and remade after the engine went away.
+pub struct Engine {
+    endpoint: Endpoint,
+    scope: Scope,
+    client: Option<Docker>,
+}
+
+impl Engine {
+    pub fn new(endpoint: Endpoint, scope: Scope) -> Engine {
+        Engine { endpoint, scope, client: None }
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Connects and negotiates the API version, reusing the connection once made.
+    pub async fn client(&mut self) -> Result<Docker, EngineError> {
+        if let Some(c) = &self.client {
+            return Ok(c.clone());
+        }
+        let docker = self.connect().await?;
+        self.client = Some(docker.clone());
+        Ok(docker)
+    }
+
+    async fn connect(&self) -> Result<Docker, EngineError> {
+        let host = self.endpoint.host.as_str();
+        let version = bollard::API_DEFAULT_VERSION;
+        let docker = if let Some(path) = host.strip_prefix("unix://") {
+            if !std::path::Path::new(path).exists() {
+                return Err(self.not_running());
+            }
+            Docker::connect_with_unix(path, TIMEOUT_SECS, version)
+        } else if host.starts_with("tcp://") || host.starts_with("http://") {
+            if std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty() && v != "0") {
+                return Err(EngineError::Unsupported {
+                    endpoint: host.to_owned(),
+                    why: "TLS endpoints are not supported yet; use a local socket or an SSH tunnel to it".to_owned(),
+                });
+            }
+            Docker::connect_with_http(host, TIMEOUT_SECS, version)
+        } else if host.starts_with("npipe://") && cfg!(windows) {
+            Docker::connect_with_host(host)
+        } else {
+            return Err(EngineError::Unsupported {
+                endpoint: host.to_owned(),
+                why: "only unix://, tcp:// and (on Windows) npipe:// endpoints are supported".to_owned(),
+            });
+        };
+        let docker = docker.map_err(|e| self.classify(e))?;
+        let docker = docker.negotiate_version().await.map_err(|e| self.classify(e))?;
+        let v = docker.client_version();
+        if (v.major_version as u32, v.minor_version as u32) < MIN_API {
+            return Err(EngineError::TooOld {
+                endpoint: host.to_owned(),
+                api: format!("{}.{}", v.major_version, v.minor_version),
+            });
+        }
+        Ok(docker)
+    }
+
+    fn not_running(&self) -> EngineError {
+        EngineError::NotRunning {
+            endpoint: self.endpoint.host.clone(),
+            chosen_by: self.endpoint.source.to_string(),
+        }
+    }
+
+    /// Maps a bollard failure to what the learner should do about it.
+    pub fn classify(&self, e: bollard::errors::Error) -> EngineError {
+        use std::io::ErrorKind;
+        if let bollard::errors::Error::SocketNotFoundError(_) = e {
+            return self.not_running();
+        }
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(err) = source {
+            if let Some(io) = err.downcast_ref::<std::io::Error>() {
+                match io.kind() {
+                    ErrorKind::PermissionDenied => {
+                        return EngineError::PermissionDenied {
+                            socket: self.endpoint.host.trim_start_matches("unix://").to_owned(),
+                        };
+                    }
+                    ErrorKind::NotFound | ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset => {
+                        return self.not_running();
+                    }
+                    _ => {}
+                }
+            }
+            source = err.source();
+        }
+        EngineError::Other { endpoint: self.endpoint.host.clone(), detail: e.to_string() }
+    }
+
+    fn info_without_version(&self) -> EngineInfo {
+        EngineInfo {
+            endpoint: self.endpoint.host.clone(),
+            endpoint_source: self.endpoint.source.to_string(),
+            ..EngineInfo::default()
+        }
+    }
+
+    fn scoped(&self, mut filters: HashMap<String, Vec<String>>) -> HashMap<String, Vec<String>> {
+        if let Some(label) = &self.scope.label {
+            filters.insert("label".to_owned(), vec![label.clone()]);
+        }
+        filters
+    }
+
+    /// Asks the engine what a checkpoint needs, for a step that began at `since`
+    /// (Unix nanoseconds). Never fails: an engine that cannot be asked is recorded in
+    /// `Observation::engine`, and the connection is remade on the next call.
+    pub async fn observe(&mut self, needs: &Needs, since: i64) -> Observation {
+        let mut obs = Observation {
+            engine: Ok(self.info_without_version()),
+            images: Vec::new(),
+            containers: Vec::new(),
+            events: Vec::new(),
+            since,
+        };
+        match self.gather(needs, since, &mut obs).await {
+            Ok(()) => {}
+            Err(e) => {
+                self.client = None;
+                obs.engine = Err(e.summary());
+            }
+        }
+        obs
+    }
+
+    async fn gather(&mut self, needs: &Needs, since: i64, obs: &mut Observation) -> Result<(), EngineError> {
+        let docker = self.client().await?;
+        let (version, images, containers, events) = tokio::join!(
+            async {
+                if needs.engine { Some(docker.version().await) } else { None }
+            },
+            async {
+                if needs.images { Some(docker.list_images(None::<ListImagesOptions>).await) } else { None }
+            },
+            async {
+                if needs.containers {
+                    let options = ListContainersOptions {
+                        all: true,
+                        filters: Some(self.scoped(HashMap::new())),
+                        ..Default::default()
+                    };
+                    Some(docker.list_containers(Some(options)).await)
+                } else {
+                    None
+                }
+            },
+            async {
+                if needs.events { Some(self.events(&docker, since).await) } else { None }
+            },
+        );
+        if let Some(v) = version {
+            let v = v.map_err(|e| self.classify(e))?;
+            let info = obs.engine.as_mut().expect("engine info was set above");
+            info.version = v.version.unwrap_or_default();
+            info.api_version = v.api_version.unwrap_or_default();
+            info.os = v.os.unwrap_or_default();
+            info.arch = v.arch.unwrap_or_default();
+        }
+        if let Some(images) = images {
+            obs.images = images
+                .map_err(|e| self.classify(e))?
+                .into_iter()
+                .map(|i| ImageInfo {
+                    id: i.id,
+                    tags: i.repo_tags.into_iter().filter(|t| t != "<none>:<none>").collect(),
+                })
+                .collect();
+        }
+        if let Some(containers) = containers {
+            obs.containers = containers.map_err(|e| self.classify(e))?.into_iter().map(container_info).collect();
+        }
+        if let Some(events) = events {
+            obs.events = events?;
+        }
+        self.fill_details(&docker, needs, obs).await
+    }
+
+    /// Exit codes the list did not give, and logs for the containers whose output matters.
+    async fn fill_details(&self, docker: &Docker, needs: &Needs, obs: &mut Observation) -> Result<(), EngineError> {
+        for c in obs.containers.iter_mut().filter(|c| c.state == "exited" && c.exit_code.is_none()) {
+            if let Ok(details) = docker.inspect_container(&c.id, None).await {
+                c.exit_code = details.state.and_then(|s| s.exit_code);
+            }
+        }
+        let mut wanted: Vec<String> = Vec::new();
+        for sel in &needs.output_of {
+            for c in select_in(sel, &obs.containers, &obs.images).into_iter().take(3) {
+                if !wanted.contains(&c.id) {
+                    wanted.push(c.id.clone());
+                }
+            }
+        }
+        for id in wanted {
+            let text = self.logs(docker, &id).await?;
+            if let Some(c) = obs.containers.iter_mut().find(|c| c.id == id) {
+                c.output = Some(text);
+            }
+        }
+        Ok(())
+    }
+
+    async fn logs(&self, docker: &Docker, id: &str) -> Result<String, EngineError> {
+        let options = LogsOptions { stdout: true, stderr: true, tail: "500".to_owned(), ..Default::default() };
+        let mut stream = docker.logs(id, Some(options));
+        let mut text = String::new();
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(out) => text.push_str(&String::from_utf8_lossy(&out.into_bytes())),
+                // A container removed meanwhile has no logs; that is not an engine failure.
+                Err(bollard::errors::Error::DockerResponseServerError { .. }) => break,
+                Err(e) => return Err(self.classify(e)),
+            }
+            if text.len() > MAX_OUTPUT {
+                break;
+            }
+        }
+        Ok(text)
+    }
+
+    async fn events(&self, docker: &Docker, since: i64) -> Result<Vec<EngineEvent>, EngineError> {
+        let filters = self.scoped(HashMap::from([("type".to_owned(), vec!["container".to_owned()])]));
+        let options = EventsOptions {
+            since: Some(unix_time_arg(since)),
+            until: Some(unix_time_arg(crate::progress::now())),
+            filters: Some(filters),
+        };
+        let mut stream = docker.events(Some(options));
+        let mut out = Vec::new();
+        while let Some(e) = stream.next().await {
+            let e = e.map_err(|e| self.classify(e))?;
+            let actor = e.actor.unwrap_or_default();
+            out.push(EngineEvent {
+                kind: e.typ.map(|t| t.to_string()).unwrap_or_default(),
+                action: e.action.unwrap_or_default(),
+                id: actor.id.unwrap_or_default(),
+                attributes: actor.attributes.unwrap_or_default(),
+                time_nano: e.time_nano.unwrap_or_default(),
+            });
+            if out.len() >= MAX_EVENTS {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `seconds.nanoseconds`, the form the events API takes for `since` and `until`.
+fn unix_time_arg(nanos: i64) -> String {
+    format!("{}.{:09}", nanos.div_euclid(1_000_000_000), nanos.rem_euclid(1_000_000_000))
+}
+
+fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
+    let state = c.state.map(|s| s.to_string()).unwrap_or_default();
+    let exit_code = if state == "exited" { c.status.as_deref().and_then(exit_code_from_status) } else { None };
+    ContainerInfo {
+        id: c.id.unwrap_or_default(),
+        name: c
+            .names
+            .unwrap_or_default()
+            .first()
+            .map(|n| n.trim_start_matches('/').to_owned())
+            .unwrap_or_default(),
+        image: c.image.unwrap_or_default(),
+        image_id: c.image_id.unwrap_or_default(),
+        state,
+        exit_code,
+        created: c.created.unwrap_or_default(),
+        output: None,
+    }
+}
+
+/// `Exited (137) 3 seconds ago` → 137. Saves one inspect per container.
+fn exit_code_from_status(status: &str) -> Option<i64> {
+    let rest = status.strip_prefix("Exited (")?;
+    rest[..rest.find(')')?].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_read_from_status() {
+        assert_eq!(exit_code_from_status("Exited (0) 5 seconds ago"), Some(0));
+        assert_eq!(exit_code_from_status("Exited (137) About a minute ago"), Some(137));
+        assert_eq!(exit_code_from_status("Up 3 minutes"), None);
+    }
+
+    #[test]
+    fn event_times_keep_nanoseconds() {
+        assert_eq!(unix_time_arg(1_700_000_000_123_456_789), "1700000000.123456789");
+        assert_eq!(unix_time_arg(5), "0.000000005");
+    }
+}

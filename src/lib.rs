@@ -1,0 +1,19 @@
+//! dockerlearn: Markdown lessons rendered in a terminal REPL, each step checked against
+//! the learner's real Docker engine.
+//!
+//! Data flows one way: `course` loads lessons (`lesson`) and checkpoints (`check`);
+//! `repl` feeds learner input to the pure `session`; `engine` observes Docker and
+//! `check::eval` judges the observation; `ui` prints; `progress` remembers.
+
+pub mod app;
+pub mod check;
+pub mod cli;
+pub mod course;
+pub mod diagnostic;
+pub mod engine;
+pub mod lesson;
+pub mod progress;
+pub mod reference;
+pub mod repl;
+pub mod session;
+pub mod ui;

@@ -1,0 +1,278 @@
+//! Everything dockerlearn prints. Markdown goes through termimad on a terminal and is
+//! printed as written elsewhere (pipes, tests, `NO_COLOR`). Write errors are ignored so a
+//! closed pipe (`dockerlearn show x | head`) ends quietly.
+
+use crate::check::{Status, Verdict};
+use crate::course::Course;
+use crate::progress::CourseProgress;
+use crate::session::{CheckMode, META_HELP, Position};
+use std::io::{IsTerminal, Write};
+use termimad::MadSkin;
+
+pub struct Ui {
+    skin: Option<MadSkin>,
+}
+
+impl Ui {
+    /// Styled on a terminal unless `NO_COLOR` is set; plain otherwise.
+    pub fn for_stdout() -> Ui {
+        let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Ui { skin: styled.then(skin) }
+    }
+
+    pub fn plain() -> Ui {
+        Ui { skin: None }
+    }
+
+    fn out(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    pub fn line(&self, text: &str) {
+        self.out(&format!("{text}\n"));
+    }
+
+    /// Prints Markdown: rendered on a terminal, as written otherwise.
+    pub fn markdown(&self, text: &str) {
+        let text = fences_for_display(text);
+        match &self.skin {
+            Some(skin) => self.out(&format!("{}", skin.term_text(&text))),
+            None => self.out(&format!("{}\n", text.trim_end())),
+        }
+    }
+
+    pub fn error(&self, text: &str) {
+        let _ = writeln!(std::io::stderr(), "{text}");
+    }
+
+    pub fn welcome(&self, course: &Course) {
+        self.markdown(&format!("# {}\n\n{}", course.title, course.welcome.trim()));
+        self.help_line();
+    }
+
+    fn help_line(&self) {
+        self.line("Type shell commands at the prompt as you would in a terminal. Commands for dockerlearn start with `:` (:help lists them).\n");
+    }
+
+    pub fn lesson_intro(&self, course: &Course, index: usize) {
+        let l = &course.lessons[index].lesson;
+        let mut md = format!("# Lesson {}/{}: {}\n\n", index + 1, course.lessons.len(), l.title);
+        if let Some(m) = l.minutes {
+            md.push_str(&format!("*About {m} minutes, {} steps.*\n\n", l.steps.len()));
+        }
+        if !l.objectives.is_empty() {
+            md.push_str("You will:\n");
+            for o in &l.objectives {
+                md.push_str(&format!("* {o}\n"));
+            }
+            md.push('\n');
+        }
+        md.push_str(&l.intro);
+        self.markdown(&md);
+    }
+
+    pub fn step(&self, course: &Course, at: Position) {
+        let l = &course.lessons[at.lesson].lesson;
+        let s = &l.steps[at.step];
+        self.line("");
+        self.markdown(&format!("## Step {}/{}: {}\n\n{}", at.step + 1, l.steps.len(), s.title, s.body));
+        if s.reading_only {
+            self.line("(Nothing to check here: type :next when you are ready.)");
+        }
+    }
+
+    pub fn hint(&self, tier: usize, of: usize, text: &str) {
+        self.markdown(&format!("**Hint {tier}/{of}:** {text}"));
+        if tier < of {
+            self.line("(Type :hint again for a stronger hint.)");
+        } else {
+            self.line("(That was the last hint. :solution shows the answer.)");
+        }
+    }
+
+    pub fn no_more_hints(&self) {
+        self.line("No more hints for this step. Type :solution to see the answer.");
+    }
+
+    pub fn solution(&self, course: &Course, at: Position) {
+        let s = &course.lessons[at.lesson].lesson.steps[at.step];
+        match &s.solution {
+            Some(sol) => self.markdown(&format!("**Solution:**\n\n{}", sol.text)),
+            None if s.reading_only => self.line("This step has nothing to solve: type :next."),
+            None => self.line("This step has no written solution. Try :hint."),
+        }
+    }
+
+    pub fn verdict(&self, verdict: &Verdict, mode: CheckMode) {
+        if mode == CheckMode::Auto && !verdict.passed() {
+            let Some(first) = verdict.first_failure() else { return };
+            if first.status == Status::Unknown {
+                self.line(&format!(
+                    "! {}\n  Start the engine, then type :check. Your progress is saved.",
+                    first.found
+                ));
+            } else {
+                self.line(&format!("Not yet: {}.\n  Found: {}.", first.expected, first.found));
+                self.line("  (:check shows every assertion, :hint helps.)");
+            }
+            return;
+        }
+        self.line(&render_verdict(verdict));
+    }
+
+    pub fn step_passed(&self) {
+        self.line("Step complete.");
+    }
+
+    pub fn lesson_complete(&self, course: &Course, index: usize) {
+        self.line(&format!("\n*** Lesson complete: {} ***", course.lessons[index].lesson.title));
+    }
+
+    pub fn course_complete(&self, course: &Course) {
+        self.line(&format!(
+            "\nYou have finished {}. Well done!\nRevisit any lesson with :lesson ID, or type :quit.",
+            course.title
+        ));
+    }
+
+    pub fn notice(&self, text: &str) {
+        self.line(text);
+    }
+
+    pub fn help(&self) {
+        let mut s = String::from("dockerlearn commands (anything else runs in your shell):\n");
+        for (cmd, what) in META_HELP {
+            s.push_str(&format!("  {cmd:<10} {what}\n"));
+        }
+        s.push_str("Ctrl-C stops the running command; Ctrl-D saves and leaves.");
+        self.line(&s);
+    }
+
+    pub fn lessons(&self, course: &Course, progress: &CourseProgress, current: Option<usize>) {
+        self.line(&lesson_table(course, progress, current));
+    }
+
+    pub fn progress(&self, course: &Course, progress: &CourseProgress) {
+        let (done, total) = course.lessons.iter().fold((0, 0), |(d, t), l| {
+            let passed = l.lesson.steps.iter().filter(|s| progress.passed(&l.lesson.id, &s.id)).count();
+            (d + passed, t + l.lesson.steps.len())
+        });
+        self.line(&format!("{done} of {total} steps done in {}.", course.title));
+        self.line(&lesson_table(course, progress, None));
+    }
+
+    /// A whole lesson for reading (`dockerlearn show`).
+    pub fn show_lesson(&self, course: &Course, index: usize, solutions: bool) {
+        self.lesson_intro(course, index);
+        let l = &course.lessons[index].lesson;
+        for (i, s) in l.steps.iter().enumerate() {
+            self.step(course, Position { lesson: index, step: i });
+            for (t, h) in s.hints.iter().enumerate() {
+                if solutions {
+                    self.markdown(&format!("**Hint {}/{}:** {h}", t + 1, s.hints.len()));
+                }
+            }
+            if solutions {
+                self.solution(course, Position { lesson: index, step: i });
+            }
+        }
+        if !solutions {
+            self.line("\n(Hints and solutions are hidden: add --solutions to see them.)");
+        }
+    }
+}
+
+/// One line per assertion: a mark, what was expected, and what was found.
+pub fn render_verdict(verdict: &Verdict) -> String {
+    let mut s = String::new();
+    for o in &verdict.outcomes {
+        let mark = match o.status {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Unknown => "????",
+        };
+        s.push_str(&format!("  {mark} {}\n       {}\n", o.expected, o.found));
+        if o.status != Status::Pass {
+            if let Some(h) = &o.hint {
+                s.push_str(&format!("       hint: {h}\n"));
+            }
+        }
+    }
+    s.trim_end().to_owned()
+}
+
+/// The lessons with how far the learner got in each.
+pub fn lesson_table(course: &Course, progress: &CourseProgress, current: Option<usize>) -> String {
+    let width = course.lessons.iter().map(|l| l.lesson.id.len()).max().unwrap_or(0);
+    let mut s = String::new();
+    for (i, cl) in course.lessons.iter().enumerate() {
+        let l = &cl.lesson;
+        let passed = l.steps.iter().filter(|st| progress.passed(&l.id, &st.id)).count();
+        let state = if passed == l.steps.len() {
+            "done".to_owned()
+        } else if passed == 0 {
+            "not started".to_owned()
+        } else {
+            format!("{passed}/{} steps", l.steps.len())
+        };
+        let marker = if current == Some(i) { ">" } else { " " };
+        let minutes = l.minutes.map(|m| format!("{m:>3} min")).unwrap_or_default();
+        s.push_str(&format!(
+            "{marker}{:>2}. {:<width$}  {:<34} {minutes}  {state}\n",
+            i + 1,
+            l.id,
+            l.title
+        ));
+    }
+    s.trim_end().to_owned()
+}
+
+/// Code fences keep only their language, so `sh run` does not show; a runnable block
+/// is announced instead.
+fn fences_for_display(md: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in md.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") {
+            if !inside {
+                let info = crate::lesson::parse::FenceInfo::parse(t.trim_start_matches('`'));
+                if info.runnable {
+                    out.push_str("Try this at the prompt:\n\n");
+                }
+                out.push_str("```");
+                if !info.runnable {
+                    out.push_str(&info.language);
+                }
+                out.push('\n');
+            } else {
+                out.push_str("```\n");
+            }
+            inside = !inside;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn skin() -> MadSkin {
+    let mut skin = MadSkin::default();
+    skin.set_headers_fg(termimad::crossterm::style::Color::Cyan);
+    skin.bold.set_fg(termimad::crossterm::style::Color::Yellow);
+    skin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runnable_fences_are_announced() {
+        let s = fences_for_display("Run:\n```sh run\ndocker ps\n```\n```text\nout\n```\n");
+        assert_eq!(s, "Run:\nTry this at the prompt:\n\n```\ndocker ps\n```\n```text\nout\n```\n");
+    }
+}
