@@ -110,11 +110,11 @@ impl Ui {
             let Some(first) = verdict.first_failure() else { return };
             if first.status == Status::Unknown {
                 self.line(&format!(
-                    "! {}\n  Start the engine, then type :check. Your progress is saved.",
-                    first.found
+                    "The engine did not answer: {}\n  Type :check once it runs again. Your progress is saved.",
+                    indent(&first.found, 2)
                 ));
             } else {
-                self.line(&format!("Not yet: {}.\n  Found: {}.", first.expected, first.found));
+                self.line(&format!("Not yet: {}.\n  Found: {}", first.expected, sentence(&first.found)));
                 self.line("  (:check shows every assertion, :hint helps.)");
             }
             return;
@@ -187,20 +187,38 @@ impl Ui {
 /// One line per assertion: a mark, what was expected, and what was found.
 pub fn render_verdict(verdict: &Verdict) -> String {
     let mut s = String::new();
+    // An engine that cannot be asked is said once, not under every assertion.
+    if let Some(problem) = verdict.outcomes.iter().find(|o| o.status == Status::Unknown) {
+        s.push_str(&format!("  Could not ask the engine: {}
+", indent(&problem.found, 2)));
+    }
     for o in &verdict.outcomes {
         let mark = match o.status {
             Status::Pass => "PASS",
             Status::Fail => "FAIL",
-            Status::Unknown => "????",
+            Status::Unknown => "----",
         };
-        s.push_str(&format!("  {mark} {}\n       {}\n", o.expected, o.found));
-        if o.status != Status::Pass {
+        s.push_str(&format!("  {mark} {}\n", o.expected));
+        if o.status != Status::Unknown {
+            s.push_str(&format!("       {}\n", indent(&o.found, 7)));
+        }
+        if o.status == Status::Fail {
             if let Some(h) = &o.hint {
                 s.push_str(&format!("       hint: {h}\n"));
             }
         }
     }
     s.trim_end().to_owned()
+}
+
+/// Ends a message with a full stop unless it already ends a sentence.
+fn sentence(text: &str) -> String {
+    let t = text.trim_end();
+    if t.ends_with(['.', '?', '!', ':']) { t.to_owned() } else { format!("{t}.") }
+}
+
+fn indent(text: &str, by: usize) -> String {
+    text.lines().collect::<Vec<_>>().join(&format!("\n{}", " ".repeat(by)))
 }
 
 /// The lessons with how far the learner got in each.

@@ -29,7 +29,7 @@ fn eval_one(assertion: &Assertion, obs: &Observation) -> Outcome {
         (Ok(info), _) => info,
         (Err(why), Assertion::Engine(_)) => return outcome(Status::Fail, why.clone()),
         (Err(why), _) => {
-            return outcome(Status::Unknown, format!("could not ask the engine: {why}"));
+            return outcome(Status::Unknown, why.clone());
         }
     };
     let (pass, found) = match assertion {
@@ -69,6 +69,9 @@ pub fn describe(assertion: &Assertion) -> String {
             let what = match (a.action.as_str(), a.exit_code) {
                 ("die", Some(code)) => format!("exited with code {code}"),
                 ("die", None) => "exited".to_owned(),
+                ("destroy", _) if a.follows.as_deref() == Some("die") => {
+                    "was removed as soon as it exited".to_owned()
+                }
                 ("destroy", _) => "was removed".to_owned(),
                 ("start", _) => "started".to_owned(),
                 ("create", _) => "was created".to_owned(),
@@ -269,6 +272,18 @@ fn action_matches(wanted: &str, got: &str) -> bool {
     wanted == got || (wanted == "die" && got == "died")
 }
 
+/// Default for `within_ms` with `follows`.
+pub const FOLLOWS_WITHIN_MS: u64 = 2000;
+
+/// Whether `e` comes soon enough after the `follows` action of the same container.
+fn follows_in_time(a: &EventAssertion, e: &EngineEvent, events: &[EngineEvent]) -> bool {
+    let Some(before) = &a.follows else { return true };
+    let window = a.within_ms.unwrap_or(FOLLOWS_WITHIN_MS) as i64 * 1_000_000;
+    events.iter().any(|p| {
+        p.id == e.id && action_matches(before, &p.action) && (0..=window).contains(&(e.time_nano - p.time_nano))
+    })
+}
+
 fn event_fits(a: &EventAssertion, e: &EngineEvent, images: &[ImageInfo]) -> bool {
     if e.kind != "container" || !action_matches(&a.action, &e.action) {
         return false;
@@ -289,9 +304,21 @@ fn event_fits(a: &EventAssertion, e: &EngineEvent, images: &[ImageInfo]) -> bool
 }
 
 fn event(a: &EventAssertion, obs: &Observation) -> (bool, String) {
-    if let Some(e) = obs.events.iter().rev().find(|e| event_fits(a, e, &obs.images)) {
+    let fitting: Vec<&EngineEvent> = obs.events.iter().filter(|e| event_fits(a, e, &obs.images)).collect();
+    if let Some(e) = fitting.iter().rev().find(|e| follows_in_time(a, e, &obs.events)) {
         let name = e.attributes.get("name").cloned().unwrap_or_default();
         return (true, format!("`{}` of container `{name}`", e.action));
+    }
+    if let (Some(e), Some(before)) = (fitting.last(), &a.follows) {
+        let name = e.attributes.get("name").cloned().unwrap_or_default();
+        return (
+            false,
+            format!(
+                "container `{name}` had a `{}` event, but not within {} ms of its `{before}`: it was done by hand, not by the engine",
+                e.action,
+                a.within_ms.unwrap_or(FOLLOWS_WITHIN_MS)
+            ),
+        );
     }
     let similar: Vec<String> = obs
         .events
@@ -501,6 +528,26 @@ mod tests {
         podman.action = "died".into();
         o.events = vec![podman];
         assert!(verdict(yaml, &o).passed());
+    }
+
+    #[test]
+    fn follows_needs_the_same_container_soon_after() {
+        let mut o = obs();
+        let yaml = "    - kind: event\n      action: destroy\n      image: hello-world\n      follows: die\n";
+        let mut gone = die("x", "hello-world", "0");
+        gone.action = "destroy".into();
+        gone.time_nano = 5_000_000_000;
+        let mut died = die("x", "hello-world", "0");
+        died.time_nano = 1_000_000_000;
+        o.events = vec![died.clone(), gone.clone()];
+        let v = verdict(yaml, &o);
+        assert!(v.outcomes[0].found.contains("not within 2000 ms of its `die`"), "{:?}", v);
+        died.time_nano = 4_900_000_000;
+        o.events = vec![died.clone(), gone.clone()];
+        assert!(verdict(yaml, &o).passed());
+        died.id = "other".into();
+        o.events = vec![died, gone];
+        assert!(!verdict(yaml, &o).passed());
     }
 
     #[test]

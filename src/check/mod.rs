@@ -128,6 +128,14 @@ pub struct EventAssertion {
     /// Only for `die`: the exit code the container ended with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
+    /// The event must come soon after another action of the same container, e.g.
+    /// `destroy` following `die` within moments is what `docker run --rm` does; a
+    /// `docker rm` typed by hand comes later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<String>,
+    /// How soon, with `follows`; 2000 when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
@@ -200,6 +208,9 @@ impl Assertion {
             Assertion::Event(a) => {
                 if a.exit_code.is_some() && a.action != "die" {
                     out.push("`exit_code` is only reported on `action: die` events".into());
+                }
+                if a.within_ms.is_some() && a.follows.is_none() {
+                    out.push("`within_ms` goes with `follows:` (the action this event must follow)".into());
                 }
             }
             Assertion::Engine(a) => {

@@ -187,7 +187,7 @@ impl Engine {
             Ok(()) => {}
             Err(e) => {
                 self.client = None;
-                obs.engine = Err(e.summary());
+                obs.engine = Err(e.to_string());
             }
         }
         obs

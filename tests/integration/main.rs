@@ -1,0 +1,12 @@
+//! The one integration test binary: the real `dockerlearn` binary against the real
+//! engine. Every resource a test creates carries `org.dockerlearn.test=<run id>` and is
+//! removed by the test; images that existed before are never retagged or removed.
+
+mod support;
+
+mod bad_input;
+mod cli;
+mod hello_world;
+mod install_check;
+mod lessons;
+mod repl;

@@ -1,0 +1,339 @@
+//! Test helpers: the `Test` builder for CLI runs, labelled scopes, fixture images built
+//! locally (no registry is reachable), and a socket proxy that can stop "the engine".
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+pub const LABEL_KEY: &str = "org.dockerlearn.test";
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_dockerlearn")
+}
+
+/// One id for this test process, part of every label it sets.
+pub fn run_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        format!("{}-{}", std::process::id(), nanos % 1_000_000_000)
+    })
+}
+
+/// A `docker` CLI call that must succeed.
+#[track_caller]
+pub fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().expect("docker CLI runs");
+    assert!(
+        out.status.success(),
+        "docker {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A `docker` CLI call that may fail.
+pub fn docker_status(args: &[&str]) -> Output {
+    Command::new("docker").args(args).output().expect("docker CLI runs")
+}
+
+/// Tests that create containers with a fixed name (a lesson's `hello`) take this lock:
+/// container names are global on the engine.
+pub fn fixed_names() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A labelled scope and a private data directory for one test. Dropping it removes
+/// every container carrying its label.
+pub struct Sandbox {
+    pub label: String,
+    pub data: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        Sandbox {
+            label: format!("{LABEL_KEY}={}-{n}", run_id()),
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `docker run` with this sandbox's label added.
+    #[track_caller]
+    pub fn run(&self, args: &[&str]) -> String {
+        let mut all = vec!["run", "--label", &self.label];
+        all.extend_from_slice(args);
+        docker(&all)
+    }
+
+    /// The dockerlearn binary, scoped to this sandbox.
+    pub fn dl(&self) -> Test {
+        Test::new().env("DOCKERLEARN_SCOPE", &self.label).env("DOCKERLEARN_DATA_DIR", self.data.path())
+    }
+
+    pub fn container_ids(&self) -> Vec<String> {
+        docker(&["ps", "-aq", "--filter", &format!("label={}", self.label)])
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let ids = self.container_ids();
+        if !ids.is_empty() {
+            let mut args = vec!["rm", "-f"];
+            args.extend(ids.iter().map(String::as_str));
+            let _ = docker_status(&args);
+        }
+    }
+}
+
+/// A run of the dockerlearn binary, built up then checked.
+pub struct Test {
+    args: Vec<OsString>,
+    env: HashMap<String, OsString>,
+    removed: Vec<String>,
+}
+
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Test {
+    pub fn new() -> Test {
+        Test { args: Vec::new(), env: HashMap::new(), removed: Vec::new() }
+            .env("NO_COLOR", "1")
+            .remove_env("DOCKERLEARN_LESSONS")
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, args: I) -> Test {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Test {
+        self.env.insert(key.to_owned(), value.as_ref().to_owned());
+        self
+    }
+
+    pub fn remove_env(mut self, key: &str) -> Test {
+        self.removed.push(key.to_owned());
+        self
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(bin());
+        c.args(&self.args);
+        for k in &self.removed {
+            c.env_remove(k);
+        }
+        c.envs(&self.env);
+        c
+    }
+
+    #[track_caller]
+    pub fn run(self) -> Ran {
+        let out = self.command().output().expect("dockerlearn runs");
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Ran {
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Ran {
+        assert_eq!(self.code, expected, "exit status\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Ran {
+        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Ran {
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr);
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// A fixture image, built from Debian's busybox-static because nothing can be pulled.
+/// Shared by the tests that use it; removed when the last of them is done, and only if
+/// this process created it.
+pub struct Image {
+    name: &'static str,
+}
+
+struct ImageState {
+    users: usize,
+    created: bool,
+}
+
+fn images() -> &'static Mutex<HashMap<&'static str, ImageState>> {
+    static M: OnceLock<Mutex<HashMap<&'static str, ImageState>>> = OnceLock::new();
+    M.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn image_exists(name: &str) -> bool {
+    docker_status(&["image", "inspect", name]).status.success()
+}
+
+impl Image {
+    /// `hello-world:latest` printing the real image's greeting.
+    pub fn hello_world() -> Image {
+        Image::acquire(
+            "hello-world:latest",
+            r#"CMD ["/bin/busybox","sh","-c","echo; echo 'Hello from Docker!'; echo 'This message shows that your installation appears to be working correctly.'"]"#,
+        )
+    }
+
+    fn acquire(name: &'static str, cmd: &str) -> Image {
+        let mut all = images().lock().unwrap_or_else(|e| e.into_inner());
+        let state = all.entry(name).or_insert(ImageState { users: 0, created: false });
+        if state.users == 0 && !image_exists(name) {
+            import_busybox(name, cmd);
+            state.created = true;
+        }
+        state.users += 1;
+        Image { name }
+    }
+}
+
+impl Drop for Image {
+    fn drop(&mut self) {
+        let mut all = images().lock().unwrap_or_else(|e| e.into_inner());
+        let state = all.get_mut(self.name).expect("acquired");
+        state.users -= 1;
+        if state.users == 0 && state.created {
+            // Only our own, labelled image; containers of other tests are gone by now.
+            let ours = docker(&["image", "inspect", "-f", &format!("{{{{index .Config.Labels \"{LABEL_KEY}\"}}}}"), self.name]);
+            if ours.trim() == run_id() {
+                let _ = docker_status(&["rmi", self.name]);
+            }
+            state.created = false;
+        }
+    }
+}
+
+/// `docker import` of a root file system holding only busybox: about 50 ms.
+fn import_busybox(name: &str, cmd: &str) {
+    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("busybox-static is installed (apt-get install busybox-static)");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+    std::fs::copy(busybox, dir.path().join("bin/busybox")).unwrap();
+    let tar = dir.path().join("rootfs.tar");
+    let ok = Command::new("tar").arg("-C").arg(dir.path()).arg("-cf").arg(&tar).arg("bin").status().unwrap();
+    assert!(ok.success());
+    docker(&[
+        "import",
+        "--change",
+        &format!("LABEL {LABEL_KEY}={}", run_id()),
+        "--change",
+        cmd,
+        tar.to_str().unwrap(),
+        name,
+    ]);
+}
+
+/// A Unix socket that forwards to the real engine until stopped: the engine "going
+/// away" mid-lesson without touching the real daemon.
+pub struct EngineProxy {
+    pub path: PathBuf,
+    stopped: Arc<AtomicBool>,
+    _dir: tempfile::TempDir,
+}
+
+impl EngineProxy {
+    pub fn start() -> EngineProxy {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("engine.sock");
+        let stopped = Arc::new(AtomicBool::new(false));
+        let proxy = EngineProxy { path: path.clone(), stopped: stopped.clone(), _dir: dir };
+        proxy.listen();
+        proxy
+    }
+
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.path.display())
+    }
+
+    fn listen(&self) {
+        let listener = UnixListener::bind(&self.path).unwrap();
+        let stopped = self.stopped.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = conn else { continue };
+                let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else { continue };
+                let (mut c2, mut e2) = (client.try_clone().unwrap(), engine.try_clone().unwrap());
+                let (mut c1, mut e1) = (client, engine);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c1, &mut e1);
+                    let _ = e1.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut e2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+    }
+
+    /// The engine "stops": its socket disappears.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        let _ = std::fs::remove_file(&self.path);
+        // Wake the accept loop so it sees the flag.
+        let _ = UnixStream::connect(&self.path);
+    }
+
+    /// The engine "starts" again at the same address.
+    pub fn restart(&mut self) {
+        self.stopped.store(false, Ordering::SeqCst);
+        let _ = std::fs::remove_file(&self.path);
+        self.listen();
+    }
+}
+
+impl Drop for EngineProxy {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A course directory written from (relative path, text) pairs.
+pub fn course_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
