@@ -9,7 +9,9 @@ fn main() {
     let mut entries = String::from("pub static FILES: &[(&str, &str)] = &[\n");
     for dir in ["lessons", "checks"] {
         println!("cargo:rerun-if-changed={dir}");
-        let Ok(read) = std::fs::read_dir(Path::new(&root).join(dir)) else { continue };
+        let Ok(read) = std::fs::read_dir(Path::new(&root).join(dir)) else {
+            continue;
+        };
         let mut names: Vec<String> = read
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())

@@ -33,15 +33,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let store = Store::new(match &cli.data_dir {
         Some(d) => d.clone(),
-        None => Store::default_dir()
-            .ok_or_else(|| anyhow!("no data directory could be found for your user: pass --data-dir DIR"))?,
+        None => Store::default_dir().ok_or_else(|| {
+            anyhow!("no data directory could be found for your user: pass --data-dir DIR")
+        })?,
     });
-    let scope = Scope { label: cli.scope.clone() };
+    let scope = Scope {
+        label: cli.scope.clone(),
+    };
     match cli.command.unwrap_or(Command::Start { lesson: None }) {
         Command::Start { lesson } => start(&course, &store, scope, ui, lesson),
         Command::List => {
             let progress = load_progress(&store, &course, &ui)?;
-            ui.line(&format!("{} ({} lessons, {})", course.title, course.lessons.len(), course.origin));
+            ui.line(&format!(
+                "{} ({} lessons, {})",
+                course.title,
+                course.lessons.len(),
+                course.origin
+            ));
             ui.line(&ui::lesson_table(&course, &progress, None));
             Ok(ExitCode::SUCCESS)
         }
@@ -52,12 +60,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ui.show_lesson(&course, i, solutions);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { target, json } => check(&course, &store, scope, &ui, target.as_deref(), json),
+        Command::Check { target, json } => {
+            check(&course, &store, scope, &ui, target.as_deref(), json)
+        }
     }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().context("could not start the async runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
 }
 
 fn engine(scope: Scope) -> anyhow::Result<Engine> {
@@ -65,12 +78,21 @@ fn engine(scope: Scope) -> anyhow::Result<Engine> {
     Ok(Engine::new(endpoint, scope))
 }
 
-fn load_progress(store: &Store, course: &Course, ui: &Ui) -> anyhow::Result<progress::CourseProgress> {
+fn load_progress(
+    store: &Store,
+    course: &Course,
+    ui: &Ui,
+) -> anyhow::Result<progress::CourseProgress> {
     let loaded = store.load()?;
     if let Some(notice) = loaded.notice {
         ui.error(&notice);
     }
-    Ok(loaded.progress.courses.get(&course.id).cloned().unwrap_or_default())
+    Ok(loaded
+        .progress
+        .courses
+        .get(&course.id)
+        .cloned()
+        .unwrap_or_default())
 }
 
 fn find_lesson(course: &Course, name: &str) -> Option<usize> {
@@ -81,11 +103,19 @@ fn find_lesson(course: &Course, name: &str) -> Option<usize> {
 }
 
 fn unknown_lesson(ui: &Ui, name: &str) -> anyhow::Result<ExitCode> {
-    ui.error(&format!("dockerlearn: there is no lesson `{name}`. `dockerlearn list` shows them."));
+    ui.error(&format!(
+        "dockerlearn: there is no lesson `{name}`. `dockerlearn list` shows them."
+    ));
     Ok(ExitCode::from(EXIT_USAGE))
 }
 
-fn start(course: &Course, store: &Store, scope: Scope, ui: Ui, lesson: Option<String>) -> anyhow::Result<ExitCode> {
+fn start(
+    course: &Course,
+    store: &Store,
+    scope: Scope,
+    ui: Ui,
+    lesson: Option<String>,
+) -> anyhow::Result<ExitCode> {
     if let Some(name) = &lesson {
         if find_lesson(course, name).is_none() {
             return unknown_lesson(&ui, name);
@@ -126,12 +156,17 @@ fn check(
     let cl = &course.lessons[at.lesson];
     let step = &cl.lesson.steps[at.step];
     let Some(checkpoint) = cl.checkpoint(at.step) else {
-        ui.line(&format!("{}/{} is a reading step: there is nothing to check.", cl.lesson.id, step.id));
+        ui.line(&format!(
+            "{}/{} is a reading step: there is nothing to check.",
+            cl.lesson.id, step.id
+        ));
         return Ok(ExitCode::SUCCESS);
     };
     let now = progress::now();
     // Events count from when the step began; a step never begun looks back one hour.
-    let since = progress.started(&cl.lesson.id, &step.id).unwrap_or(now - 3_600_000_000_000);
+    let since = progress
+        .started(&cl.lesson.id, &step.id)
+        .unwrap_or(now - 3_600_000_000_000);
     let rt = runtime()?;
     let mut engine = engine(scope)?;
     let observation = rt.block_on(engine.observe(&checkpoint.needs(), since));
@@ -156,7 +191,10 @@ fn check(
         ui.line(&serde_json::to_string_pretty(&report)?);
     } else {
         let state = if passed { "passed" } else { "not passed yet" };
-        ui.line(&format!("{}/{} ({}): {state}", cl.lesson.id, step.id, step.title));
+        ui.line(&format!(
+            "{}/{} ({}): {state}",
+            cl.lesson.id, step.id, step.title
+        ));
         ui.line(&ui::render_verdict(&verdict));
     }
     Ok(if passed {
@@ -171,10 +209,18 @@ fn check(
 }
 
 /// `LESSON/STEP`, `LESSON` (its first step not yet passed), or the learner's current step.
-fn resolve_target(course: &Course, progress: &progress::CourseProgress, target: Option<&str>) -> Result<Position, String> {
+fn resolve_target(
+    course: &Course,
+    progress: &progress::CourseProgress,
+    target: Option<&str>,
+) -> Result<Position, String> {
     let first_open = |lesson: usize| {
         let l = &course.lessons[lesson].lesson;
-        let step = l.steps.iter().position(|s| !progress.passed(&l.id, &s.id)).unwrap_or(0);
+        let step = l
+            .steps
+            .iter()
+            .position(|s| !progress.passed(&l.id, &s.id))
+            .unwrap_or(0);
         Position { lesson, step }
     };
     match target {
@@ -183,7 +229,10 @@ fn resolve_target(course: &Course, progress: &progress::CourseProgress, target: 
             .as_ref()
             .and_then(|c| {
                 let lesson = course.find(&c.lesson)?;
-                Some(Position { lesson, step: course.lessons[lesson].lesson.step_index(&c.step)? })
+                Some(Position {
+                    lesson,
+                    step: course.lessons[lesson].lesson.step_index(&c.step)?,
+                })
             })
             .unwrap_or(Position { lesson: 0, step: 0 })),
         Some(t) => {
@@ -191,15 +240,20 @@ fn resolve_target(course: &Course, progress: &progress::CourseProgress, target: 
                 Some((l, s)) => (l, Some(s)),
                 None => (t, None),
             };
-            let lesson = find_lesson(course, lesson_name)
-                .ok_or_else(|| format!("there is no lesson `{lesson_name}`. `dockerlearn list` shows them."))?;
+            let lesson = find_lesson(course, lesson_name).ok_or_else(|| {
+                format!("there is no lesson `{lesson_name}`. `dockerlearn list` shows them.")
+            })?;
             match step_name {
                 None => Ok(first_open(lesson)),
                 Some(s) => {
                     let l = &course.lessons[lesson].lesson;
                     let step = l.step_index(s).ok_or_else(|| {
                         let ids: Vec<&str> = l.steps.iter().map(|s| s.id.as_str()).collect();
-                        format!("lesson `{}` has no step `{s}`; its steps are: {}", l.id, ids.join(", "))
+                        format!(
+                            "lesson `{}` has no step `{s}`; its steps are: {}",
+                            l.id,
+                            ids.join(", ")
+                        )
                     })?;
                     Ok(Position { lesson, step })
                 }

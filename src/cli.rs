@@ -10,7 +10,9 @@ use std::path::PathBuf;
 /// you whether the step is done, and if not, what it found instead.
 #[derive(Debug, Parser)]
 #[command(name = "dockerlearn", version, propagate_version = true)]
-#[command(after_help = "Start with `dockerlearn start`. Inside, type :help for the prompt's own commands.")]
+#[command(
+    after_help = "Start with `dockerlearn start`. Inside, type :help for the prompt's own commands."
+)]
 pub struct Cli {
     /// Use the course in DIR (DIR/lessons/course.yaml, DIR/lessons/*.md, DIR/checks/*.yaml)
     /// instead of the built-in one.
@@ -24,7 +26,12 @@ pub struct Cli {
 
     /// Only look at containers and events carrying this label, e.g.
     /// `org.dockerlearn.class=monday`, so a shared engine's other containers do not count.
-    #[arg(long, global = true, env = "DOCKERLEARN_SCOPE", value_name = "KEY=VALUE")]
+    #[arg(
+        long,
+        global = true,
+        env = "DOCKERLEARN_SCOPE",
+        value_name = "KEY=VALUE"
+    )]
     pub scope: Option<String>,
 
     #[command(subcommand)]

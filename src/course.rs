@@ -31,11 +31,18 @@ pub struct Embedded;
 
 impl CourseFiles for Embedded {
     fn read(&self, rel: &str) -> Option<String> {
-        embedded::FILES.iter().find(|(p, _)| *p == rel).map(|(_, t)| (*t).to_owned())
+        embedded::FILES
+            .iter()
+            .find(|(p, _)| *p == rel)
+            .map(|(_, t)| (*t).to_owned())
     }
     fn list(&self, dir: &str) -> Vec<String> {
         let prefix = format!("{dir}/");
-        embedded::FILES.iter().filter_map(|(p, _)| p.strip_prefix(&prefix)).map(str::to_owned).collect()
+        embedded::FILES
+            .iter()
+            .filter_map(|(p, _)| p.strip_prefix(&prefix))
+            .map(str::to_owned)
+            .collect()
     }
     fn display(&self, rel: &str) -> String {
         rel.to_owned()
@@ -51,7 +58,11 @@ impl CourseFiles for Directory {
     }
     fn list(&self, dir: &str) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.0.join(dir))
-            .map(|r| r.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|r| {
+                r.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         names.sort();
         names
@@ -110,11 +121,13 @@ fn lesson_file(names: &[String], id: &str) -> Option<String> {
     names
         .iter()
         .find(|n| {
-            let Some(stem) = n.strip_suffix(".md") else { return false };
+            let Some(stem) = n.strip_suffix(".md") else {
+                return false;
+            };
             stem == id
-                || stem
-                    .split_once('-')
-                    .is_some_and(|(num, rest)| num.chars().all(|c| c.is_ascii_digit()) && rest == id)
+                || stem.split_once('-').is_some_and(|(num, rest)| {
+                    num.chars().all(|c| c.is_ascii_digit()) && rest == id
+                })
         })
         .cloned()
 }
@@ -136,13 +149,23 @@ pub fn load(files: &dyn CourseFiles, origin: &str) -> Result<Course, Diagnostics
     for (i, id) in manifest.lessons.iter().enumerate() {
         let line = manifest_line(&text, id);
         if manifest.lessons[..i].contains(id) {
-            problems.push(Diagnostic::new(&manifest_path, line, 1, format!("lesson `{id}` is listed twice")));
+            problems.push(Diagnostic::new(
+                &manifest_path,
+                line,
+                1,
+                format!("lesson `{id}` is listed twice"),
+            ));
             continue;
         }
         let Some(name) = lesson_file(&names, id) else {
-            problems.push(Diagnostic::new(&manifest_path, line, 1, format!(
-                "lesson `{id}` has no file: create lessons/{id}.md (or lessons/NN-{id}.md)"
-            )));
+            problems.push(Diagnostic::new(
+                &manifest_path,
+                line,
+                1,
+                format!(
+                    "lesson `{id}` has no file: create lessons/{id}.md (or lessons/NN-{id}.md)"
+                ),
+            ));
             continue;
         };
         let rel = format!("lessons/{name}");
@@ -156,9 +179,15 @@ pub fn load(files: &dyn CourseFiles, origin: &str) -> Result<Course, Diagnostics
             }
         };
         if lesson.id != *id {
-            problems.push(Diagnostic::new(&path, 2, 1, format!(
-                "front matter says `id: {}` but course.yaml lists this file as `{id}`", lesson.id
-            )));
+            problems.push(Diagnostic::new(
+                &path,
+                2,
+                1,
+                format!(
+                    "front matter says `id: {}` but course.yaml lists this file as `{id}`",
+                    lesson.id
+                ),
+            ));
         }
         let checks_rel = format!("checks/{id}.yaml");
         let checks_path = files.display(&checks_rel);
@@ -173,10 +202,18 @@ pub fn load(files: &dyn CourseFiles, origin: &str) -> Result<Course, Diagnostics
             None => ChecksFile::default(),
         };
         problems.extend(consistency(&lesson, &path, &checks, &checks_path));
-        lessons.push(CourseLesson { lesson, checks, path });
+        lessons.push(CourseLesson {
+            lesson,
+            checks,
+            path,
+        });
     }
     for name in names.iter().filter(|n| n.ends_with(".md")) {
-        if !manifest.lessons.iter().any(|id| lesson_file(std::slice::from_ref(name), id).is_some()) {
+        if !manifest
+            .lessons
+            .iter()
+            .any(|id| lesson_file(std::slice::from_ref(name), id).is_some())
+        {
             problems.push(Diagnostic::whole_file(
                 &files.display(&format!("lessons/{name}")),
                 "this lesson is not in course.yaml: add its id to `lessons:` or move the file away",
@@ -208,13 +245,26 @@ fn parse_manifest(path: &str, text: &str) -> Result<Manifest, Diagnostics> {
     }
     let located = |e: serde_yaml::Error| {
         let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-        Diagnostics::from(Diagnostic::new(path, line, column, crate::lesson::parse::yaml_message(&e)))
+        Diagnostics::from(Diagnostic::new(
+            path,
+            line,
+            column,
+            crate::lesson::parse::yaml_message(&e),
+        ))
     };
     match serde_yaml::from_str::<VersionOnly>(text).map_err(located)? {
-        VersionOnly { format_version: None } => {
-            return Err(Diagnostic::whole_file(path, format!("the manifest starts with `format_version: {FORMAT_VERSION}`")).into());
+        VersionOnly {
+            format_version: None,
+        } => {
+            return Err(Diagnostic::whole_file(
+                path,
+                format!("the manifest starts with `format_version: {FORMAT_VERSION}`"),
+            )
+            .into());
         }
-        VersionOnly { format_version: Some(v) } if v > FORMAT_VERSION => {
+        VersionOnly {
+            format_version: Some(v),
+        } if v > FORMAT_VERSION => {
             return Err(Diagnostic::whole_file(
                 path,
                 format!("this course has format_version {v}, and this dockerlearn reads up to {FORMAT_VERSION}: upgrade dockerlearn"),
@@ -228,7 +278,11 @@ fn parse_manifest(path: &str, text: &str) -> Result<Manifest, Diagnostics> {
 
 fn manifest_line(text: &str, id: &str) -> usize {
     text.lines()
-        .position(|l| l.trim_start().strip_prefix('-').is_some_and(|r| r.trim() == id))
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix('-')
+                .is_some_and(|r| r.trim() == id)
+        })
         .map_or(1, |i| i + 1)
 }
 
@@ -274,9 +328,19 @@ mod tests {
 
     #[test]
     fn lesson_files_may_carry_a_number() {
-        let names = vec!["01-install-check.md".to_owned(), "hello-world.md".to_owned(), "2x-a.md".to_owned()];
-        assert_eq!(lesson_file(&names, "install-check").as_deref(), Some("01-install-check.md"));
-        assert_eq!(lesson_file(&names, "hello-world").as_deref(), Some("hello-world.md"));
+        let names = vec![
+            "01-install-check.md".to_owned(),
+            "hello-world.md".to_owned(),
+            "2x-a.md".to_owned(),
+        ];
+        assert_eq!(
+            lesson_file(&names, "install-check").as_deref(),
+            Some("01-install-check.md")
+        );
+        assert_eq!(
+            lesson_file(&names, "hello-world").as_deref(),
+            Some("hello-world.md")
+        );
         assert_eq!(lesson_file(&names, "a"), None);
     }
 

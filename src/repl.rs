@@ -26,12 +26,25 @@ struct Completion {
 
 impl Completer for Completion {
     type Candidate = String;
-    fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<String>)> {
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<String>)> {
         let prefix = &line[..pos];
         let candidates: Vec<String> = if prefix.starts_with(':') {
-            META_HELP.iter().map(|(c, _)| (*c).to_owned()).filter(|c| c.starts_with(prefix)).collect()
+            META_HELP
+                .iter()
+                .map(|(c, _)| (*c).to_owned())
+                .filter(|c| c.starts_with(prefix))
+                .collect()
         } else {
-            self.suggested.iter().filter(|c| c.starts_with(prefix)).cloned().collect()
+            self.suggested
+                .iter()
+                .filter(|c| c.starts_with(prefix))
+                .cloned()
+                .collect()
         };
         Ok((0, candidates))
     }
@@ -54,7 +67,14 @@ pub struct Repl<'c> {
 }
 
 impl<'c> Repl<'c> {
-    pub fn new(course: &'c Course, progress: CourseProgress, engine: Engine, store: Store, ui: Ui, rt: &'c Runtime) -> Self {
+    pub fn new(
+        course: &'c Course,
+        progress: CourseProgress,
+        engine: Engine,
+        store: Store,
+        ui: Ui,
+        rt: &'c Runtime,
+    ) -> Self {
         Repl {
             session: Session::new(course, progress),
             engine,
@@ -78,7 +98,10 @@ impl<'c> Repl<'c> {
         let history = self.store.dir().join("history");
         let _ = editor.load_history(&history);
 
-        self.step_effects(Input::Begin { lesson, now: progress::now() });
+        self.step_effects(Input::Begin {
+            lesson,
+            now: progress::now(),
+        });
         while !self.quit {
             if let Some(h) = editor.helper_mut() {
                 h.suggested = self.current_commands();
@@ -95,10 +118,15 @@ impl<'c> Repl<'c> {
                     self.line(line);
                 }
                 Err(ReadlineError::Interrupted) => {
-                    self.ui.notice("(Ctrl-C) Type :quit or press Ctrl-D to leave; your progress is saved.");
+                    self.ui.notice(
+                        "(Ctrl-C) Type :quit or press Ctrl-D to leave; your progress is saved.",
+                    );
                 }
                 Err(ReadlineError::Eof) => {
-                    self.step_effects(Input::Meta { meta: Meta::Quit, now: progress::now() });
+                    self.step_effects(Input::Meta {
+                        meta: Meta::Quit,
+                        now: progress::now(),
+                    });
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -113,7 +141,9 @@ impl<'c> Repl<'c> {
             Some(Err(message)) => self.ui.notice(&message),
             None => {
                 self.shell(line);
-                self.step_effects(Input::CommandFinished { now: progress::now() });
+                self.step_effects(Input::CommandFinished {
+                    now: progress::now(),
+                });
             }
         }
     }
@@ -138,11 +168,14 @@ impl<'c> Repl<'c> {
             (Some("cd"), dir) => {
                 let target = match dir {
                     Some(d) => self.cwd.join(shellish_expand(d)),
-                    None => directories::BaseDirs::new().map_or(self.cwd.clone(), |b| b.home_dir().to_path_buf()),
+                    None => directories::BaseDirs::new()
+                        .map_or(self.cwd.clone(), |b| b.home_dir().to_path_buf()),
                 };
                 match std::fs::canonicalize(&target) {
                     Ok(p) if p.is_dir() => self.cwd = p,
-                    _ => self.ui.notice(&format!("cd: no such directory: {}", target.display())),
+                    _ => self
+                        .ui
+                        .notice(&format!("cd: no such directory: {}", target.display())),
                 }
                 return;
             }
@@ -152,9 +185,15 @@ impl<'c> Repl<'c> {
             }
             _ => {}
         }
-        let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty() && std::path::Path::new(s).exists());
+        let shell = std::env::var("SHELL")
+            .ok()
+            .filter(|s| !s.is_empty() && std::path::Path::new(s).exists());
         let shell = shell.unwrap_or_else(|| "/bin/sh".to_owned());
-        let status = std::process::Command::new(&shell).arg("-c").arg(line).current_dir(&self.cwd).status();
+        let status = std::process::Command::new(&shell)
+            .arg("-c")
+            .arg(line)
+            .current_dir(&self.cwd)
+            .status();
         if let Err(e) = status {
             self.ui.error(&format!("could not run {shell}: {e}"));
         }
@@ -183,11 +222,13 @@ impl<'c> Repl<'c> {
             Effect::NoMoreHints => self.ui.no_more_hints(),
             Effect::Solution { at } => self.ui.solution(course, at),
             Effect::Evaluate { at, since, mode } => {
-                let Some(checkpoint) = course.lessons[at.lesson].checkpoint(at.step) else {
-                    return None;
-                };
+                let checkpoint = course.lessons[at.lesson].checkpoint(at.step)?;
                 let verdict = self.evaluate(checkpoint, since, mode);
-                return Some(Input::Checked { verdict, mode, now: progress::now() });
+                return Some(Input::Checked {
+                    verdict,
+                    mode,
+                    now: progress::now(),
+                });
             }
             Effect::Verdict { verdict, mode } => self.ui.verdict(&verdict, mode),
             Effect::StepPassed { .. } => self.ui.step_passed(),
@@ -196,12 +237,17 @@ impl<'c> Repl<'c> {
             Effect::Notice(text) => self.ui.notice(&text),
             Effect::Help => self.ui.help(),
             Effect::Lessons => {
-                self.ui.lessons(course, self.session.progress(), Some(self.session.position().lesson));
+                self.ui.lessons(
+                    course,
+                    self.session.progress(),
+                    Some(self.session.position().lesson),
+                );
             }
             Effect::Progress => self.ui.progress(course, self.session.progress()),
             Effect::Save => self.save(),
             Effect::Quit => {
-                self.ui.notice("Progress saved. Come back with `dockerlearn start`.");
+                self.ui
+                    .notice("Progress saved. Come back with `dockerlearn start`.");
                 self.quit = true;
             }
         }
@@ -210,13 +256,26 @@ impl<'c> Repl<'c> {
 
     fn evaluate(&mut self, checkpoint: &check::Checkpoint, since: i64, mode: CheckMode) -> Verdict {
         let needs = checkpoint.needs();
-        let mut verdict = check::eval(checkpoint, &self.rt.block_on(self.engine.observe(&needs, since)));
+        let mut verdict = check::eval(
+            checkpoint,
+            &self.rt.block_on(self.engine.observe(&needs, since)),
+        );
         // The engine publishes an event a moment after the command that caused it may
         // return; look once more before saying "not yet".
-        let waits_for_event = checkpoint.assertions.iter().any(|a| matches!(a, Assertion::Event(_)));
-        if mode == CheckMode::Auto && !verdict.passed() && !verdict.engine_unreachable() && waits_for_event {
+        let waits_for_event = checkpoint
+            .assertions
+            .iter()
+            .any(|a| matches!(a, Assertion::Event(_)));
+        if mode == CheckMode::Auto
+            && !verdict.passed()
+            && !verdict.engine_unreachable()
+            && waits_for_event
+        {
             std::thread::sleep(std::time::Duration::from_millis(250));
-            verdict = check::eval(checkpoint, &self.rt.block_on(self.engine.observe(&needs, since)));
+            verdict = check::eval(
+                checkpoint,
+                &self.rt.block_on(self.engine.observe(&needs, since)),
+            );
         }
         verdict
     }
@@ -238,7 +297,10 @@ impl<'c> Repl<'c> {
 /// `~` and `$HOME` in a `cd` argument, the two expansions learners use there.
 fn shellish_expand(arg: &str) -> PathBuf {
     let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
-    match (arg.strip_prefix('~').or_else(|| arg.strip_prefix("$HOME")), home) {
+    match (
+        arg.strip_prefix('~').or_else(|| arg.strip_prefix("$HOME")),
+        home,
+    ) {
         (Some(rest), Some(home)) => home.join(rest.trim_start_matches('/')),
         _ => PathBuf::from(arg),
     }

@@ -16,8 +16,11 @@ pub struct Ui {
 impl Ui {
     /// Styled on a terminal unless `NO_COLOR` is set; plain otherwise.
     pub fn for_stdout() -> Ui {
-        let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Ui { skin: styled.then(skin) }
+        let styled = std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Ui {
+            skin: styled.then(skin),
+        }
     }
 
     pub fn plain() -> Ui {
@@ -58,9 +61,17 @@ impl Ui {
 
     pub fn lesson_intro(&self, course: &Course, index: usize) {
         let l = &course.lessons[index].lesson;
-        let mut md = format!("# Lesson {}/{}: {}\n\n", index + 1, course.lessons.len(), l.title);
+        let mut md = format!(
+            "# Lesson {}/{}: {}\n\n",
+            index + 1,
+            course.lessons.len(),
+            l.title
+        );
         if let Some(m) = l.minutes {
-            md.push_str(&format!("*About {m} minutes, {} steps.*\n\n", l.steps.len()));
+            md.push_str(&format!(
+                "*About {m} minutes, {} steps.*\n\n",
+                l.steps.len()
+            ));
         }
         if !l.objectives.is_empty() {
             md.push_str("You will:\n");
@@ -77,7 +88,13 @@ impl Ui {
         let l = &course.lessons[at.lesson].lesson;
         let s = &l.steps[at.step];
         self.line("");
-        self.markdown(&format!("## Step {}/{}: {}\n\n{}", at.step + 1, l.steps.len(), s.title, s.body));
+        self.markdown(&format!(
+            "## Step {}/{}: {}\n\n{}",
+            at.step + 1,
+            l.steps.len(),
+            s.title,
+            s.body
+        ));
         if s.reading_only {
             self.line("(Nothing to check here: type :next when you are ready.)");
         }
@@ -107,14 +124,20 @@ impl Ui {
 
     pub fn verdict(&self, verdict: &Verdict, mode: CheckMode) {
         if mode == CheckMode::Auto && !verdict.passed() {
-            let Some(first) = verdict.first_failure() else { return };
+            let Some(first) = verdict.first_failure() else {
+                return;
+            };
             if first.status == Status::Unknown {
                 self.line(&format!(
                     "The engine did not answer: {}\n  Type :check once it runs again. Your progress is saved.",
                     indent(&first.found, 2)
                 ));
             } else {
-                self.line(&format!("Not yet: {}.\n  Found: {}", first.expected, sentence(&first.found)));
+                self.line(&format!(
+                    "Not yet: {}.\n  Found: {}",
+                    first.expected,
+                    sentence(&first.found)
+                ));
                 self.line("  (:check shows every assertion, :hint helps.)");
             }
             return;
@@ -127,7 +150,10 @@ impl Ui {
     }
 
     pub fn lesson_complete(&self, course: &Course, index: usize) {
-        self.line(&format!("\n*** Lesson complete: {} ***", course.lessons[index].lesson.title));
+        self.line(&format!(
+            "\n*** Lesson complete: {} ***",
+            course.lessons[index].lesson.title
+        ));
     }
 
     pub fn course_complete(&self, course: &Course) {
@@ -156,10 +182,18 @@ impl Ui {
 
     pub fn progress(&self, course: &Course, progress: &CourseProgress) {
         let (done, total) = course.lessons.iter().fold((0, 0), |(d, t), l| {
-            let passed = l.lesson.steps.iter().filter(|s| progress.passed(&l.lesson.id, &s.id)).count();
+            let passed = l
+                .lesson
+                .steps
+                .iter()
+                .filter(|s| progress.passed(&l.lesson.id, &s.id))
+                .count();
             (d + passed, t + l.lesson.steps.len())
         });
-        self.line(&format!("{done} of {total} steps done in {}.", course.title));
+        self.line(&format!(
+            "{done} of {total} steps done in {}.",
+            course.title
+        ));
         self.line(&lesson_table(course, progress, None));
     }
 
@@ -168,14 +202,26 @@ impl Ui {
         self.lesson_intro(course, index);
         let l = &course.lessons[index].lesson;
         for (i, s) in l.steps.iter().enumerate() {
-            self.step(course, Position { lesson: index, step: i });
+            self.step(
+                course,
+                Position {
+                    lesson: index,
+                    step: i,
+                },
+            );
             for (t, h) in s.hints.iter().enumerate() {
                 if solutions {
                     self.markdown(&format!("**Hint {}/{}:** {h}", t + 1, s.hints.len()));
                 }
             }
             if solutions {
-                self.solution(course, Position { lesson: index, step: i });
+                self.solution(
+                    course,
+                    Position {
+                        lesson: index,
+                        step: i,
+                    },
+                );
             }
         }
         if !solutions {
@@ -188,9 +234,16 @@ impl Ui {
 pub fn render_verdict(verdict: &Verdict) -> String {
     let mut s = String::new();
     // An engine that cannot be asked is said once, not under every assertion.
-    if let Some(problem) = verdict.outcomes.iter().find(|o| o.status == Status::Unknown) {
-        s.push_str(&format!("  Could not ask the engine: {}
-", indent(&problem.found, 2)));
+    if let Some(problem) = verdict
+        .outcomes
+        .iter()
+        .find(|o| o.status == Status::Unknown)
+    {
+        s.push_str(&format!(
+            "  Could not ask the engine: {}
+",
+            indent(&problem.found, 2)
+        ));
     }
     for o in &verdict.outcomes {
         let mark = match o.status {
@@ -214,20 +267,35 @@ pub fn render_verdict(verdict: &Verdict) -> String {
 /// Ends a message with a full stop unless it already ends a sentence.
 fn sentence(text: &str) -> String {
     let t = text.trim_end();
-    if t.ends_with(['.', '?', '!', ':']) { t.to_owned() } else { format!("{t}.") }
+    if t.ends_with(['.', '?', '!', ':']) {
+        t.to_owned()
+    } else {
+        format!("{t}.")
+    }
 }
 
 fn indent(text: &str, by: usize) -> String {
-    text.lines().collect::<Vec<_>>().join(&format!("\n{}", " ".repeat(by)))
+    text.lines()
+        .collect::<Vec<_>>()
+        .join(&format!("\n{}", " ".repeat(by)))
 }
 
 /// The lessons with how far the learner got in each.
 pub fn lesson_table(course: &Course, progress: &CourseProgress, current: Option<usize>) -> String {
-    let width = course.lessons.iter().map(|l| l.lesson.id.len()).max().unwrap_or(0);
+    let width = course
+        .lessons
+        .iter()
+        .map(|l| l.lesson.id.len())
+        .max()
+        .unwrap_or(0);
     let mut s = String::new();
     for (i, cl) in course.lessons.iter().enumerate() {
         let l = &cl.lesson;
-        let passed = l.steps.iter().filter(|st| progress.passed(&l.id, &st.id)).count();
+        let passed = l
+            .steps
+            .iter()
+            .filter(|st| progress.passed(&l.id, &st.id))
+            .count();
         let state = if passed == l.steps.len() {
             "done".to_owned()
         } else if passed == 0 {
@@ -291,6 +359,9 @@ mod tests {
     #[test]
     fn runnable_fences_are_announced() {
         let s = fences_for_display("Run:\n```sh run\ndocker ps\n```\n```text\nout\n```\n");
-        assert_eq!(s, "Run:\nTry this at the prompt:\n\n```\ndocker ps\n```\n```text\nout\n```\n");
+        assert_eq!(
+            s,
+            "Run:\nTry this at the prompt:\n\n```\ndocker ps\n```\n```text\nout\n```\n"
+        );
     }
 }

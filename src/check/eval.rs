@@ -12,7 +12,13 @@ use crate::reference::ImageRef;
 
 /// Evaluates every assertion of a checkpoint.
 pub fn eval(checkpoint: &Checkpoint, obs: &Observation) -> Verdict {
-    Verdict { outcomes: checkpoint.assertions.iter().map(|a| eval_one(a, obs)).collect() }
+    Verdict {
+        outcomes: checkpoint
+            .assertions
+            .iter()
+            .map(|a| eval_one(a, obs))
+            .collect(),
+    }
 }
 
 fn eval_one(assertion: &Assertion, obs: &Observation) -> Outcome {
@@ -52,7 +58,10 @@ pub fn describe(assertion: &Assertion) -> String {
         },
         Assertion::Image(a) => format!("image `{}` is present", a.image),
         Assertion::Container(a) => {
-            let mut s = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
+            let mut s = describe_selector(&Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            });
             match (a.state, a.exit_code) {
                 (_, Some(code)) => s.push_str(&format!(" has exited with code {code}")),
                 (Some(state), None) => s.push_str(&format!(" is {}", state.as_str())),
@@ -61,11 +70,20 @@ pub fn describe(assertion: &Assertion) -> String {
             s
         }
         Assertion::NoContainer(a) => {
-            let sel = Selector { name: a.name.clone(), image: a.image.clone() };
-            format!("no {} remains", describe_selector(&sel).trim_start_matches("a "))
+            let sel = Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            };
+            format!(
+                "no {} remains",
+                describe_selector(&sel).trim_start_matches("a ")
+            )
         }
         Assertion::Event(a) => {
-            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
+            let sel = describe_selector(&Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            });
             let what = match (a.action.as_str(), a.exit_code) {
                 ("die", Some(code)) => format!("exited with code {code}"),
                 ("die", None) => "exited".to_owned(),
@@ -82,7 +100,10 @@ pub fn describe(assertion: &Assertion) -> String {
             format!("since this step began, {sel} {what}")
         }
         Assertion::Output(a) => {
-            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
+            let sel = describe_selector(&Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            });
             format!("the output of {sel} contains \"{}\"", a.contains)
         }
     }
@@ -99,13 +120,26 @@ fn describe_selector(sel: &Selector) -> String {
 
 fn engine(a: &EngineAssertion, info: &crate::engine::EngineInfo) -> (bool, String) {
     let found = format!(
-        "Docker Engine {} (API {}) at {}, chosen by {}",
-        info.version, info.api_version, info.endpoint, info.endpoint_source
+        "{} {} (API {}) at {}, chosen by {}",
+        if info.product.is_empty() {
+            "engine"
+        } else {
+            &info.product
+        },
+        info.version,
+        info.api_version,
+        info.endpoint,
+        info.endpoint_source
     );
-    let Some(min) = a.min_api.as_deref().and_then(ApiVersion::parse) else { return (true, found) };
+    let Some(min) = a.min_api.as_deref().and_then(ApiVersion::parse) else {
+        return (true, found);
+    };
     match ApiVersion::parse(&info.api_version) {
         Some(have) if have >= min => (true, found),
-        Some(have) => (false, format!("{found}: API {have} is older than {min}; upgrade Docker")),
+        Some(have) => (
+            false,
+            format!("{found}: API {have} is older than {min}; upgrade Docker"),
+        ),
         None => (false, format!("{found}: the API version could not be read")),
     }
 }
@@ -127,7 +161,10 @@ fn short_id(id: &str) -> &str {
 fn image(a: &ImageAssertion, images: &[ImageInfo]) -> (bool, String) {
     let wanted = ImageRef::parse(&a.image);
     if let Some(id) = image_ids(&wanted, images).first() {
-        return (true, format!("image `{}` is present ({})", wanted, short_id(id)));
+        return (
+            true,
+            format!("image `{}` is present ({})", wanted, short_id(id)),
+        );
     }
     let same_repo: Vec<String> = images
         .iter()
@@ -137,7 +174,10 @@ fn image(a: &ImageAssertion, images: &[ImageInfo]) -> (bool, String) {
         .filter_map(|r| r.tag)
         .collect();
     if same_repo.is_empty() {
-        (false, format!("there is no image `{wanted}` on this engine"))
+        (
+            false,
+            format!("there is no image `{wanted}` on this engine"),
+        )
     } else {
         (
             false,
@@ -153,12 +193,17 @@ fn image(a: &ImageAssertion, images: &[ImageInfo]) -> (bool, String) {
 fn quoted_list(items: &[String]) -> String {
     let shown: Vec<String> = items.iter().take(5).map(|s| format!("`{s}`")).collect();
     let more = items.len().saturating_sub(5);
-    if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") }
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
 }
 
 /// Whether a container was made from the image `wanted` names.
 fn from_image(c: &ContainerInfo, wanted: &ImageRef, ids: &[String]) -> bool {
-    ImageRef::parse(&c.image).matches(wanted) || ids.iter().any(|id| *id == c.image_id || *id == c.image)
+    ImageRef::parse(&c.image).matches(wanted)
+        || ids.iter().any(|id| *id == c.image_id || *id == c.image)
 }
 
 /// The containers a selector names, newest first.
@@ -166,15 +211,22 @@ pub fn select<'a>(sel: &Selector, obs: &'a Observation) -> Vec<&'a ContainerInfo
     select_in(sel, &obs.containers, &obs.images)
 }
 
-pub fn select_in<'a>(sel: &Selector, containers: &'a [ContainerInfo], images: &[ImageInfo]) -> Vec<&'a ContainerInfo> {
+pub fn select_in<'a>(
+    sel: &Selector,
+    containers: &'a [ContainerInfo],
+    images: &[ImageInfo],
+) -> Vec<&'a ContainerInfo> {
     let wanted = sel.image.as_deref().map(ImageRef::parse);
-    let ids = wanted.as_ref().map(|w| image_ids(w, images)).unwrap_or_default();
+    let ids = wanted
+        .as_ref()
+        .map(|w| image_ids(w, images))
+        .unwrap_or_default();
     let mut out: Vec<&ContainerInfo> = containers
         .iter()
         .filter(|c| sel.name.as_ref().is_none_or(|n| c.name == *n))
         .filter(|c| wanted.as_ref().is_none_or(|w| from_image(c, w, &ids)))
         .collect();
-    out.sort_by(|a, b| b.created.cmp(&a.created));
+    out.sort_by_key(|c| std::cmp::Reverse(c.created));
     out
 }
 
@@ -190,7 +242,10 @@ fn explain_missing(sel: &Selector, obs: &Observation) -> String {
     if let Some(name) = &sel.name {
         if let Some(c) = obs.containers.iter().find(|c| c.name == *name) {
             if let Some(image) = &sel.image {
-                return format!("container `{name}` exists but was made from image `{}`, not `{image}`", c.image);
+                return format!(
+                    "container `{name}` exists but was made from image `{}`, not `{image}`",
+                    c.image
+                );
             }
         }
         let near: Vec<String> = obs
@@ -200,7 +255,10 @@ fn explain_missing(sel: &Selector, obs: &Observation) -> String {
             .map(|c| c.name.clone())
             .collect();
         if !near.is_empty() {
-            return format!("there is no container named `{name}`; did you mean {}?", quoted_list(&near));
+            return format!(
+                "there is no container named `{name}`; did you mean {}?",
+                quoted_list(&near)
+            );
         }
         return format!("there is no container named `{name}`{}", others(obs));
     }
@@ -227,19 +285,27 @@ fn others(obs: &Observation) -> String {
     if obs.containers.is_empty() {
         return " (there are no containers at all)".to_owned();
     }
-    let names: Vec<String> = obs.containers.iter().map(|c| format!("{} ({})", c.name, c.image)).collect();
+    let names: Vec<String> = obs
+        .containers
+        .iter()
+        .map(|c| format!("{} ({})", c.name, c.image))
+        .collect();
     format!(" (found: {})", quoted_list(&names))
 }
 
 fn container(a: &ContainerAssertion, obs: &Observation) -> (bool, String) {
-    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
+    let sel = Selector {
+        name: a.name.clone(),
+        image: a.image.clone(),
+    };
     let candidates = select(&sel, obs);
     if candidates.is_empty() {
         return (false, explain_missing(&sel, obs));
     }
     let wanted_state = a.state.or(a.exit_code.map(|_| State::Exited));
     let fits = |c: &ContainerInfo| {
-        wanted_state.is_none_or(|s| c.state == s.as_str()) && a.exit_code.is_none_or(|code| c.exit_code == Some(code))
+        wanted_state.is_none_or(|s| c.state == s.as_str())
+            && a.exit_code.is_none_or(|code| c.exit_code == Some(code))
     };
     if let Some(c) = candidates.iter().find(|c| fits(c)) {
         return (true, format!("container `{}` {}", c.name, state_of(c)));
@@ -247,23 +313,35 @@ fn container(a: &ContainerAssertion, obs: &Observation) -> (bool, String) {
     let c = candidates[0];
     let mut found = format!("container `{}` {}", c.name, state_of(c));
     if candidates.len() > 1 {
-        found.push_str(&format!(" (and {} more like it, none as expected)", candidates.len() - 1));
+        found.push_str(&format!(
+            " (and {} more like it, none as expected)",
+            candidates.len() - 1
+        ));
     }
     if let (Some(want), Some(got)) = (a.exit_code, c.exit_code) {
         if c.state == "exited" && want != got {
-            found.push_str(&format!(", not {want}: look at `docker logs {}` to see why", c.name));
+            found.push_str(&format!(
+                ", not {want}: look at `docker logs {}` to see why",
+                c.name
+            ));
         }
     }
     (false, found)
 }
 
 fn no_container(a: &NoContainerAssertion, obs: &Observation) -> (bool, String) {
-    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
+    let sel = Selector {
+        name: a.name.clone(),
+        image: a.image.clone(),
+    };
     let left = select(&sel, obs);
     if left.is_empty() {
         return (true, "none left".to_owned());
     }
-    let names: Vec<String> = left.iter().map(|c| format!("{} ({})", c.name, c.state)).collect();
+    let names: Vec<String> = left
+        .iter()
+        .map(|c| format!("{} ({})", c.name, c.state))
+        .collect();
     (false, format!("still there: {}", quoted_list(&names)))
 }
 
@@ -277,10 +355,14 @@ pub const FOLLOWS_WITHIN_MS: u64 = 2000;
 
 /// Whether `e` comes soon enough after the `follows` action of the same container.
 fn follows_in_time(a: &EventAssertion, e: &EngineEvent, events: &[EngineEvent]) -> bool {
-    let Some(before) = &a.follows else { return true };
+    let Some(before) = &a.follows else {
+        return true;
+    };
     let window = a.within_ms.unwrap_or(FOLLOWS_WITHIN_MS) as i64 * 1_000_000;
     events.iter().any(|p| {
-        p.id == e.id && action_matches(before, &p.action) && (0..=window).contains(&(e.time_nano - p.time_nano))
+        p.id == e.id
+            && action_matches(before, &p.action)
+            && (0..=window).contains(&(e.time_nano - p.time_nano))
     })
 }
 
@@ -300,12 +382,21 @@ fn event_fits(a: &EventAssertion, e: &EngineEvent, images: &[ImageInfo]) -> bool
             return false;
         }
     }
-    a.exit_code.is_none_or(|code| attr("exitCode").parse::<i64>().ok() == Some(code))
+    a.exit_code
+        .is_none_or(|code| attr("exitCode").parse::<i64>().ok() == Some(code))
 }
 
 fn event(a: &EventAssertion, obs: &Observation) -> (bool, String) {
-    let fitting: Vec<&EngineEvent> = obs.events.iter().filter(|e| event_fits(a, e, &obs.images)).collect();
-    if let Some(e) = fitting.iter().rev().find(|e| follows_in_time(a, e, &obs.events)) {
+    let fitting: Vec<&EngineEvent> = obs
+        .events
+        .iter()
+        .filter(|e| event_fits(a, e, &obs.images))
+        .collect();
+    if let Some(e) = fitting
+        .iter()
+        .rev()
+        .find(|e| follows_in_time(a, e, &obs.events))
+    {
         let name = e.attributes.get("name").cloned().unwrap_or_default();
         return (true, format!("`{}` of container `{name}`", e.action));
     }
@@ -329,25 +420,45 @@ fn event(a: &EventAssertion, obs: &Observation) -> (bool, String) {
         .map(|e| {
             let attr = |k: &str| e.attributes.get(k).cloned().unwrap_or_default();
             match e.attributes.get("exitCode") {
-                Some(code) => format!("{} from {} exited with code {code}", attr("name"), attr("image")),
+                Some(code) => format!(
+                    "{} from {} exited with code {code}",
+                    attr("name"),
+                    attr("image")
+                ),
                 None => format!("{} from {}", attr("name"), attr("image")),
             }
         })
         .collect();
     if similar.is_empty() {
-        (false, format!("no container `{}` event since this step began", a.action))
+        (
+            false,
+            format!("no container `{}` event since this step began", a.action),
+        )
     } else {
-        (false, format!("only other `{}` events since this step began: {}", a.action, quoted_list(&similar)))
+        (
+            false,
+            format!(
+                "only other `{}` events since this step began: {}",
+                a.action,
+                quoted_list(&similar)
+            ),
+        )
     }
 }
 
 fn output(a: &OutputAssertion, obs: &Observation) -> (bool, String) {
-    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
+    let sel = Selector {
+        name: a.name.clone(),
+        image: a.image.clone(),
+    };
     let candidates = select(&sel, obs);
     if candidates.is_empty() {
         return (false, explain_missing(&sel, obs));
     }
-    if let Some(c) = candidates.iter().find(|c| c.output.as_deref().is_some_and(|o| o.contains(&a.contains))) {
+    if let Some(c) = candidates
+        .iter()
+        .find(|c| c.output.as_deref().is_some_and(|o| o.contains(&a.contains)))
+    {
         return (true, format!("container `{}` printed it", c.name));
     }
     let c = candidates[0];
@@ -356,7 +467,10 @@ fn output(a: &OutputAssertion, obs: &Observation) -> (bool, String) {
         (false, format!("container `{}` printed nothing", c.name))
     } else {
         let first: Vec<&str> = printed.lines().take(3).collect();
-        (false, format!("container `{}` printed: {}", c.name, first.join(" / ")))
+        (
+            false,
+            format!("container `{}` printed: {}", c.name, first.join(" / ")),
+        )
     }
 }
 
@@ -385,16 +499,22 @@ mod tests {
     fn obs() -> Observation {
         Observation {
             engine: Ok(EngineInfo {
+                product: "Docker".into(),
                 version: "20.10.24".into(),
                 api_version: "1.41".into(),
                 os: "linux".into(),
-                arch: "amd64".into(),
                 endpoint: "unix:///var/run/docker.sock".into(),
                 endpoint_source: "the default".into(),
             }),
             images: vec![
-                ImageInfo { id: "sha256:aaa".into(), tags: vec!["hello-world:latest".into()] },
-                ImageInfo { id: "sha256:bbb".into(), tags: vec!["python:3.11".into()] },
+                ImageInfo {
+                    id: "sha256:aaa".into(),
+                    tags: vec!["hello-world:latest".into()],
+                },
+                ImageInfo {
+                    id: "sha256:bbb".into(),
+                    tags: vec!["python:3.11".into()],
+                },
             ],
             containers: vec![],
             events: vec![],
@@ -402,12 +522,22 @@ mod tests {
         }
     }
 
-    fn container(name: &str, image: &str, state: &str, code: Option<i64>, created: i64) -> ContainerInfo {
+    fn container(
+        name: &str,
+        image: &str,
+        state: &str,
+        code: Option<i64>,
+        created: i64,
+    ) -> ContainerInfo {
         ContainerInfo {
             id: format!("id-{name}"),
             name: name.into(),
             image: image.into(),
-            image_id: if image.starts_with("hello") { "sha256:aaa".into() } else { "sha256:ccc".into() },
+            image_id: if image.starts_with("hello") {
+                "sha256:aaa".into()
+            } else {
+                "sha256:ccc".into()
+            },
             state: state.into(),
             exit_code: code,
             created,
@@ -417,7 +547,11 @@ mod tests {
 
     fn checkpoint(yaml: &str) -> Checkpoint {
         let text = format!("format_version: 1\ncheckpoints:\n  s:\n{yaml}");
-        file::parse("t.yaml", &text).unwrap().checkpoints.remove("s").unwrap()
+        file::parse("t.yaml", &text)
+            .unwrap()
+            .checkpoints
+            .remove("s")
+            .unwrap()
     }
 
     fn verdict(yaml: &str, o: &Observation) -> Verdict {
@@ -448,12 +582,23 @@ mod tests {
     #[test]
     fn image_references_are_normalised() {
         let o = obs();
-        for r in ["hello-world", "hello-world:latest", "docker.io/library/hello-world:latest"] {
-            assert!(verdict(&format!("    - kind: image\n      image: {r}\n"), &o).passed(), "{r}");
+        for r in [
+            "hello-world",
+            "hello-world:latest",
+            "docker.io/library/hello-world:latest",
+        ] {
+            assert!(
+                verdict(&format!("    - kind: image\n      image: {r}\n"), &o).passed(),
+                "{r}"
+            );
         }
         let v = verdict("    - kind: image\n      image: python:3.12\n", &o);
         assert!(!v.passed());
-        assert!(v.outcomes[0].found.contains("`3.11`"), "{}", v.outcomes[0].found);
+        assert!(
+            v.outcomes[0].found.contains("`3.11`"),
+            "{}",
+            v.outcomes[0].found
+        );
     }
 
     #[test]
@@ -461,9 +606,13 @@ mod tests {
         let mut o = obs();
         let yaml = "    - kind: container\n      name: hello\n      exit_code: 0\n";
         assert!(!verdict(yaml, &o).passed());
-        o.containers.push(container("hello", "hello-world", "exited", Some(1), 10));
+        o.containers
+            .push(container("hello", "hello-world", "exited", Some(1), 10));
         let v = verdict(yaml, &o);
-        assert_eq!(v.outcomes[0].found, "container `hello` exited with code 1, not 0: look at `docker logs hello` to see why");
+        assert_eq!(
+            v.outcomes[0].found,
+            "container `hello` exited with code 1, not 0: look at `docker logs hello` to see why"
+        );
         o.containers[0].exit_code = Some(0);
         assert!(verdict(yaml, &o).passed());
     }
@@ -471,20 +620,43 @@ mod tests {
     #[test]
     fn near_misses_are_named() {
         let mut o = obs();
-        o.containers.push(container("helo", "hello-world", "exited", Some(0), 1));
+        o.containers
+            .push(container("helo", "hello-world", "exited", Some(0), 1));
         let v = verdict("    - kind: container\n      name: hello\n", &o);
-        assert!(v.outcomes[0].found.contains("did you mean `helo`"), "{}", v.outcomes[0].found);
-        o.containers.push(container("web", "python:3.11", "running", None, 2));
-        let v = verdict("    - kind: container\n      name: web\n      image: python:3.12\n", &o);
-        assert!(v.outcomes[0].found.contains("not `python:3.12`"), "{}", v.outcomes[0].found);
+        assert!(
+            v.outcomes[0].found.contains("did you mean `helo`"),
+            "{}",
+            v.outcomes[0].found
+        );
+        o.containers
+            .push(container("web", "python:3.11", "running", None, 2));
+        let v = verdict(
+            "    - kind: container\n      name: web\n      image: python:3.12\n",
+            &o,
+        );
+        assert!(
+            v.outcomes[0].found.contains("not `python:3.12`"),
+            "{}",
+            v.outcomes[0].found
+        );
     }
 
     #[test]
     fn container_image_matches_by_reference_or_id() {
         let mut o = obs();
-        o.containers.push(container("a", "docker.io/library/hello-world", "exited", Some(0), 1));
-        o.containers.push(container("b", "sha256:aaa", "exited", Some(0), 2));
-        let sel = Selector { name: None, image: Some("hello-world".into()) };
+        o.containers.push(container(
+            "a",
+            "docker.io/library/hello-world",
+            "exited",
+            Some(0),
+            1,
+        ));
+        o.containers
+            .push(container("b", "sha256:aaa", "exited", Some(0), 2));
+        let sel = Selector {
+            name: None,
+            image: Some("hello-world".into()),
+        };
         let names: Vec<&str> = select(&sel, &o).iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["b", "a"]);
     }
@@ -494,7 +666,8 @@ mod tests {
         let mut o = obs();
         let yaml = "    - kind: no_container\n      image: hello-world\n";
         assert!(verdict(yaml, &o).passed());
-        o.containers.push(container("hello", "hello-world", "exited", Some(0), 1));
+        o.containers
+            .push(container("hello", "hello-world", "exited", Some(0), 1));
         let v = verdict(yaml, &o);
         assert_eq!(v.outcomes[0].found, "still there: `hello (exited)`");
     }
@@ -516,13 +689,24 @@ mod tests {
     #[test]
     fn events_match_action_image_and_exit_code() {
         let mut o = obs();
-        let yaml = "    - kind: event\n      action: die\n      image: hello-world\n      exit_code: 0\n";
+        let yaml =
+            "    - kind: event\n      action: die\n      image: hello-world\n      exit_code: 0\n";
         let v = verdict(yaml, &o);
-        assert_eq!(v.outcomes[0].found, "no container `die` event since this step began");
+        assert_eq!(
+            v.outcomes[0].found,
+            "no container `die` event since this step began"
+        );
         o.events.push(die("x", "hello-world", "1"));
         let v = verdict(yaml, &o);
-        assert!(v.outcomes[0].found.contains("x from hello-world exited with code 1"), "{:?}", v);
-        o.events.push(die("y", "docker.io/library/hello-world:latest", "0"));
+        assert!(
+            v.outcomes[0]
+                .found
+                .contains("x from hello-world exited with code 1"),
+            "{:?}",
+            v
+        );
+        o.events
+            .push(die("y", "docker.io/library/hello-world:latest", "0"));
         assert!(verdict(yaml, &o).passed());
         let mut podman = die("z", "hello-world", "0");
         podman.action = "died".into();
@@ -541,7 +725,13 @@ mod tests {
         died.time_nano = 1_000_000_000;
         o.events = vec![died.clone(), gone.clone()];
         let v = verdict(yaml, &o);
-        assert!(v.outcomes[0].found.contains("not within 2000 ms of its `die`"), "{:?}", v);
+        assert!(
+            v.outcomes[0]
+                .found
+                .contains("not within 2000 ms of its `die`"),
+            "{:?}",
+            v
+        );
         died.time_nano = 4_900_000_000;
         o.events = vec![died.clone(), gone.clone()];
         assert!(verdict(yaml, &o).passed());
@@ -553,7 +743,8 @@ mod tests {
     #[test]
     fn output_is_searched_in_matching_containers() {
         let mut o = obs();
-        let yaml = "    - kind: output\n      image: hello-world\n      contains: Hello from Docker!\n";
+        let yaml =
+            "    - kind: output\n      image: hello-world\n      contains: Hello from Docker!\n";
         let mut c = container("h", "hello-world", "exited", Some(0), 1);
         c.output = Some("something else\n".into());
         o.containers.push(c);
@@ -565,9 +756,15 @@ mod tests {
 
     #[test]
     fn hints_travel_with_failures() {
-        let v = verdict("    - kind: image\n      image: nope\n      hint: Build it first.\n", &obs());
+        let v = verdict(
+            "    - kind: image\n      image: nope\n      hint: Build it first.\n",
+            &obs(),
+        );
         assert_eq!(v.outcomes[0].hint.as_deref(), Some("Build it first."));
-        let _ = A::Engine(crate::check::EngineAssertion { min_api: None, hint: None });
+        let _ = A::Engine(crate::check::EngineAssertion {
+            min_api: None,
+            hint: None,
+        });
     }
 
     #[test]

@@ -185,7 +185,10 @@ impl Assertion {
             Assertion::Output(a) => (&a.name, &a.image),
             Assertion::Engine(_) | Assertion::Image(_) => return None,
         };
-        Some(Selector { name: name.clone(), image: image.clone() })
+        Some(Selector {
+            name: name.clone(),
+            image: image.clone(),
+        })
     }
 
     /// Problems a YAML parser cannot see: fields that must go together.
@@ -200,23 +203,28 @@ impl Assertion {
             }
         }
         match self {
-            Assertion::Container(a) => {
-                if a.exit_code.is_some() && a.state.is_some_and(|s| s != State::Exited) {
-                    out.push("`exit_code` only makes sense with `state: exited` (or no state)".into());
-                }
+            Assertion::Container(a)
+                if a.exit_code.is_some() && a.state.is_some_and(|s| s != State::Exited) =>
+            {
+                out.push("`exit_code` only makes sense with `state: exited` (or no state)".into());
             }
             Assertion::Event(a) => {
                 if a.exit_code.is_some() && a.action != "die" {
                     out.push("`exit_code` is only reported on `action: die` events".into());
                 }
                 if a.within_ms.is_some() && a.follows.is_none() {
-                    out.push("`within_ms` goes with `follows:` (the action this event must follow)".into());
+                    out.push(
+                        "`within_ms` goes with `follows:` (the action this event must follow)"
+                            .into(),
+                    );
                 }
             }
             Assertion::Engine(a) => {
                 if let Some(v) = &a.min_api {
                     if ApiVersion::parse(v).is_none() {
-                        out.push(format!("`min_api: {v}` is not an API version like \"1.24\""));
+                        out.push(format!(
+                            "`min_api: {v}` is not an API version like \"1.24\""
+                        ));
                     }
                 }
             }
@@ -255,7 +263,10 @@ impl Checkpoint {
                 Assertion::Output(o) => {
                     n.containers = true;
                     n.images = true;
-                    n.output_of.push(Selector { name: o.name.clone(), image: o.image.clone() });
+                    n.output_of.push(Selector {
+                        name: o.name.clone(),
+                        image: o.image.clone(),
+                    });
                 }
             }
         }

@@ -5,7 +5,9 @@ use super::context::{ContextError, Endpoint};
 use super::{ContainerInfo, EngineEvent, EngineInfo, ImageInfo, Observation, Scope};
 use crate::check::{Needs, eval::select_in};
 use bollard::Docker;
-use bollard::query_parameters::{EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions};
+use bollard::query_parameters::{
+    EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions,
+};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 
@@ -54,7 +56,11 @@ fn start_advice() -> &'static str {
 impl EngineError {
     /// The first line of the message, for places that have room for one.
     pub fn summary(&self) -> String {
-        self.to_string().lines().next().unwrap_or_default().to_owned()
+        self.to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
@@ -62,12 +68,50 @@ impl EngineError {
 pub struct Engine {
     endpoint: Endpoint,
     scope: Scope,
-    client: Option<Docker>,
+    client: Option<(Docker, EngineInfo)>,
+}
+
+/// What `/_ping` says in its headers: enough to negotiate the API version and to
+/// describe the engine, in one cheap round trip (`/version` makes the daemon run
+/// `runc --version` and friends, and costs ten times as much).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Ping {
+    api: Option<(usize, usize)>,
+    /// `Docker/20.10.24+dfsg1 (linux)`, `Libpod/4.9.3 (linux)`.
+    server: Option<String>,
+    os: Option<String>,
+}
+
+impl Ping {
+    fn parse(head: &str) -> Ping {
+        let mut ping = Ping::default();
+        for line in head.lines().skip(1) {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim().to_owned();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "api-version" => {
+                    ping.api = value
+                        .split_once('.')
+                        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+                }
+                "server" => ping.server = Some(value),
+                "ostype" => ping.os = Some(value),
+                _ => {}
+            }
+        }
+        ping
+    }
 }
 
 impl Engine {
     pub fn new(endpoint: Endpoint, scope: Scope) -> Engine {
-        Engine { endpoint, scope, client: None }
+        Engine {
+            endpoint,
+            scope,
+            client: None,
+        }
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -80,48 +124,159 @@ impl Engine {
 
     /// Connects and negotiates the API version, reusing the connection once made.
     pub async fn client(&mut self) -> Result<Docker, EngineError> {
+        Ok(self.connected().await?.0)
+    }
+
+    async fn connected(&mut self) -> Result<(Docker, EngineInfo), EngineError> {
         if let Some(c) = &self.client {
             return Ok(c.clone());
         }
-        let docker = self.connect().await?;
-        self.client = Some(docker.clone());
-        Ok(docker)
+        let made = self.connect().await?;
+        self.client = Some(made.clone());
+        Ok(made)
     }
 
-    async fn connect(&self) -> Result<Docker, EngineError> {
+    async fn connect(&self) -> Result<(Docker, EngineInfo), EngineError> {
         let host = self.endpoint.host.as_str();
-        let version = bollard::API_DEFAULT_VERSION;
-        let docker = if let Some(path) = host.strip_prefix("unix://") {
+        let unsupported = |why: &str| EngineError::Unsupported {
+            endpoint: host.to_owned(),
+            why: why.to_owned(),
+        };
+        let is_tcp = host.starts_with("tcp://") || host.starts_with("http://");
+        if let Some(path) = host.strip_prefix("unix://") {
             if !std::path::Path::new(path).exists() {
                 return Err(self.not_running());
             }
-            Docker::connect_with_unix(path, TIMEOUT_SECS, version)
-        } else if host.starts_with("tcp://") || host.starts_with("http://") {
+        } else if is_tcp {
             if std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty() && v != "0") {
-                return Err(EngineError::Unsupported {
-                    endpoint: host.to_owned(),
-                    why: "TLS endpoints are not supported yet; use a local socket or an SSH tunnel to it".to_owned(),
-                });
+                return Err(unsupported(
+                    "TLS endpoints are not supported yet; use a local socket or an SSH tunnel to it",
+                ));
             }
-            Docker::connect_with_http(host, TIMEOUT_SECS, version)
-        } else if host.starts_with("npipe://") && cfg!(windows) {
-            Docker::connect_with_host(host)
-        } else {
-            return Err(EngineError::Unsupported {
-                endpoint: host.to_owned(),
-                why: "only unix://, tcp:// and (on Windows) npipe:// endpoints are supported".to_owned(),
-            });
+        } else if !(host.starts_with("npipe://") && cfg!(windows)) {
+            return Err(unsupported(
+                "only unix://, tcp:// and (on Windows) npipe:// endpoints are supported",
+            ));
+        }
+        let ping = self.ping().await?;
+        let mut info = self.info_without_version();
+        if let Some(server) = &ping.server {
+            let product = server.split_whitespace().next().unwrap_or(server);
+            let (name, version) = product.split_once('/').unwrap_or((product, ""));
+            info.product = name.to_owned();
+            info.version = version.to_owned();
+        }
+        info.os = ping.os.clone().unwrap_or_default();
+        // Speak the engine's API version, or bollard's newest if the engine is newer.
+        let newest = bollard::API_DEFAULT_VERSION;
+        let version = match ping.api {
+            Some((major, minor))
+                if (major, minor) < (newest.major_version, newest.minor_version) =>
+            {
+                bollard::ClientVersion {
+                    major_version: major,
+                    minor_version: minor,
+                }
+            }
+            _ => bollard::ClientVersion {
+                major_version: newest.major_version,
+                minor_version: newest.minor_version,
+            },
         };
-        let docker = docker.map_err(|e| self.classify(e))?;
-        let docker = docker.negotiate_version().await.map_err(|e| self.classify(e))?;
+        let docker = if let Some(path) = host.strip_prefix("unix://") {
+            Docker::connect_with_unix(path, TIMEOUT_SECS, &version)
+        } else if is_tcp {
+            Docker::connect_with_http(host, TIMEOUT_SECS, &version)
+        } else {
+            Docker::connect_with_host(host)
+        };
+        let mut docker = docker.map_err(|e| self.classify(e))?;
+        if ping.api.is_none() {
+            // No version header (very old engines, some proxies): ask the slow way.
+            docker = docker
+                .negotiate_version()
+                .await
+                .map_err(|e| self.classify(e))?;
+        }
         let v = docker.client_version();
+        info.api_version = format!("{}.{}", v.major_version, v.minor_version);
         if (v.major_version as u32, v.minor_version as u32) < MIN_API {
             return Err(EngineError::TooOld {
                 endpoint: host.to_owned(),
-                api: format!("{}.{}", v.major_version, v.minor_version),
+                api: info.api_version,
             });
         }
-        Ok(docker)
+        Ok((docker, info))
+    }
+
+    /// One `GET /_ping` over the endpoint's own transport, read raw for its headers.
+    async fn ping(&self) -> Result<Ping, EngineError> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let host = self.endpoint.host.as_str();
+        if host.starts_with("npipe://") {
+            return Ok(Ping::default());
+        }
+        let request = b"GET /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: dockerlearn\r\nConnection: close\r\n\r\n";
+        let exchange = async {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 2048];
+            macro_rules! talk {
+                ($stream:expr) => {{
+                    let mut s = $stream;
+                    s.write_all(request).await?;
+                    loop {
+                        let n = s.read(&mut buf).await?;
+                        head.extend_from_slice(&buf[..n]);
+                        if n == 0
+                            || head.windows(4).any(|w| w == b"\r\n\r\n")
+                            || head.len() > 64 * 1024
+                        {
+                            break;
+                        }
+                    }
+                }};
+            }
+            if let Some(path) = host.strip_prefix("unix://") {
+                talk!(tokio::net::UnixStream::connect(path).await?);
+            } else {
+                let addr = host
+                    .trim_start_matches("tcp://")
+                    .trim_start_matches("http://")
+                    .trim_end_matches('/');
+                talk!(tokio::net::TcpStream::connect(addr).await?);
+            }
+            Ok::<Vec<u8>, std::io::Error>(head)
+        };
+        let head = match tokio::time::timeout(
+            std::time::Duration::from_secs(TIMEOUT_SECS),
+            exchange,
+        )
+        .await
+        {
+            Ok(Ok(head)) => head,
+            Ok(Err(e)) => {
+                return Err(self
+                    .classify_io(&e)
+                    .unwrap_or_else(|| self.other(e.to_string())));
+            }
+            Err(_) => return Err(self.other(format!("no answer within {TIMEOUT_SECS} seconds"))),
+        };
+        let head = String::from_utf8_lossy(&head);
+        if !head.starts_with("HTTP/") {
+            return Err(self.other(
+                "what answers there does not speak HTTP: is it really a Docker engine?".into(),
+            ));
+        }
+        Ok(Ping::parse(
+            head.split("\r\n\r\n").next().unwrap_or_default(),
+        ))
+    }
+
+    fn other(&self, detail: String) -> EngineError {
+        EngineError::Other {
+            endpoint: self.endpoint.host.clone(),
+            detail,
+        }
     }
 
     fn not_running(&self) -> EngineError {
@@ -131,30 +286,35 @@ impl Engine {
         }
     }
 
+    fn classify_io(&self, io: &std::io::Error) -> Option<EngineError> {
+        use std::io::ErrorKind;
+        match io.kind() {
+            ErrorKind::PermissionDenied => Some(EngineError::PermissionDenied {
+                socket: self.endpoint.host.trim_start_matches("unix://").to_owned(),
+            }),
+            ErrorKind::NotFound | ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset => {
+                Some(self.not_running())
+            }
+            _ => None,
+        }
+    }
+
     /// Maps a bollard failure to what the learner should do about it.
     pub fn classify(&self, e: bollard::errors::Error) -> EngineError {
-        use std::io::ErrorKind;
         if let bollard::errors::Error::SocketNotFoundError(_) = e {
             return self.not_running();
         }
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(err) = source {
-            if let Some(io) = err.downcast_ref::<std::io::Error>() {
-                match io.kind() {
-                    ErrorKind::PermissionDenied => {
-                        return EngineError::PermissionDenied {
-                            socket: self.endpoint.host.trim_start_matches("unix://").to_owned(),
-                        };
-                    }
-                    ErrorKind::NotFound | ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset => {
-                        return self.not_running();
-                    }
-                    _ => {}
-                }
+            if let Some(found) = err
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| self.classify_io(io))
+            {
+                return found;
             }
             source = err.source();
         }
-        EngineError::Other { endpoint: self.endpoint.host.clone(), detail: e.to_string() }
+        self.other(e.to_string())
     }
 
     fn info_without_version(&self) -> EngineInfo {
@@ -193,14 +353,21 @@ impl Engine {
         obs
     }
 
-    async fn gather(&mut self, needs: &Needs, since: i64, obs: &mut Observation) -> Result<(), EngineError> {
-        let docker = self.client().await?;
-        let (version, images, containers, events) = tokio::join!(
+    async fn gather(
+        &mut self,
+        needs: &Needs,
+        since: i64,
+        obs: &mut Observation,
+    ) -> Result<(), EngineError> {
+        let (docker, info) = self.connected().await?;
+        obs.engine = Ok(info);
+        let (images, containers, events) = tokio::join!(
             async {
-                if needs.engine { Some(docker.version().await) } else { None }
-            },
-            async {
-                if needs.images { Some(docker.list_images(None::<ListImagesOptions>).await) } else { None }
+                if needs.images {
+                    Some(docker.list_images(None::<ListImagesOptions>).await)
+                } else {
+                    None
+                }
             },
             async {
                 if needs.containers {
@@ -215,29 +382,33 @@ impl Engine {
                 }
             },
             async {
-                if needs.events { Some(self.events(&docker, since).await) } else { None }
+                if needs.events {
+                    Some(self.events(&docker, since).await)
+                } else {
+                    None
+                }
             },
         );
-        if let Some(v) = version {
-            let v = v.map_err(|e| self.classify(e))?;
-            let info = obs.engine.as_mut().expect("engine info was set above");
-            info.version = v.version.unwrap_or_default();
-            info.api_version = v.api_version.unwrap_or_default();
-            info.os = v.os.unwrap_or_default();
-            info.arch = v.arch.unwrap_or_default();
-        }
         if let Some(images) = images {
             obs.images = images
                 .map_err(|e| self.classify(e))?
                 .into_iter()
                 .map(|i| ImageInfo {
                     id: i.id,
-                    tags: i.repo_tags.into_iter().filter(|t| t != "<none>:<none>").collect(),
+                    tags: i
+                        .repo_tags
+                        .into_iter()
+                        .filter(|t| t != "<none>:<none>")
+                        .collect(),
                 })
                 .collect();
         }
         if let Some(containers) = containers {
-            obs.containers = containers.map_err(|e| self.classify(e))?.into_iter().map(container_info).collect();
+            obs.containers = containers
+                .map_err(|e| self.classify(e))?
+                .into_iter()
+                .map(container_info)
+                .collect();
         }
         if let Some(events) = events {
             obs.events = events?;
@@ -246,31 +417,49 @@ impl Engine {
     }
 
     /// Exit codes the list did not give, and logs for the containers whose output matters.
-    async fn fill_details(&self, docker: &Docker, needs: &Needs, obs: &mut Observation) -> Result<(), EngineError> {
-        for c in obs.containers.iter_mut().filter(|c| c.state == "exited" && c.exit_code.is_none()) {
+    async fn fill_details(
+        &self,
+        docker: &Docker,
+        needs: &Needs,
+        obs: &mut Observation,
+    ) -> Result<(), EngineError> {
+        for c in obs
+            .containers
+            .iter_mut()
+            .filter(|c| c.state == "exited" && c.exit_code.is_none())
+        {
             if let Ok(details) = docker.inspect_container(&c.id, None).await {
                 c.exit_code = details.state.and_then(|s| s.exit_code);
             }
         }
         let mut wanted: Vec<String> = Vec::new();
         for sel in &needs.output_of {
-            for c in select_in(sel, &obs.containers, &obs.images).into_iter().take(3) {
+            for c in select_in(sel, &obs.containers, &obs.images)
+                .into_iter()
+                .take(3)
+            {
                 if !wanted.contains(&c.id) {
                     wanted.push(c.id.clone());
                 }
             }
         }
-        for id in wanted {
-            let text = self.logs(docker, &id).await?;
-            if let Some(c) = obs.containers.iter_mut().find(|c| c.id == id) {
-                c.output = Some(text);
+        let logs =
+            futures_util::future::join_all(wanted.iter().map(|id| self.logs(docker, id))).await;
+        for (id, text) in wanted.iter().zip(logs) {
+            if let Some(c) = obs.containers.iter_mut().find(|c| c.id == *id) {
+                c.output = Some(text?);
             }
         }
         Ok(())
     }
 
     async fn logs(&self, docker: &Docker, id: &str) -> Result<String, EngineError> {
-        let options = LogsOptions { stdout: true, stderr: true, tail: "500".to_owned(), ..Default::default() };
+        let options = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: "500".to_owned(),
+            ..Default::default()
+        };
         let mut stream = docker.logs(id, Some(options));
         let mut text = String::new();
         while let Some(chunk) = stream.next().await {
@@ -288,7 +477,10 @@ impl Engine {
     }
 
     async fn events(&self, docker: &Docker, since: i64) -> Result<Vec<EngineEvent>, EngineError> {
-        let filters = self.scoped(HashMap::from([("type".to_owned(), vec!["container".to_owned()])]));
+        let filters = self.scoped(HashMap::from([(
+            "type".to_owned(),
+            vec!["container".to_owned()],
+        )]));
         let options = EventsOptions {
             since: Some(unix_time_arg(since)),
             until: Some(unix_time_arg(crate::progress::now())),
@@ -316,12 +508,20 @@ impl Engine {
 
 /// `seconds.nanoseconds`, the form the events API takes for `since` and `until`.
 fn unix_time_arg(nanos: i64) -> String {
-    format!("{}.{:09}", nanos.div_euclid(1_000_000_000), nanos.rem_euclid(1_000_000_000))
+    format!(
+        "{}.{:09}",
+        nanos.div_euclid(1_000_000_000),
+        nanos.rem_euclid(1_000_000_000)
+    )
 }
 
 fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
     let state = c.state.map(|s| s.to_string()).unwrap_or_default();
-    let exit_code = if state == "exited" { c.status.as_deref().and_then(exit_code_from_status) } else { None };
+    let exit_code = if state == "exited" {
+        c.status.as_deref().and_then(exit_code_from_status)
+    } else {
+        None
+    };
     ContainerInfo {
         id: c.id.unwrap_or_default(),
         name: c
@@ -350,15 +550,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ping_headers_describe_the_engine() {
+        let head = "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nDocker-Experimental: false\r\nOstype: linux\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\nContent-Length: 2";
+        let ping = Ping::parse(head);
+        assert_eq!(ping.api, Some((1, 41)));
+        assert_eq!(
+            ping.server.as_deref(),
+            Some("Docker/20.10.24+dfsg1 (linux)")
+        );
+        assert_eq!(ping.os.as_deref(), Some("linux"));
+        assert_eq!(Ping::parse("HTTP/1.1 404 Not Found\r\n"), Ping::default());
+    }
+
+    #[test]
     fn exit_codes_are_read_from_status() {
         assert_eq!(exit_code_from_status("Exited (0) 5 seconds ago"), Some(0));
-        assert_eq!(exit_code_from_status("Exited (137) About a minute ago"), Some(137));
+        assert_eq!(
+            exit_code_from_status("Exited (137) About a minute ago"),
+            Some(137)
+        );
         assert_eq!(exit_code_from_status("Up 3 minutes"), None);
     }
 
     #[test]
     fn event_times_keep_nanoseconds() {
-        assert_eq!(unix_time_arg(1_700_000_000_123_456_789), "1700000000.123456789");
+        assert_eq!(
+            unix_time_arg(1_700_000_000_123_456_789),
+            "1700000000.123456789"
+        );
         assert_eq!(unix_time_arg(5), "0.000000005");
     }
 }

@@ -31,25 +31,13 @@ pub struct Observation {
     pub since: i64,
 }
 
-impl Default for EngineInfo {
-    fn default() -> Self {
-        EngineInfo {
-            version: String::new(),
-            api_version: String::new(),
-            os: String::new(),
-            arch: String::new(),
-            endpoint: String::new(),
-            endpoint_source: String::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EngineInfo {
+    /// `Docker`, or `Libpod` for Podman's Docker API.
+    pub product: String,
     pub version: String,
     pub api_version: String,
     pub os: String,
-    pub arch: String,
     /// Where the engine was reached, e.g. `unix:///var/run/docker.sock`.
     pub endpoint: String,
     /// How that endpoint was chosen, e.g. `DOCKER_HOST`.
@@ -63,7 +51,7 @@ pub struct ImageInfo {
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ContainerInfo {
     pub id: String,
     /// Without the leading `/`.
@@ -89,19 +77,4 @@ pub struct EngineEvent {
     pub id: String,
     pub attributes: HashMap<String, String>,
     pub time_nano: i64,
-}
-
-impl Default for ContainerInfo {
-    fn default() -> Self {
-        ContainerInfo {
-            id: String::new(),
-            name: String::new(),
-            image: String::new(),
-            image_id: String::new(),
-            state: String::new(),
-            exit_code: None,
-            created: 0,
-            output: None,
-        }
-    }
 }

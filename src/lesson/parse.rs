@@ -1,7 +1,7 @@
 //! The lesson Markdown dialect. One parser constructor (`markdown_options`) serves every
 //! part of the program so the REPL, `show` and the book read the same thing.
 //!
-//! ```text
+//! ~~~text
 //! ---                                 front matter (YAML): id, title, objectives,
 //! title: Hello, world                 minutes, images
 //! ---
@@ -13,7 +13,7 @@
 //! ### Hint                            hint tiers, in order
 //! ### Solution                        what `:solution` shows and `verify` runs
 //! ## Recap {#recap .read}             a reading-only step: no checkpoint
-//! ```
+//! ~~~
 
 use super::{Lesson, Solution, Step};
 use crate::diagnostic::{Diagnostic, Diagnostics, LineIndex};
@@ -105,7 +105,9 @@ pub fn parse(path: &str, fallback_id: &str, text: &str) -> Result<Lesson, Diagno
 
     let body = &text[body_start..];
     let sections = sections(path, body, body_start, &index, &mut problems);
-    let intro_end = sections.first().map_or(body.len(), |s| s.heading_start - body_start);
+    let intro_end = sections
+        .first()
+        .map_or(body.len(), |s| s.heading_start - body_start);
     let intro = body[..intro_end].trim().to_owned();
 
     let mut steps: Vec<Step> = Vec::new();
@@ -132,7 +134,9 @@ pub fn parse(path: &str, fallback_id: &str, text: &str) -> Result<Lesson, Diagno
         ));
     }
 
-    let Some(front) = front else { return Err(problems) };
+    let Some(front) = front else {
+        return Err(problems);
+    };
     let id = front.id.unwrap_or_else(|| fallback_id.to_owned());
     problems.into_result(Lesson {
         id,
@@ -158,18 +162,28 @@ impl WithPath for (usize, usize, String) {
 
 fn split_front_matter(text: &str) -> Result<(&str, usize), (usize, usize, String)> {
     let missing = "a lesson starts with front matter: a `---` line, YAML with at least `title:`, and another `---` line";
-    let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else {
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
         return Err((1, 1, missing.to_owned()));
     };
     let mut offset = text.len() - rest.len();
     for line in rest.split_inclusive('\n') {
         if line.trim_end() == "---" {
             let yaml_end = offset;
-            return Ok((&text[text.len() - rest.len()..yaml_end], offset + line.len()));
+            return Ok((
+                &text[text.len() - rest.len()..yaml_end],
+                offset + line.len(),
+            ));
         }
         offset += line.len();
     }
-    Err((1, 1, "the front matter opened on line 1 is never closed: add a `---` line after it".to_owned()))
+    Err((
+        1,
+        1,
+        "the front matter opened on line 1 is never closed: add a `---` line after it".to_owned(),
+    ))
 }
 
 pub(crate) fn yaml_message(e: &serde_yaml::Error) -> String {
@@ -219,7 +233,9 @@ fn sections(
 
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { level, id, classes, .. }) => {
+            Event::Start(Tag::Heading {
+                level, id, classes, ..
+            }) => {
                 heading = Some((
                     level,
                     range.start,
@@ -229,7 +245,9 @@ fn sections(
                 heading_text.clear();
             }
             Event::End(TagEnd::Heading(_)) => {
-                let Some((level, start, id, classes)) = heading.take() else { continue };
+                let Some((level, start, id, classes)) = heading.take() else {
+                    continue;
+                };
                 let title = heading_text.trim().to_owned();
                 let (line, column) = at(start);
                 let mut problem = |message: String| {
@@ -272,7 +290,11 @@ fn sections(
                                 line,
                             },
                         });
-                        parts.push(PartRange { part: Part::Body, start: range.end, end: None });
+                        parts.push(PartRange {
+                            part: Part::Body,
+                            start: range.end,
+                            end: None,
+                        });
                     }
                     HeadingLevel::H3 if !out.is_empty() => {
                         let lower = title.to_lowercase();
@@ -283,13 +305,20 @@ fn sections(
                         } else {
                             continue;
                         };
-                        if part == Part::Solution && parts.iter().any(|p| p.part == Part::Solution) {
-                            problem("this step already has a `### Solution`: merge the two".to_owned());
+                        if part == Part::Solution && parts.iter().any(|p| p.part == Part::Solution)
+                        {
+                            problem(
+                                "this step already has a `### Solution`: merge the two".to_owned(),
+                            );
                         }
                         if let Some(previous) = parts.last_mut() {
                             previous.end = Some(start);
                         }
-                        parts.push(PartRange { part, start: range.end, end: None });
+                        parts.push(PartRange {
+                            part,
+                            start: range.end,
+                            end: None,
+                        });
                     }
                     _ => {}
                 }
@@ -314,13 +343,19 @@ fn sections(
             }
             Event::End(TagEnd::CodeBlock) => {
                 if let Some((info, text, start)) = code.take() {
-                    let shell = matches!(info.language.as_str(), "sh" | "bash" | "shell" | "console");
+                    let shell =
+                        matches!(info.language.as_str(), "sh" | "bash" | "shell" | "console");
                     if info.runnable && !shell {
                         let (line, column) = at(start);
-                        problems.push(Diagnostic::new(path, line, column, format!(
-                            "only shell blocks can be `run`: write ```sh run, not ```{} run",
-                            info.language
-                        )));
+                        problems.push(Diagnostic::new(
+                            path,
+                            line,
+                            column,
+                            format!(
+                                "only shell blocks can be `run`: write ```sh run, not ```{} run",
+                                info.language
+                            ),
+                        ));
                     }
                     blocks.push((start, info, text));
                 }
@@ -379,7 +414,9 @@ fn close_step(
 /// Whether a fenced block's source ends with a closing fence of its own kind.
 fn fence_closed(raw: &str) -> bool {
     let mut lines = raw.lines();
-    let Some(open) = lines.next().map(str::trim_start) else { return true };
+    let Some(open) = lines.next().map(str::trim_start) else {
+        return true;
+    };
     let marker = open.chars().next().unwrap_or('`');
     let width = open.chars().take_while(|&c| c == marker).count();
     lines.any(|l| {
@@ -390,7 +427,9 @@ fn fence_closed(raw: &str) -> bool {
 
 pub(crate) fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-')
 }
 

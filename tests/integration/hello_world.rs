@@ -4,7 +4,9 @@
 use crate::support::{Image, Sandbox, docker, fixed_names};
 
 fn check(sb: &Sandbox, step: &str) -> crate::support::Ran {
-    sb.dl().args(["check", &format!("hello-world/{step}"), "--json"]).run()
+    sb.dl()
+        .args(["check", &format!("hello-world/{step}"), "--json"])
+        .run()
 }
 
 #[test]
@@ -29,12 +31,22 @@ fn run_it_fails_when_the_container_fails() {
     let sb = Sandbox::new();
     // Close but wrong: the container runs another command and exits non-zero.
     let out = std::process::Command::new("docker")
-        .args(["run", "--label", &sb.label, "hello-world", "/bin/busybox", "false"])
+        .args([
+            "run",
+            "--label",
+            &sb.label,
+            "hello-world",
+            "/bin/busybox",
+            "false",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let ran = check(&sb, "run-it").code(1);
-    let found = ran.json()["outcomes"][0]["found"].as_str().unwrap().to_owned();
+    let found = ran.json()["outcomes"][0]["found"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(found.contains("exited with code 1"), "{found}");
 }
 
@@ -47,14 +59,25 @@ fn name_it_and_clean_up() {
     check(&sb, "name-it").code(1);
     sb.run(&["--name", "helo", "hello-world"]);
     let near = check(&sb, "name-it").code(1);
-    assert_eq!(near.json()["outcomes"][0]["found"], "there is no container named `hello`; did you mean `helo`?");
+    assert_eq!(
+        near.json()["outcomes"][0]["found"],
+        "there is no container named `hello`; did you mean `helo`?"
+    );
     sb.run(&["--name", "hello", "hello-world"]);
     check(&sb, "name-it").code(0);
 
     // clean-up: both containers are still there, then removed.
     let left = check(&sb, "clean-up").code(1);
-    let found = left.json()["outcomes"][0]["found"].as_str().unwrap().to_owned();
-    assert!(found.starts_with("still there:") && found.contains("hello (exited)") && found.contains("helo (exited)"), "{found}");
+    let found = left.json()["outcomes"][0]["found"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        found.starts_with("still there:")
+            && found.contains("hello (exited)")
+            && found.contains("helo (exited)"),
+        "{found}"
+    );
     docker(&["rm", "hello"]);
     check(&sb, "clean-up").code(1);
     docker(&["rm", "helo"]);
@@ -76,7 +99,10 @@ fn rm_flag() {
         docker(&["rm", &id]);
     }
     let by_hand = check(&sb, "rm-flag").code(1);
-    let found = by_hand.json()["outcomes"][0]["found"].as_str().unwrap().to_owned();
+    let found = by_hand.json()["outcomes"][0]["found"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(found.contains("done by hand"), "{found}");
     sb.run(&["--rm", "hello-world"]);
     check(&sb, "rm-flag").code(0);

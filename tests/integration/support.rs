@@ -19,7 +19,10 @@ pub fn bin() -> &'static str {
 pub fn run_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
     ID.get_or_init(|| {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
         format!("{}-{}", std::process::id(), nanos % 1_000_000_000)
     })
 }
@@ -27,7 +30,10 @@ pub fn run_id() -> &'static str {
 /// A `docker` CLI call that must succeed.
 #[track_caller]
 pub fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().expect("docker CLI runs");
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker CLI runs");
     assert!(
         out.status.success(),
         "docker {} failed: {}",
@@ -39,7 +45,10 @@ pub fn docker(args: &[&str]) -> String {
 
 /// A `docker` CLI call that may fail.
 pub fn docker_status(args: &[&str]) -> Output {
-    Command::new("docker").args(args).output().expect("docker CLI runs")
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker CLI runs")
 }
 
 /// Tests that create containers with a fixed name (a lesson's `hello`) take this lock:
@@ -76,7 +85,9 @@ impl Sandbox {
 
     /// The dockerlearn binary, scoped to this sandbox.
     pub fn dl(&self) -> Test {
-        Test::new().env("DOCKERLEARN_SCOPE", &self.label).env("DOCKERLEARN_DATA_DIR", self.data.path())
+        Test::new()
+            .env("DOCKERLEARN_SCOPE", &self.label)
+            .env("DOCKERLEARN_DATA_DIR", self.data.path())
     }
 
     pub fn container_ids(&self) -> Vec<String> {
@@ -113,13 +124,18 @@ pub struct Ran {
 
 impl Test {
     pub fn new() -> Test {
-        Test { args: Vec::new(), env: HashMap::new(), removed: Vec::new() }
-            .env("NO_COLOR", "1")
-            .remove_env("DOCKERLEARN_LESSONS")
+        Test {
+            args: Vec::new(),
+            env: HashMap::new(),
+            removed: Vec::new(),
+        }
+        .env("NO_COLOR", "1")
+        .remove_env("DOCKERLEARN_LESSONS")
     }
 
     pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, args: I) -> Test {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
         self
     }
 
@@ -157,24 +173,38 @@ impl Test {
 impl Ran {
     #[track_caller]
     pub fn code(self, expected: i32) -> Ran {
-        assert_eq!(self.code, expected, "exit status\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, expected,
+            "exit status\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn stdout_has(self, needle: &str) -> Ran {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn stderr_has(self, needle: &str) -> Ran {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
         self
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
 }
 
@@ -210,7 +240,10 @@ impl Image {
 
     fn acquire(name: &'static str, cmd: &str) -> Image {
         let mut all = images().lock().unwrap_or_else(|e| e.into_inner());
-        let state = all.entry(name).or_insert(ImageState { users: 0, created: false });
+        let state = all.entry(name).or_insert(ImageState {
+            users: 0,
+            created: false,
+        });
         if state.users == 0 && !image_exists(name) {
             import_busybox(name, cmd);
             state.created = true;
@@ -227,7 +260,13 @@ impl Drop for Image {
         state.users -= 1;
         if state.users == 0 && state.created {
             // Only our own, labelled image; containers of other tests are gone by now.
-            let ours = docker(&["image", "inspect", "-f", &format!("{{{{index .Config.Labels \"{LABEL_KEY}\"}}}}"), self.name]);
+            let ours = docker(&[
+                "image",
+                "inspect",
+                "-f",
+                &format!("{{{{index .Config.Labels \"{LABEL_KEY}\"}}}}"),
+                self.name,
+            ]);
             if ours.trim() == run_id() {
                 let _ = docker_status(&["rmi", self.name]);
             }
@@ -246,7 +285,14 @@ fn import_busybox(name: &str, cmd: &str) {
     std::fs::create_dir_all(dir.path().join("bin")).unwrap();
     std::fs::copy(busybox, dir.path().join("bin/busybox")).unwrap();
     let tar = dir.path().join("rootfs.tar");
-    let ok = Command::new("tar").arg("-C").arg(dir.path()).arg("-cf").arg(&tar).arg("bin").status().unwrap();
+    let ok = Command::new("tar")
+        .arg("-C")
+        .arg(dir.path())
+        .arg("-cf")
+        .arg(&tar)
+        .arg("bin")
+        .status()
+        .unwrap();
     assert!(ok.success());
     docker(&[
         "import",
@@ -272,7 +318,11 @@ impl EngineProxy {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("engine.sock");
         let stopped = Arc::new(AtomicBool::new(false));
-        let proxy = EngineProxy { path: path.clone(), stopped: stopped.clone(), _dir: dir };
+        let proxy = EngineProxy {
+            path: path.clone(),
+            stopped: stopped.clone(),
+            _dir: dir,
+        };
         proxy.listen();
         proxy
     }
@@ -290,7 +340,9 @@ impl EngineProxy {
                     break;
                 }
                 let Ok(client) = conn else { continue };
-                let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else { continue };
+                let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else {
+                    continue;
+                };
                 let (mut c2, mut e2) = (client.try_clone().unwrap(), engine.try_clone().unwrap());
                 let (mut c1, mut e1) = (client, engine);
                 std::thread::spawn(move || {
