@@ -11,6 +11,7 @@ use crate::session::Position;
 use crate::ui::{self, Ui};
 use anyhow::{Context as _, anyhow};
 use serde::Serialize;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit statuses, as `dockerlearn check --help` documents them.
@@ -20,6 +21,27 @@ pub const EXIT_ENGINE: u8 = 3;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ui = Ui::for_stdout();
+    // Authoring commands read the course themselves: they report its problems.
+    match &cli.command {
+        Some(Command::Lint { dir }) => {
+            return lint(&ui, course_dir(dir.as_deref(), cli.lessons.as_deref()));
+        }
+        Some(Command::New { lesson, title, dir }) => {
+            let dir = dir
+                .clone()
+                .or(cli.lessons.clone())
+                .unwrap_or_else(|| PathBuf::from("."));
+            return new_lesson(&ui, &dir, lesson, title.as_deref());
+        }
+        Some(Command::Verify { dir, only }) => {
+            return verify(
+                &ui,
+                course_dir(dir.as_deref(), cli.lessons.as_deref()),
+                only,
+            );
+        }
+        _ => {}
+    }
     let course = match course::load_from(cli.lessons.as_deref()) {
         Ok(c) => c,
         Err(problems) => {
@@ -63,7 +85,103 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { target, json } => {
             check(&course, &store, scope, &ui, target.as_deref(), json)
         }
+        Command::Lint { .. } | Command::New { .. } | Command::Verify { .. } => {
+            unreachable!("handled above")
+        }
     }
+}
+
+/// The course an authoring command works on: the argument, `--lessons`, the current
+/// directory if it holds a course, or (None) the built-in one.
+fn course_dir(arg: Option<&Path>, lessons: Option<&Path>) -> Option<PathBuf> {
+    arg.or(lessons).map(Path::to_path_buf).or_else(|| {
+        let here = PathBuf::from(".");
+        here.join(course::MANIFEST).exists().then_some(here)
+    })
+}
+
+fn lint(ui: &Ui, dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let (problems, what) = match &dir {
+        Some(d) => (crate::lint::lint(d), d.display().to_string()),
+        None => match course::load_from(None) {
+            Ok(c) => (
+                crate::lint::lint_course(&c),
+                "the built-in course".to_owned(),
+            ),
+            Err(p) => (p, "the built-in course".to_owned()),
+        },
+    };
+    for p in problems.iter() {
+        ui.line(&p.to_string());
+    }
+    if problems.is_empty() {
+        ui.line(&format!("{what}: no problems found"));
+        Ok(ExitCode::SUCCESS)
+    } else {
+        ui.error(&format!("{what}: {} problem(s)", problems.len()));
+        Ok(ExitCode::from(EXIT_NOT_PASSED))
+    }
+}
+
+fn new_lesson(ui: &Ui, dir: &Path, id: &str, title: Option<&str>) -> anyhow::Result<ExitCode> {
+    let created = crate::scaffold::new_lesson(dir, id, title)?;
+    if created.manifest_created {
+        ui.line(&format!(
+            "Started a course in {}",
+            dir.join(course::MANIFEST).display()
+        ));
+    }
+    ui.line(&format!(
+        "Wrote {}\nWrote {}",
+        created.lesson.display(),
+        created.checks.display()
+    ));
+    ui.line(&format!(
+        "Next: edit them, then `dockerlearn lint {0}` and `dockerlearn verify {0} --lesson {id}`; try it with `dockerlearn --lessons {0} start {id}`.",
+        dir.display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(ui: &Ui, dir: Option<PathBuf>, only: &[String]) -> anyhow::Result<ExitCode> {
+    let course = match course::load_from(dir.as_deref()) {
+        Ok(c) => c,
+        Err(problems) => {
+            ui.error(&problems.to_string());
+            ui.error("dockerlearn: fix these problems first (`dockerlearn lint` lists them).");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+    };
+    let mut indexes = Vec::new();
+    for name in only {
+        match find_lesson(&course, name) {
+            Some(i) => indexes.push(i),
+            None => return unknown_lesson(ui, name),
+        }
+    }
+    let rt = runtime()?;
+    let endpoint = context::resolve_from_environment()?;
+    let verifier = crate::verify::Verifier {
+        course: &course,
+        endpoint,
+        rt: &rt,
+    };
+    let reports = verifier.run(&indexes, |r| {
+        let mark = if r.ok() { "ok  " } else { "FAIL" };
+        ui.line(&format!(
+            "{mark} {}/{} ({} ms)",
+            r.lesson,
+            r.step,
+            r.elapsed.as_millis()
+        ));
+    })?;
+    ui.line("");
+    ui.line(&crate::verify::table(&reports));
+    Ok(if reports.iter().all(|r| r.ok()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NOT_PASSED)
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

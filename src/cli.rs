@@ -68,4 +68,42 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a course's files without an engine: for authors, editors and CI.
+    ///
+    /// Reports every problem as `file:line:col: message`: YAML and Markdown errors,
+    /// unknown assertion kinds, steps without checkpoints, checkpoints without steps,
+    /// and images used by commands but not listed in a lesson's front matter.
+    /// Exit status: 0 clean, 1 problems found.
+    Lint {
+        /// The course directory (default: --lessons, else the current directory if it
+        /// holds a course, else the built-in course).
+        dir: Option<PathBuf>,
+    },
+    /// Prove a course works against the engine: every checkpoint fails before its step
+    /// and passes after the step's solution runs.
+    ///
+    /// Runs each lesson's steps in order, as a learner would, in a scratch directory.
+    /// Everything the solutions create is labelled `org.dockerlearn.verify=<run>` and
+    /// removed at the end; image tags that existed before are left alone.
+    /// The images the lessons use must be present (see `dockerlearn list`).
+    /// Exit status: 0 every step proven, 1 some step failed.
+    Verify {
+        /// The course directory (default as for `lint`).
+        dir: Option<PathBuf>,
+        /// Only these lessons (ids or numbers).
+        #[arg(long = "lesson", value_name = "LESSON")]
+        only: Vec<String>,
+    },
+    /// Start a new lesson: writes lessons/NN-LESSON.md and checks/LESSON.yaml, which
+    /// already lint clean, and adds the lesson to lessons/course.yaml.
+    New {
+        /// The new lesson's id: lowercase letters, digits and `-`.
+        lesson: String,
+        /// Its title (default: made from the id).
+        #[arg(long)]
+        title: Option<String>,
+        /// The course directory (default: --lessons, else the current directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }

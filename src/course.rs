@@ -134,6 +134,24 @@ fn lesson_file(names: &[String], id: &str) -> Option<String> {
 
 /// Loads a course and checks that its parts agree. Returns every problem found.
 pub fn load(files: &dyn CourseFiles, origin: &str) -> Result<Course, Diagnostics> {
+    let (course, problems) = load_partial(files, origin);
+    match course {
+        Some(course) if problems.is_empty() => Ok(course),
+        _ => Err(problems),
+    }
+}
+
+/// Loads what can be loaded: the course with the lessons that parsed (none when the
+/// manifest itself is broken), and every problem found on the way. `lint` uses it to
+/// check the healthy lessons of a course that also has broken ones.
+pub fn load_partial(files: &dyn CourseFiles, origin: &str) -> (Option<Course>, Diagnostics) {
+    match load_inner(files, origin) {
+        Ok(pair) => (Some(pair.0), pair.1),
+        Err(problems) => (None, problems),
+    }
+}
+
+fn load_inner(files: &dyn CourseFiles, origin: &str) -> Result<(Course, Diagnostics), Diagnostics> {
     let manifest_path = files.display(MANIFEST);
     let Some(text) = files.read(MANIFEST) else {
         return Err(Diagnostic::whole_file(
@@ -147,7 +165,8 @@ pub fn load(files: &dyn CourseFiles, origin: &str) -> Result<Course, Diagnostics
     let names = files.list("lessons");
     let mut lessons = Vec::new();
     for (i, id) in manifest.lessons.iter().enumerate() {
-        let line = manifest_line(&text, id);
+        let nth = manifest.lessons[..i].iter().filter(|l| *l == id).count();
+        let line = manifest_line(&text, id, nth);
         if manifest.lessons[..i].contains(id) {
             problems.push(Diagnostic::new(
                 &manifest_path,
@@ -229,13 +248,14 @@ pub fn load(files: &dyn CourseFiles, origin: &str) -> Result<Course, Diagnostics
             ));
         }
     }
-    problems.into_result(Course {
+    let course = Course {
         id: manifest.id,
         title: manifest.title,
         welcome: manifest.welcome,
         lessons,
         origin: origin.to_owned(),
-    })
+    };
+    Ok((course, problems))
 }
 
 fn parse_manifest(path: &str, text: &str) -> Result<Manifest, Diagnostics> {
@@ -276,14 +296,17 @@ fn parse_manifest(path: &str, text: &str) -> Result<Manifest, Diagnostics> {
     serde_yaml::from_str(text).map_err(located)
 }
 
-fn manifest_line(text: &str, id: &str) -> usize {
+/// The line of the `nth` (from 0) `- id` entry of the manifest.
+fn manifest_line(text: &str, id: &str, nth: usize) -> usize {
     text.lines()
-        .position(|l| {
+        .enumerate()
+        .filter(|(_, l)| {
             l.trim_start()
                 .strip_prefix('-')
                 .is_some_and(|r| r.trim() == id)
         })
-        .map_or(1, |i| i + 1)
+        .nth(nth)
+        .map_or(1, |(i, _)| i + 1)
 }
 
 /// Steps and checkpoints must pair up one to one.

@@ -506,6 +506,106 @@ impl Engine {
     }
 }
 
+/// What `Engine::remove_scoped` removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Removed {
+    pub containers: usize,
+    pub networks: usize,
+    pub volumes: usize,
+}
+
+impl Engine {
+    /// Every `repo:tag` on the engine, to tell afterwards which ones a run created.
+    pub async fn image_tags(&mut self) -> Result<std::collections::BTreeSet<String>, EngineError> {
+        let docker = self.client().await?;
+        let images = docker
+            .list_images(None::<ListImagesOptions>)
+            .await
+            .map_err(|e| self.classify(e))?;
+        Ok(images
+            .into_iter()
+            .flat_map(|i| i.repo_tags)
+            .filter(|t| t != "<none>:<none>")
+            .collect())
+    }
+
+    /// Removes one tag (the image goes only if nothing else names or uses it).
+    pub async fn untag(&mut self, tag: &str) -> Result<(), EngineError> {
+        let docker = self.client().await?;
+        let options = bollard::query_parameters::RemoveImageOptions {
+            force: false,
+            noprune: false,
+            platforms: None,
+        };
+        docker
+            .remove_image(tag, Some(options), None)
+            .await
+            .map_err(|e| self.classify(e))?;
+        Ok(())
+    }
+
+    /// Removes the containers (running or not, with their anonymous volumes), networks
+    /// and volumes that carry the scope's label. Without a scope it removes nothing.
+    pub async fn remove_scoped(&mut self) -> Result<Removed, EngineError> {
+        let mut removed = Removed::default();
+        if self.scope.label.is_none() {
+            return Ok(removed);
+        }
+        let docker = self.client().await?;
+        let filters = self.scoped(HashMap::new());
+        let containers = docker
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: Some(filters.clone()),
+                ..Default::default()
+            }))
+            .await
+            .map_err(|e| self.classify(e))?;
+        for c in containers {
+            let options = bollard::query_parameters::RemoveContainerOptions {
+                force: true,
+                v: true,
+                link: false,
+            };
+            if docker
+                .remove_container(c.id.as_deref().unwrap_or_default(), Some(options))
+                .await
+                .is_ok()
+            {
+                removed.containers += 1;
+            }
+        }
+        let networks = docker
+            .list_networks(Some(bollard::query_parameters::ListNetworksOptions {
+                filters: Some(filters.clone()),
+            }))
+            .await
+            .map_err(|e| self.classify(e))?;
+        for n in networks {
+            if docker
+                .remove_network(n.id.as_deref().unwrap_or_default())
+                .await
+                .is_ok()
+            {
+                removed.networks += 1;
+            }
+        }
+        let volumes = docker
+            .list_volumes(Some(bollard::query_parameters::ListVolumesOptions {
+                filters: Some(filters),
+            }))
+            .await
+            .map_err(|e| self.classify(e))?;
+        for v in volumes.volumes.unwrap_or_default() {
+            let options = bollard::query_parameters::RemoveVolumeOptions { force: false };
+            if docker.remove_volume(&v.name, Some(options)).await.is_ok() {
+                removed.volumes += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
 /// `seconds.nanoseconds`, the form the events API takes for `since` and `until`.
 fn unix_time_arg(nanos: i64) -> String {
     format!(

@@ -4,8 +4,10 @@
 
 mod support;
 
+mod authoring;
 mod bad_input;
 mod cli;
+mod fuzz;
 mod hello_world;
 mod install_check;
 mod lessons;

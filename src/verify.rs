@@ -1,0 +1,323 @@
+//! `dockerlearn verify`: proves a course works. For each step, in order, as a learner
+//! would: the checkpoint must FAIL, the step's solution runs, the checkpoint must PASS.
+//! A checkpoint that passes before its step cannot tell whether the step was done, so
+//! it fails the lesson. Everything the solutions create is labelled through a `docker`
+//! shim first on PATH, and removed afterwards; image tags that existed are left alone.
+
+use crate::check::{self, Assertion, Checkpoint, Status, Verdict};
+use crate::course::Course;
+use crate::engine::{Endpoint, EndpointSource, Engine, Scope};
+use crate::progress;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
+
+/// The label every resource of one verify run carries.
+pub const LABEL_KEY: &str = "org.dockerlearn.verify";
+/// Most time one solution command may take.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Failed before, passed after.
+    Proven,
+    /// A reading step: nothing to verify.
+    Reading,
+    /// Passed before its solution ran.
+    PassedBefore(String),
+    /// Still failing after its solution ran.
+    FailedAfter(String),
+    /// The step has no solution to run.
+    NoSolution,
+    /// A solution command could not run or timed out.
+    CommandFailed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub lesson: String,
+    pub step: String,
+    pub outcome: StepOutcome,
+    pub elapsed: Duration,
+}
+
+impl StepReport {
+    pub fn ok(&self) -> bool {
+        matches!(self.outcome, StepOutcome::Proven | StepOutcome::Reading)
+    }
+}
+
+/// The `docker` shim: adds the run's label to whatever the solutions create.
+fn shim(dir: &Path, real: &Path, label: &str) -> std::io::Result<()> {
+    let script = format!(
+        r#"#!/bin/sh
+# Written by `dockerlearn verify`: labels what the lesson's solutions create.
+real='{real}'
+label='{label}'
+case "$1" in
+  run|create) sub=$1; shift; exec "$real" "$sub" --label "$label" "$@" ;;
+  ps) shift; exec "$real" ps --filter "label=$label" "$@" ;;
+  build) shift; exec "$real" build --label "$label" "$@" ;;
+  commit) shift; exec "$real" commit --change "LABEL $label" "$@" ;;
+  network|volume)
+    if [ "$2" = create ]; then group=$1; shift 2; exec "$real" "$group" create --label "$label" "$@"; fi ;;
+  container)
+    case "$2" in
+      run|create) sub=$2; shift 2; exec "$real" container "$sub" --label "$label" "$@" ;;
+      ls|list|ps|prune) sub=$2; shift 2; exec "$real" container "$sub" --filter "label=$label" "$@" ;;
+    esac ;;
+  image)
+    if [ "$2" = build ]; then shift 2; exec "$real" image build --label "$label" "$@"; fi ;;
+esac
+exec "$real" "$@"
+"#,
+        real = real.display()
+    );
+    let path = dir.join("docker");
+    std::fs::write(&path, script)?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// A checkpoint made only of `engine` assertions holds whenever an engine runs: its
+/// "before" is judged against an engine that is not there.
+fn engine_only(cp: &Checkpoint) -> bool {
+    cp.assertions
+        .iter()
+        .all(|a| matches!(a, Assertion::Engine(_)))
+}
+
+fn describe_failure(v: &Verdict) -> String {
+    v.outcomes
+        .iter()
+        .filter(|o| o.status != Status::Pass)
+        .map(|o| format!("{}: {}", o.expected, o.found))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn describe_pass(v: &Verdict) -> String {
+    v.outcomes
+        .iter()
+        .map(|o| format!("{} ({})", o.expected, o.found))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Runs one solution command the way the REPL would, without a terminal.
+fn run_command(
+    line: &str,
+    cwd: &Path,
+    path_env: &std::ffi::OsStr,
+    label: &str,
+) -> Result<(), String> {
+    let mut child = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(line)
+        .current_dir(cwd)
+        .env("PATH", path_env)
+        .env("DOCKERLEARN_SCOPE", label)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("`{line}` could not start: {e}"))?;
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => return Ok(()),
+            Ok(None) if started.elapsed() > COMMAND_TIMEOUT => {
+                let _ = child.kill();
+                return Err(format!(
+                    "`{line}` ran for more than {} s: solutions must finish on their own (use -d for servers)",
+                    COMMAND_TIMEOUT.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(format!("`{line}`: {e}")),
+        }
+    }
+}
+
+pub struct Verifier<'a> {
+    pub course: &'a Course,
+    pub endpoint: Endpoint,
+    pub rt: &'a Runtime,
+}
+
+impl Verifier<'_> {
+    /// Verifies the lessons named (all when empty); `progress` is told each step.
+    pub fn run(
+        &self,
+        only: &[usize],
+        mut progress: impl FnMut(&StepReport),
+    ) -> anyhow::Result<Vec<StepReport>> {
+        let run_id = format!(
+            "{}-{}",
+            std::process::id(),
+            progress::now() / 1_000_000 % 1_000_000_000
+        );
+        let label = format!("{LABEL_KEY}={run_id}");
+        let mut engine = Engine::new(
+            self.endpoint.clone(),
+            Scope {
+                label: Some(label.clone()),
+            },
+        );
+        let mut nowhere = Engine::new(
+            Endpoint {
+                host: "unix:///nonexistent/dockerlearn-verify.sock".into(),
+                source: EndpointSource::Default,
+            },
+            Scope::default(),
+        );
+        let tags_before = self.rt.block_on(engine.image_tags())?;
+        let real = find_on_path("docker").ok_or_else(|| {
+            anyhow::anyhow!("the docker CLI is not on PATH: verify runs the solutions with it")
+        })?;
+        let shim_dir = tempfile::tempdir()?;
+        shim(shim_dir.path(), &real, &label)?;
+        let mut path_env = std::ffi::OsString::from(shim_dir.path());
+        if let Some(p) = std::env::var_os("PATH") {
+            path_env.push(":");
+            path_env.push(p);
+        }
+
+        let mut reports = Vec::new();
+        let result = (|| -> anyhow::Result<()> {
+            for (li, cl) in self.course.lessons.iter().enumerate() {
+                if !only.is_empty() && !only.contains(&li) {
+                    continue;
+                }
+                let work = tempfile::tempdir()?;
+                for (si, step) in cl.lesson.steps.iter().enumerate() {
+                    let started = Instant::now();
+                    let outcome = match cl.checkpoint(si) {
+                        None => StepOutcome::Reading,
+                        Some(cp) => self.step(
+                            cp,
+                            step.solution.as_ref().map(|s| &s.commands[..]),
+                            work.path(),
+                            &path_env,
+                            &label,
+                            &mut engine,
+                            &mut nowhere,
+                        ),
+                    };
+                    let report = StepReport {
+                        lesson: cl.lesson.id.clone(),
+                        step: step.id.clone(),
+                        outcome,
+                        elapsed: started.elapsed(),
+                    };
+                    progress(&report);
+                    reports.push(report);
+                }
+            }
+            Ok(())
+        })();
+        // Clean up whatever happened above.
+        let _ = self.rt.block_on(engine.remove_scoped());
+        if let Ok(after) = self.rt.block_on(engine.image_tags()) {
+            for tag in after.difference(&tags_before) {
+                let _ = self.rt.block_on(engine.untag(tag));
+            }
+        }
+        result?;
+        Ok(reports)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &self,
+        cp: &Checkpoint,
+        solution: Option<&[String]>,
+        work: &Path,
+        path_env: &std::ffi::OsStr,
+        label: &str,
+        engine: &mut Engine,
+        nowhere: &mut Engine,
+    ) -> StepOutcome {
+        let needs = cp.needs();
+        let since = progress::now();
+        let before_engine = if engine_only(cp) {
+            nowhere
+        } else {
+            &mut *engine
+        };
+        let before = check::eval(cp, &self.rt.block_on(before_engine.observe(&needs, since)));
+        if before.passed() {
+            return StepOutcome::PassedBefore(describe_pass(&before));
+        }
+        let Some(commands) = solution.filter(|c| !c.is_empty()) else {
+            return StepOutcome::NoSolution;
+        };
+        for line in commands {
+            if let Err(e) = run_command(line, work, path_env, label) {
+                return StepOutcome::CommandFailed(e);
+            }
+        }
+        // Events reach the engine's log a moment after the command returns.
+        let mut after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since)));
+        for _ in 0..10 {
+            if after.passed() || after.engine_unreachable() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since)));
+        }
+        if after.passed() {
+            StepOutcome::Proven
+        } else {
+            StepOutcome::FailedAfter(describe_failure(&after))
+        }
+    }
+}
+
+/// The summary table: one row per step.
+pub fn table(reports: &[StepReport]) -> String {
+    let lw = reports
+        .iter()
+        .map(|r| r.lesson.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let sw = reports
+        .iter()
+        .map(|r| r.step.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut s = format!(
+        "{:<lw$}  {:<sw$}  {:<6}  {:>7}  detail\n",
+        "lesson", "step", "result", "time"
+    );
+    for r in reports {
+        let (result, detail) = match &r.outcome {
+            StepOutcome::Proven => ("pass", "failed before, passed after".to_owned()),
+            StepOutcome::Reading => ("read", "reading step".to_owned()),
+            StepOutcome::PassedBefore(d) => ("FAIL", format!("passes before its step: {d}")),
+            StepOutcome::FailedAfter(d) => ("FAIL", format!("fails after its solution: {d}")),
+            StepOutcome::NoSolution => ("FAIL", "no solution commands to run".to_owned()),
+            StepOutcome::CommandFailed(d) => ("FAIL", d.clone()),
+        };
+        s.push_str(&format!(
+            "{:<lw$}  {:<sw$}  {result:<6}  {:>5}ms  {detail}\n",
+            r.lesson,
+            r.step,
+            r.elapsed.as_millis()
+        ));
+    }
+    let failed = reports.iter().filter(|r| !r.ok()).count();
+    s.push_str(&format!("{} steps, {} failed", reports.len(), failed));
+    s
+}
