@@ -152,6 +152,16 @@ pub struct OutputAssertion {
     pub hint: Option<String>,
 }
 
+/// Every assertion kind, as written in YAML (the book has a section for each).
+pub const KINDS: &[&str] = &[
+    "engine",
+    "image",
+    "container",
+    "no_container",
+    "event",
+    "output",
+];
+
 impl Assertion {
     /// The kind's name as written in YAML.
     pub fn kind(&self) -> &'static str {

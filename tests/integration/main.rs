@@ -6,6 +6,7 @@ mod support;
 
 mod authoring;
 mod bad_input;
+mod book;
 mod cli;
 mod fuzz;
 mod hello_world;
