@@ -287,7 +287,11 @@ fn check(
         .unwrap_or(now - 3_600_000_000_000);
     let rt = runtime()?;
     let mut engine = engine(scope)?;
-    let observation = rt.block_on(engine.observe(&checkpoint.needs(), since));
+    let observation = rt.block_on(engine.observe(
+        &checkpoint.needs(),
+        since,
+        &std::env::current_dir().unwrap_or_default(),
+    ));
     let verdict = check::eval(checkpoint, &observation);
     let passed = verdict.passed();
     if passed {

@@ -258,7 +258,9 @@ impl<'c> Repl<'c> {
         let needs = checkpoint.needs();
         let mut verdict = check::eval(
             checkpoint,
-            &self.rt.block_on(self.engine.observe(&needs, since)),
+            &self
+                .rt
+                .block_on(self.engine.observe(&needs, since, &self.cwd)),
         );
         // The engine publishes an event a moment after the command that caused it may
         // return; look once more before saying "not yet".
@@ -274,7 +276,9 @@ impl<'c> Repl<'c> {
             std::thread::sleep(std::time::Duration::from_millis(250));
             verdict = check::eval(
                 checkpoint,
-                &self.rt.block_on(self.engine.observe(&needs, since)),
+                &self
+                    .rt
+                    .block_on(self.engine.observe(&needs, since, &self.cwd)),
             );
         }
         verdict

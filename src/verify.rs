@@ -254,7 +254,10 @@ impl Verifier<'_> {
         } else {
             &mut *engine
         };
-        let before = check::eval(cp, &self.rt.block_on(before_engine.observe(&needs, since)));
+        let before = check::eval(
+            cp,
+            &self.rt.block_on(before_engine.observe(&needs, since, work)),
+        );
         if before.passed() {
             return StepOutcome::PassedBefore(describe_pass(&before));
         }
@@ -267,13 +270,13 @@ impl Verifier<'_> {
             }
         }
         // Events reach the engine's log a moment after the command returns.
-        let mut after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since)));
+        let mut after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since, work)));
         for _ in 0..10 {
             if after.passed() || after.engine_unreachable() {
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));
-            after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since)));
+            after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since, work)));
         }
         if after.passed() {
             StepOutcome::Proven

@@ -3,11 +3,14 @@
 //! and what to try.
 
 use super::{
-    ApiVersion, Assertion, Checkpoint, ContainerAssertion, EngineAssertion, EventAssertion,
-    ImageAssertion, NoContainerAssertion, Outcome, OutputAssertion, Selector, State, Status,
-    Verdict,
+    ApiVersion, Assertion, Checkpoint, ComposeAssertion, ContainerAssertion, EngineAssertion,
+    EnvAssertion, EventAssertion, ExecAssertion, FileAssertion, HostFileAssertion, HttpAssertion,
+    ImageAssertion, MountAssertion, NetworkAssertion, NoContainerAssertion, Outcome,
+    OutputAssertion, PortAssertion, Selector, State, Status, Verdict,
 };
-use crate::engine::{ContainerInfo, EngineEvent, ImageInfo, Observation};
+use crate::engine::{
+    ContainerDetails, ContainerInfo, EngineEvent, ImageInfo, Observation, ProbeResult,
+};
 use crate::reference::ImageRef;
 
 /// Evaluates every assertion of a checkpoint.
@@ -16,12 +19,13 @@ pub fn eval(checkpoint: &Checkpoint, obs: &Observation) -> Verdict {
         outcomes: checkpoint
             .assertions
             .iter()
-            .map(|a| eval_one(a, obs))
+            .enumerate()
+            .map(|(i, a)| eval_one(i, a, obs))
             .collect(),
     }
 }
 
-fn eval_one(assertion: &Assertion, obs: &Observation) -> Outcome {
+fn eval_one(index: usize, assertion: &Assertion, obs: &Observation) -> Outcome {
     let expected = describe(assertion);
     let hint = assertion.hint().map(str::to_owned);
     let outcome = |status: Status, found: String| Outcome {
@@ -40,11 +44,33 @@ fn eval_one(assertion: &Assertion, obs: &Observation) -> Outcome {
     };
     let (pass, found) = match assertion {
         Assertion::Engine(a) => engine(a, info),
-        Assertion::Image(a) => image(a, &obs.images),
+        Assertion::Image(a) => image(a, obs),
         Assertion::Container(a) => container(a, obs),
         Assertion::NoContainer(a) => no_container(a, obs),
         Assertion::Event(a) => event(a, obs),
         Assertion::Output(a) => output(a, obs),
+        Assertion::Port(a) => port(a, obs),
+        Assertion::Env(a) => env(a, obs),
+        Assertion::Mount(a) => mount(a, obs),
+        Assertion::Http(a) => http(a, obs.probes.get(&index)),
+        Assertion::Exec(a) => exec(a, obs.probes.get(&index)),
+        Assertion::File(a) => file(a, obs.probes.get(&index)),
+        Assertion::Volume(a) => {
+            if obs.volumes.contains(&a.volume) {
+                (true, format!("volume `{}` exists", a.volume))
+            } else {
+                (
+                    false,
+                    format!(
+                        "there is no volume `{}` (`docker volume ls` lists them)",
+                        a.volume
+                    ),
+                )
+            }
+        }
+        Assertion::Network(a) => network(a, obs),
+        Assertion::Compose(a) => compose(a, obs),
+        Assertion::HostFile(a) => host_file(a, obs),
     };
     outcome(if pass { Status::Pass } else { Status::Fail }, found)
 }
@@ -56,7 +82,29 @@ pub fn describe(assertion: &Assertion) -> String {
             Some(v) => format!("the Docker engine answers, with API version {v} or newer"),
             None => "the Docker engine answers".to_owned(),
         },
-        Assertion::Image(a) => format!("image `{}` is present", a.image),
+        Assertion::Image(a) => {
+            let mut parts = Vec::new();
+            if let Some(w) = &a.workdir {
+                parts.push(format!("working directory `{w}`"));
+            }
+            if let Some(e) = &a.entrypoint {
+                parts.push(format!("entrypoint `{}`", e.join(" ")));
+            }
+            if let Some(c) = &a.cmd {
+                parts.push(format!("command `{}`", c.join(" ")));
+            }
+            if let Some(l) = &a.label {
+                parts.push(format!("label `{l}`"));
+            }
+            if let Some(h) = &a.history_contains {
+                parts.push(format!("\"{h}\" in its history"));
+            }
+            if parts.is_empty() {
+                format!("image `{}` is present", a.image)
+            } else {
+                format!("image `{}` is present, with {}", a.image, parts.join(", "))
+            }
+        }
         Assertion::Container(a) => {
             let mut s = describe_selector(&Selector {
                 name: a.name.clone(),
@@ -106,6 +154,113 @@ pub fn describe(assertion: &Assertion) -> String {
             });
             format!("the output of {sel} contains \"{}\"", a.contains)
         }
+        Assertion::Port(a) => {
+            let sel = describe_selector(&Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            });
+            match a.host_port {
+                Some(h) => format!(
+                    "{sel} publishes port {}/{} on host port {h}",
+                    a.container_port, a.protocol
+                ),
+                None => format!(
+                    "{sel} publishes port {}/{} on the host",
+                    a.container_port, a.protocol
+                ),
+            }
+        }
+        Assertion::Env(a) => {
+            let sel = describe_selector(&Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            });
+            match &a.value {
+                Some(v) => format!("{sel} has {}={v} in its environment", a.var),
+                None => format!("{sel} has {} set in its environment", a.var),
+            }
+        }
+        Assertion::Mount(a) => {
+            let sel = describe_selector(&Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            });
+            let what = match (a.mount_type, &a.source) {
+                (Some(t), Some(src)) => format!("a {} mount of `{src}`", t.as_str()),
+                (Some(t), None) => format!("a {} mount", t.as_str()),
+                (None, Some(src)) => format!("`{src}` mounted"),
+                (None, None) => "something mounted".to_owned(),
+            };
+            format!("{sel} has {what} at `{}`", a.destination)
+        }
+        Assertion::Http(a) => {
+            let sel = describe_selector(&Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            });
+            let body = a
+                .contains
+                .as_ref()
+                .map(|c| format!(" with \"{c}\" in the page"))
+                .unwrap_or_default();
+            format!(
+                "GET {} on the host port of {sel}'s port {} answers {}{body}",
+                a.path, a.container_port, a.status
+            )
+        }
+        Assertion::Exec(a) => {
+            let sel = describe_selector(&Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            });
+            let out = a
+                .contains
+                .as_ref()
+                .map(|c| format!(" and prints \"{c}\""))
+                .unwrap_or_default();
+            format!(
+                "`{}` run in {sel} exits with {}{out}",
+                a.command.join(" "),
+                a.exit_code
+            )
+        }
+        Assertion::File(a) => {
+            let sel = describe_selector(&Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            });
+            match &a.contains {
+                Some(c) => format!("{sel} has the file `{}` containing \"{c}\"", a.path),
+                None => format!("{sel} has the file `{}`", a.path),
+            }
+        }
+        Assertion::Volume(a) => format!("volume `{}` exists", a.volume),
+        Assertion::Network(a) => match &a.container {
+            Some(c) => format!("container `{c}` is attached to network `{}`", a.network),
+            None => format!("network `{}` exists", a.network),
+        },
+        Assertion::Compose(a) => {
+            let project = a
+                .project
+                .as_ref()
+                .map(|p| format!(" of project `{p}`"))
+                .unwrap_or_default();
+            if a.state == "absent" {
+                format!(
+                    "no container of Compose service `{}`{project} remains",
+                    a.service
+                )
+            } else {
+                format!(
+                    "Compose service `{}`{project} has a {} container",
+                    a.service, a.state
+                )
+            }
+        }
+        Assertion::HostFile(a) => match &a.contains {
+            Some(c) => format!("the file `{}` in your directory contains \"{c}\"", a.path),
+            None => format!("the file `{}` exists in your directory", a.path),
+        },
     }
 }
 
@@ -158,13 +313,20 @@ fn short_id(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
 
-fn image(a: &ImageAssertion, images: &[ImageInfo]) -> (bool, String) {
+fn image(a: &ImageAssertion, obs: &Observation) -> (bool, String) {
+    let images = &obs.images;
     let wanted = ImageRef::parse(&a.image);
     if let Some(id) = image_ids(&wanted, images).first() {
-        return (
-            true,
-            format!("image `{}` is present ({})", wanted, short_id(id)),
-        );
+        if !a.needs_details() {
+            return (
+                true,
+                format!("image `{}` is present ({})", wanted, short_id(id)),
+            );
+        }
+        let Some(d) = obs.image_details.iter().find(|d| d.reference == a.image) else {
+            return (false, format!("image `{wanted}` could not be inspected"));
+        };
+        return image_config(a, d);
     }
     let same_repo: Vec<String> = images
         .iter()
@@ -238,7 +400,7 @@ fn state_of(c: &ContainerInfo) -> String {
 }
 
 /// Why no container matched a selector, naming the nearest thing that exists.
-fn explain_missing(sel: &Selector, obs: &Observation) -> String {
+pub fn explain_missing(sel: &Selector, obs: &Observation) -> String {
     if let Some(name) = &sel.name {
         if let Some(c) = obs.containers.iter().find(|c| c.name == *name) {
             if let Some(image) = &sel.image {
@@ -367,10 +529,19 @@ fn follows_in_time(a: &EventAssertion, e: &EngineEvent, events: &[EngineEvent]) 
 }
 
 fn event_fits(a: &EventAssertion, e: &EngineEvent, images: &[ImageInfo]) -> bool {
-    if e.kind != "container" || !action_matches(&a.action, &e.action) {
+    if e.kind != a.object || !action_matches(&a.action, &e.action) {
         return false;
     }
     let attr = |k: &str| e.attributes.get(k).map(String::as_str).unwrap_or("");
+    if a.object == "image" {
+        // Image events name the image in the actor id (`python:3.12-slim`) or `name`.
+        return a.image.as_ref().is_none_or(|image| {
+            let wanted = ImageRef::parse(image);
+            [e.id.as_str(), attr("name")]
+                .iter()
+                .any(|r| !r.is_empty() && ImageRef::parse(r).matches(&wanted))
+        });
+    }
     if a.name.as_ref().is_some_and(|n| n != attr("name")) {
         return false;
     }
@@ -415,7 +586,7 @@ fn event(a: &EventAssertion, obs: &Observation) -> (bool, String) {
         .events
         .iter()
         .rev()
-        .filter(|e| e.kind == "container" && action_matches(&a.action, &e.action))
+        .filter(|e| e.kind == a.object && action_matches(&a.action, &e.action))
         .take(3)
         .map(|e| {
             let attr = |k: &str| e.attributes.get(k).cloned().unwrap_or_default();
@@ -474,6 +645,534 @@ fn output(a: &OutputAssertion, obs: &Observation) -> (bool, String) {
     }
 }
 
+fn image_config(a: &ImageAssertion, d: &crate::engine::ImageDetails) -> (bool, String) {
+    let name = &a.image;
+    if let Some(w) = &a.workdir {
+        if d.workdir.trim_end_matches('/') != w.trim_end_matches('/') {
+            let have = if d.workdir.is_empty() {
+                "none (/)".to_owned()
+            } else {
+                format!("`{}`", d.workdir)
+            };
+            return (
+                false,
+                format!("image `{name}` has working directory {have}, not `{w}`: check `WORKDIR`"),
+            );
+        }
+    }
+    if let Some(e) = &a.entrypoint {
+        if d.entrypoint != *e {
+            return (
+                false,
+                format!(
+                    "image `{name}` has entrypoint {:?}, not {e:?}: check `ENTRYPOINT`",
+                    d.entrypoint
+                ),
+            );
+        }
+    }
+    if let Some(c) = &a.cmd {
+        if d.cmd != *c {
+            return (
+                false,
+                format!(
+                    "image `{name}` has command {:?}, not {c:?}: check `CMD`",
+                    d.cmd
+                ),
+            );
+        }
+    }
+    if let Some(label) = &a.label {
+        let (k, v) = label.split_once('=').unwrap_or((label, ""));
+        match d.labels.get(k) {
+            Some(have) if have == v => {}
+            Some(have) => {
+                return (
+                    false,
+                    format!("image `{name}` has label {k}={have}, not {k}={v}"),
+                );
+            }
+            None => return (false, format!("image `{name}` has no label `{k}`")),
+        }
+    }
+    if let Some(h) = &a.history_contains {
+        if !d.history.iter().any(|line| line.contains(h.as_str())) {
+            let recent: Vec<String> = d
+                .history
+                .iter()
+                .take(3)
+                .map(|l| l.chars().take(60).collect())
+                .collect();
+            return (
+                false,
+                format!(
+                    "\"{h}\" is not in the history of image `{name}`; its newest layers: {}",
+                    quoted_list(&recent)
+                ),
+            );
+        }
+    }
+    (
+        true,
+        format!("image `{name}` ({}) is as expected", short_id(&d.id)),
+    )
+}
+
+/// The selected containers that were inspected, newest first; or why there are none.
+fn inspected<'a>(
+    sel: &Selector,
+    obs: &'a Observation,
+) -> Result<Vec<(&'a ContainerInfo, &'a ContainerDetails)>, String> {
+    let found = select(sel, obs);
+    if found.is_empty() {
+        return Err(explain_missing(sel, obs));
+    }
+    Ok(found
+        .into_iter()
+        .filter_map(|c| c.details.as_ref().map(|d| (c, d)))
+        .collect())
+}
+
+fn port(a: &PortAssertion, obs: &Observation) -> (bool, String) {
+    let sel = Selector {
+        name: a.name.clone(),
+        image: a.image.clone(),
+    };
+    let found = match inspected(&sel, obs) {
+        Ok(f) => f,
+        Err(why) => return (false, why),
+    };
+    let fits = |p: &crate::engine::PublishedPort| {
+        p.container_port == a.container_port && p.protocol == a.protocol && p.host_port.is_some()
+    };
+    for (c, d) in &found {
+        if let Some(p) = d
+            .ports
+            .iter()
+            .find(|p| fits(p) && a.host_port.is_none_or(|h| p.host_port == Some(h)))
+        {
+            return (
+                true,
+                format!(
+                    "container `{}` publishes {}/{} on host port {}",
+                    c.name,
+                    p.container_port,
+                    p.protocol,
+                    p.host_port.unwrap_or(0)
+                ),
+            );
+        }
+    }
+    let Some((c, d)) = found.first() else {
+        return (false, "the container could not be inspected".into());
+    };
+    if let Some(p) = d.ports.iter().find(|p| fits(p)) {
+        return (
+            false,
+            format!(
+                "container `{}` publishes {}/{} on host port {}, not {}",
+                c.name,
+                p.container_port,
+                p.protocol,
+                p.host_port.unwrap_or(0),
+                a.host_port.unwrap_or(0)
+            ),
+        );
+    }
+    let published: Vec<String> = d
+        .ports
+        .iter()
+        .filter_map(|p| {
+            p.host_port
+                .map(|h| format!("{h}->{}/{}", p.container_port, p.protocol))
+        })
+        .collect();
+    if published.is_empty() {
+        (
+            false,
+            format!(
+                "container `{}` publishes no ports: create it again with `-p HOST:{}` (ports cannot be added to an existing container)",
+                c.name, a.container_port
+            ),
+        )
+    } else {
+        (
+            false,
+            format!(
+                "container `{}` publishes only {} (host->container): in `-p HOST:CONTAINER` the container's port comes second",
+                c.name,
+                quoted_list(&published)
+            ),
+        )
+    }
+}
+
+fn env(a: &EnvAssertion, obs: &Observation) -> (bool, String) {
+    let sel = Selector {
+        name: a.name.clone(),
+        image: a.image.clone(),
+    };
+    let found = match inspected(&sel, obs) {
+        Ok(f) => f,
+        Err(why) => return (false, why),
+    };
+    let prefix = format!("{}=", a.var);
+    for (c, d) in &found {
+        if let Some(v) = d.env.iter().find_map(|e| e.strip_prefix(&prefix)) {
+            if a.value.as_ref().is_none_or(|want| want == v) {
+                return (true, format!("container `{}` has {} set", c.name, a.var));
+            }
+        }
+    }
+    let Some((c, d)) = found.first() else {
+        return (false, "the container could not be inspected".into());
+    };
+    match d.env.iter().find_map(|e| e.strip_prefix(&prefix)) {
+        Some(v) => (
+            false,
+            format!(
+                "container `{}` has {}={v}, not {}",
+                c.name,
+                a.var,
+                a.value.clone().unwrap_or_default()
+            ),
+        ),
+        None => {
+            let names: Vec<String> = d
+                .env
+                .iter()
+                .filter_map(|e| e.split_once('=').map(|(k, _)| k.to_owned()))
+                .collect();
+            (
+                false,
+                format!(
+                    "container `{}` has no {} (it has {}): set it with `-e {}=...` when creating the container",
+                    c.name,
+                    a.var,
+                    quoted_list(&names),
+                    a.var
+                ),
+            )
+        }
+    }
+}
+
+fn mount(a: &MountAssertion, obs: &Observation) -> (bool, String) {
+    let sel = Selector {
+        name: a.name.clone(),
+        image: a.image.clone(),
+    };
+    let found = match inspected(&sel, obs) {
+        Ok(f) => f,
+        Err(why) => return (false, why),
+    };
+    let norm = |p: &str| p.trim_end_matches('/').to_owned();
+    let source_fits = |m: &crate::engine::MountInfo| {
+        a.source.as_ref().is_none_or(|s| {
+            if m.kind == "volume" {
+                m.name == *s
+            } else {
+                norm(&m.source) == norm(s)
+            }
+        })
+    };
+    for (c, d) in &found {
+        if let Some(m) = d.mounts.iter().find(|m| {
+            norm(&m.destination) == norm(&a.destination)
+                && a.mount_type.is_none_or(|t| t.as_str() == m.kind)
+                && source_fits(m)
+        }) {
+            let what = if m.kind == "volume" {
+                m.name.clone()
+            } else {
+                m.source.clone()
+            };
+            return (
+                true,
+                format!(
+                    "container `{}` has {} `{what}` at `{}`",
+                    c.name, m.kind, m.destination
+                ),
+            );
+        }
+    }
+    let Some((c, d)) = found.first() else {
+        return (false, "the container could not be inspected".into());
+    };
+    if d.mounts.is_empty() {
+        return (
+            false,
+            format!(
+                "container `{}` has no mounts: create it again with `-v SOURCE:{}`",
+                c.name, a.destination
+            ),
+        );
+    }
+    let have: Vec<String> = d
+        .mounts
+        .iter()
+        .map(|m| {
+            let what = if m.kind == "volume" {
+                m.name.clone()
+            } else {
+                m.source.clone()
+            };
+            format!("{} {what} at {}", m.kind, m.destination)
+        })
+        .collect();
+    (
+        false,
+        format!("container `{}` has {}", c.name, quoted_list(&have)),
+    )
+}
+
+fn probe_container(result: Option<&ProbeResult>) -> Result<&ProbeResult, String> {
+    match result {
+        None => Err("nothing was looked at (the engine did not report it)".to_owned()),
+        Some(ProbeResult::NoContainer(why)) => Err(why.clone()),
+        Some(r) => Ok(r),
+    }
+}
+
+fn http(a: &HttpAssertion, result: Option<&ProbeResult>) -> (bool, String) {
+    let (container, url, answer) = match probe_container(result) {
+        Ok(ProbeResult::Http {
+            container,
+            url,
+            answer,
+        }) => (container, url, answer),
+        Ok(_) => return (false, "unexpected probe".to_owned()),
+        Err(why) => return (false, why),
+    };
+    match answer {
+        Err(why) => (
+            false,
+            format!("GET {url} (container `{container}`) failed: {why}"),
+        ),
+        Ok((status, body)) => {
+            if *status != a.status {
+                return (
+                    false,
+                    format!("GET {url} answered {status}, not {}", a.status),
+                );
+            }
+            if let Some(c) = &a.contains {
+                if !body.contains(c.as_str()) {
+                    let start: String = body.trim().chars().take(80).collect();
+                    return (
+                        false,
+                        format!(
+                            "GET {url} answered {status} but the page lacks \"{c}\"; it begins: {start}"
+                        ),
+                    );
+                }
+            }
+            (true, format!("GET {url} answered {status}"))
+        }
+    }
+}
+
+fn exec(a: &ExecAssertion, result: Option<&ProbeResult>) -> (bool, String) {
+    let (container, exit_code, output) = match probe_container(result) {
+        Ok(ProbeResult::Exec {
+            container,
+            exit_code,
+            output,
+        }) => (container, *exit_code, output),
+        Ok(_) => return (false, "unexpected probe".to_owned()),
+        Err(why) => return (false, why),
+    };
+    let first: String = output
+        .trim()
+        .lines()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" / ");
+    if exit_code != a.exit_code {
+        return (
+            false,
+            format!("in container `{container}` it exited with {exit_code}: {first}"),
+        );
+    }
+    if let Some(c) = &a.contains {
+        if !output.contains(c.as_str()) {
+            return (
+                false,
+                format!("in container `{container}` it printed: {first}"),
+            );
+        }
+    }
+    (true, format!("in container `{container}`: {first}"))
+}
+
+fn file(a: &FileAssertion, result: Option<&ProbeResult>) -> (bool, String) {
+    let (container, content) = match probe_container(result) {
+        Ok(ProbeResult::File { container, content }) => (container, content),
+        Ok(_) => return (false, "unexpected probe".to_owned()),
+        Err(why) => return (false, why),
+    };
+    match (content, &a.contains) {
+        (None, _) => (
+            false,
+            format!("container `{container}` has no file `{}`", a.path),
+        ),
+        (Some(text), Some(c)) if !text.contains(c.as_str()) => {
+            let start: String = text.trim().chars().take(60).collect();
+            (
+                false,
+                format!(
+                    "`{}` in container `{container}` lacks \"{c}\"; it begins: {start}",
+                    a.path
+                ),
+            )
+        }
+        (Some(_), _) => (true, format!("container `{container}` has `{}`", a.path)),
+    }
+}
+
+fn network(a: &NetworkAssertion, obs: &Observation) -> (bool, String) {
+    if !obs.networks.contains(&a.network) {
+        return (
+            false,
+            format!(
+                "there is no network `{}`: create it with `docker network create {}`",
+                a.network, a.network
+            ),
+        );
+    }
+    let Some(name) = &a.container else {
+        return (true, format!("network `{}` exists", a.network));
+    };
+    let sel = Selector {
+        name: Some(name.clone()),
+        image: None,
+    };
+    let found = match inspected(&sel, obs) {
+        Ok(f) => f,
+        Err(why) => return (false, why),
+    };
+    let Some((c, d)) = found.first() else {
+        return (false, "the container could not be inspected".into());
+    };
+    if d.networks.contains(&a.network) {
+        (
+            true,
+            format!("container `{}` is on `{}`", c.name, a.network),
+        )
+    } else {
+        (
+            false,
+            format!(
+                "container `{}` is on {}, not `{}`: `docker network connect {} {}` adds it",
+                c.name,
+                quoted_list(&d.networks),
+                a.network,
+                a.network,
+                c.name
+            ),
+        )
+    }
+}
+
+const COMPOSE_PROJECT: &str = "com.docker.compose.project";
+const COMPOSE_SERVICE: &str = "com.docker.compose.service";
+
+fn compose(a: &ComposeAssertion, obs: &Observation) -> (bool, String) {
+    let label = |c: &ContainerInfo, k: &str| c.labels.get(k).cloned().unwrap_or_default();
+    let of_service: Vec<&ContainerInfo> = obs
+        .compose
+        .iter()
+        .filter(|c| label(c, COMPOSE_SERVICE) == a.service)
+        .filter(|c| {
+            a.project
+                .as_ref()
+                .is_none_or(|p| label(c, COMPOSE_PROJECT) == *p)
+        })
+        .collect();
+    if a.state == "absent" {
+        return if of_service.is_empty() {
+            (true, "none left".to_owned())
+        } else {
+            let names: Vec<String> = of_service
+                .iter()
+                .map(|c| format!("{} ({})", c.name, c.state))
+                .collect();
+            (false, format!("still there: {}", quoted_list(&names)))
+        };
+    }
+    if let Some(c) = of_service.iter().find(|c| c.state == a.state) {
+        return (
+            true,
+            format!(
+                "container `{}` of project `{}` is {}",
+                c.name,
+                label(c, COMPOSE_PROJECT),
+                c.state
+            ),
+        );
+    }
+    if let Some(c) = of_service.first() {
+        return (
+            false,
+            format!(
+                "container `{}` of service `{}` {}: `docker compose logs {}` shows why",
+                c.name,
+                a.service,
+                state_of(c),
+                a.service
+            ),
+        );
+    }
+    let mut services: Vec<String> = obs
+        .compose
+        .iter()
+        .map(|c| {
+            format!(
+                "{}/{}",
+                label(c, COMPOSE_PROJECT),
+                label(c, COMPOSE_SERVICE)
+            )
+        })
+        .collect();
+    services.sort();
+    services.dedup();
+    if services.is_empty() {
+        (false, "no Compose containers at all: run `docker compose up -d` in the directory with compose.yaml".to_owned())
+    } else {
+        (
+            false,
+            format!(
+                "no container of service `{}`; Compose services here (project/service): {}",
+                a.service,
+                quoted_list(&services)
+            ),
+        )
+    }
+}
+
+fn host_file(a: &HostFileAssertion, obs: &Observation) -> (bool, String) {
+    match obs
+        .host_files
+        .iter()
+        .find(|(p, _)| *p == a.path)
+        .and_then(|(_, c)| c.as_ref())
+    {
+        None => (
+            false,
+            format!(
+                "there is no file `{}` in your directory (type `pwd` to see where you are, `ls` to see what is there)",
+                a.path
+            ),
+        ),
+        Some(text) => match &a.contains {
+            Some(c) if !text.contains(c.as_str()) => {
+                (false, format!("`{}` does not contain \"{c}\"", a.path))
+            }
+            _ => (true, format!("`{}` is there", a.path)),
+        },
+    }
+}
+
 /// Levenshtein distance, for "did you mean" suggestions on short names.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -498,6 +1197,12 @@ mod tests {
 
     fn obs() -> Observation {
         Observation {
+            image_details: Vec::new(),
+            volumes: Vec::new(),
+            networks: Vec::new(),
+            probes: HashMap::new(),
+            compose: Vec::new(),
+            host_files: Vec::new(),
             engine: Ok(EngineInfo {
                 product: "Docker".into(),
                 version: "20.10.24".into(),
@@ -542,6 +1247,8 @@ mod tests {
             exit_code: code,
             created,
             output: None,
+            labels: HashMap::new(),
+            details: None,
         }
     }
 

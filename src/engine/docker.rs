@@ -2,14 +2,18 @@
 //! transport failures into errors that say what to do, and gathering observations.
 
 use super::context::{ContextError, Endpoint};
-use super::{ContainerInfo, EngineEvent, EngineInfo, ImageInfo, Observation, Scope};
-use crate::check::{Needs, eval::select_in};
+use super::{
+    ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, ImageDetails, ImageInfo, MountInfo,
+    Observation, ProbeResult, PublishedPort, Scope,
+};
+use crate::check::{Needs, Probe, Selector, eval::select_in};
 use bollard::Docker;
 use bollard::query_parameters::{
     EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions,
 };
 use futures_util::StreamExt;
 use std::collections::HashMap;
+use std::path::Path;
 
 /// The oldest engine API dockerlearn works with (Docker 1.12, 2016).
 pub const MIN_API: (u32, u32) = (1, 24);
@@ -333,22 +337,19 @@ impl Engine {
     }
 
     /// Asks the engine what a checkpoint needs, for a step that began at `since`
-    /// (Unix nanoseconds). Never fails: an engine that cannot be asked is recorded in
-    /// `Observation::engine`, and the connection is remade on the next call.
-    pub async fn observe(&mut self, needs: &Needs, since: i64) -> Observation {
-        let mut obs = Observation {
-            engine: Ok(self.info_without_version()),
-            images: Vec::new(),
-            containers: Vec::new(),
-            events: Vec::new(),
-            since,
-        };
-        match self.gather(needs, since, &mut obs).await {
-            Ok(()) => {}
-            Err(e) => {
-                self.client = None;
-                obs.engine = Err(e.to_string());
-            }
+    /// (Unix nanoseconds), for a learner working in `workdir`. Never fails: an engine
+    /// that cannot be asked is recorded in `Observation::engine`, and the connection is
+    /// remade on the next call.
+    pub async fn observe(&mut self, needs: &Needs, since: i64, workdir: &Path) -> Observation {
+        let mut obs = Observation::empty(Ok(self.info_without_version()), since);
+        obs.host_files = needs
+            .host_files
+            .iter()
+            .map(|p| (p.clone(), super::host::read_file(workdir, p)))
+            .collect();
+        if let Err(e) = self.gather(needs, since, &mut obs).await {
+            self.client = None;
+            obs.engine = Err(e.to_string());
         }
         obs
     }
@@ -361,7 +362,19 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let (docker, info) = self.connected().await?;
         obs.engine = Ok(info);
-        let (images, containers, events) = tokio::join!(
+        let list = |filters: HashMap<String, Vec<String>>| {
+            let options = ListContainersOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            };
+            docker.list_containers(Some(options))
+        };
+        let compose_filter = HashMap::from([(
+            "label".to_owned(),
+            vec!["com.docker.compose.project".to_owned()],
+        )]);
+        let (images, containers, events, compose) = tokio::join!(
             async {
                 if needs.images {
                     Some(docker.list_images(None::<ListImagesOptions>).await)
@@ -371,19 +384,21 @@ impl Engine {
             },
             async {
                 if needs.containers {
-                    let options = ListContainersOptions {
-                        all: true,
-                        filters: Some(self.scoped(HashMap::new())),
-                        ..Default::default()
-                    };
-                    Some(docker.list_containers(Some(options)).await)
+                    Some(list(self.scoped(HashMap::new())).await)
                 } else {
                     None
                 }
             },
             async {
                 if needs.events {
-                    Some(self.events(&docker, since).await)
+                    Some(self.events(&docker, since, &needs.other_events).await)
+                } else {
+                    None
+                }
+            },
+            async {
+                if needs.compose {
+                    Some(list(compose_filter).await)
                 } else {
                     None
                 }
@@ -410,13 +425,20 @@ impl Engine {
                 .map(container_info)
                 .collect();
         }
+        if let Some(compose) = compose {
+            obs.compose = compose
+                .map_err(|e| self.classify(e))?
+                .into_iter()
+                .map(container_info)
+                .collect();
+        }
         if let Some(events) = events {
             obs.events = events?;
         }
         self.fill_details(&docker, needs, obs).await
     }
 
-    /// Exit codes the list did not give, and logs for the containers whose output matters.
+    /// Exit codes the list did not give, logs, inspections and probes.
     async fn fill_details(
         &self,
         docker: &Docker,
@@ -432,17 +454,21 @@ impl Engine {
                 c.exit_code = details.state.and_then(|s| s.exit_code);
             }
         }
-        let mut wanted: Vec<String> = Vec::new();
-        for sel in &needs.output_of {
-            for c in select_in(sel, &obs.containers, &obs.images)
-                .into_iter()
-                .take(3)
-            {
-                if !wanted.contains(&c.id) {
-                    wanted.push(c.id.clone());
+        let newest = |sels: &[Selector], obs: &Observation| {
+            let mut ids: Vec<String> = Vec::new();
+            for sel in sels {
+                for c in select_in(sel, &obs.containers, &obs.images)
+                    .into_iter()
+                    .take(3)
+                {
+                    if !ids.contains(&c.id) {
+                        ids.push(c.id.clone());
+                    }
                 }
             }
-        }
+            ids
+        };
+        let wanted = newest(&needs.output_of, obs);
         let logs =
             futures_util::future::join_all(wanted.iter().map(|id| self.logs(docker, id))).await;
         for (id, text) in wanted.iter().zip(logs) {
@@ -450,7 +476,242 @@ impl Engine {
                 c.output = Some(text?);
             }
         }
+        let inspect = newest(&needs.details_of, obs);
+        let details = futures_util::future::join_all(
+            inspect.iter().map(|id| docker.inspect_container(id, None)),
+        )
+        .await;
+        for (id, d) in inspect.iter().zip(details) {
+            // A container removed meanwhile simply has no details.
+            if let (Ok(d), Some(c)) = (d, obs.containers.iter_mut().find(|c| c.id == *id)) {
+                c.details = Some(container_details(d));
+            }
+        }
+        for reference in &needs.image_details {
+            if let Some(d) = self.image_details(docker, reference).await? {
+                obs.image_details.push(d);
+            }
+        }
+        for name in &needs.volumes {
+            match docker.inspect_volume(name).await {
+                Ok(_) => obs.volumes.push(name.clone()),
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => {}
+                Err(e) => return Err(self.classify(e)),
+            }
+        }
+        for name in &needs.networks {
+            match docker.inspect_network(name, None).await {
+                Ok(_) => obs.networks.push(name.clone()),
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => {}
+                Err(e) => return Err(self.classify(e)),
+            }
+        }
+        for (index, sel, probe) in &needs.probes {
+            let result = self.probe(docker, sel, probe, obs).await?;
+            obs.probes.insert(*index, result);
+        }
         Ok(())
+    }
+
+    async fn image_details(
+        &self,
+        docker: &Docker,
+        reference: &str,
+    ) -> Result<Option<ImageDetails>, EngineError> {
+        let inspect = match docker.inspect_image(reference).await {
+            Ok(i) => i,
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(None),
+            Err(e) => return Err(self.classify(e)),
+        };
+        let history = docker
+            .image_history(reference)
+            .await
+            .map_err(|e| self.classify(e))?;
+        let config = inspect.config.unwrap_or_default();
+        let mut lines: Vec<String> = Vec::new();
+        if let Some(c) = inspect.comment.filter(|c| !c.is_empty()) {
+            lines.push(c);
+        }
+        for h in history {
+            lines.push(h.created_by);
+            if !h.comment.is_empty() {
+                lines.push(h.comment);
+            }
+        }
+        Ok(Some(ImageDetails {
+            reference: reference.to_owned(),
+            id: inspect.id.unwrap_or_default(),
+            workdir: config.working_dir.unwrap_or_default(),
+            entrypoint: config.entrypoint.unwrap_or_default(),
+            cmd: config.cmd.unwrap_or_default(),
+            labels: config.labels.unwrap_or_default(),
+            history: lines,
+        }))
+    }
+
+    /// One look inside the newest matching container.
+    async fn probe(
+        &self,
+        docker: &Docker,
+        sel: &Selector,
+        probe: &Probe,
+        obs: &Observation,
+    ) -> Result<ProbeResult, EngineError> {
+        let candidates = select_in(sel, &obs.containers, &obs.images);
+        let running = candidates.iter().find(|c| c.state == "running");
+        let missing = |what: &str| {
+            ProbeResult::NoContainer(match candidates.first() {
+                None => crate::check::eval::explain_missing(sel, obs),
+                Some(c) => format!("container `{}` is {}: {what}", c.name, c.state),
+            })
+        };
+        match probe {
+            Probe::Exec { command } => {
+                let Some(c) = running else {
+                    return Ok(missing(
+                        "a command can only run in a running container (`docker start` it)",
+                    ));
+                };
+                let (exit_code, output) = self.exec(docker, &c.id, command).await?;
+                Ok(ProbeResult::Exec {
+                    container: c.name.clone(),
+                    exit_code,
+                    output,
+                })
+            }
+            Probe::File { path } => {
+                let Some(c) = candidates.first() else {
+                    return Ok(missing(""));
+                };
+                let content = self.read_container_file(docker, &c.id, path).await?;
+                Ok(ProbeResult::File {
+                    container: c.name.clone(),
+                    content,
+                })
+            }
+            Probe::Http {
+                container_port,
+                path,
+            } => {
+                let Some(c) = running else {
+                    return Ok(missing("it must be running to answer"));
+                };
+                let port = c
+                    .details
+                    .as_ref()
+                    .and_then(|d| {
+                        d.ports
+                            .iter()
+                            .find(|p| p.container_port == *container_port && p.protocol == "tcp")
+                    })
+                    .and_then(|p| p.host_port);
+                let Some(port) = port else {
+                    return Ok(ProbeResult::NoContainer(format!(
+                        "container `{}` does not publish port {container_port} on the host: create it with `-p HOST:{container_port}`",
+                        c.name
+                    )));
+                };
+                let url = format!("http://127.0.0.1:{port}{path}");
+                let answer = super::host::http_get("127.0.0.1", port, path).await;
+                Ok(ProbeResult::Http {
+                    container: c.name.clone(),
+                    url,
+                    answer,
+                })
+            }
+        }
+    }
+
+    async fn exec(
+        &self,
+        docker: &Docker,
+        id: &str,
+        command: &[String],
+    ) -> Result<(i64, String), EngineError> {
+        use bollard::exec::{StartExecOptions, StartExecResults};
+        let config = bollard::models::ExecConfig {
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            cmd: Some(command.to_vec()),
+            ..Default::default()
+        };
+        let created = match docker.create_exec(id, config).await {
+            Ok(c) => c,
+            Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => {
+                return Ok((-1, message));
+            }
+            Err(e) => return Err(self.classify(e)),
+        };
+        let mut output = String::new();
+        let started = docker
+            .start_exec(
+                &created.id,
+                Some(StartExecOptions {
+                    detach: false,
+                    tty: false,
+                    output_capacity: None,
+                }),
+            )
+            .await;
+        match started {
+            Ok(StartExecResults::Attached {
+                output: mut stream, ..
+            }) => {
+                while let Some(chunk) = stream.next().await {
+                    match chunk {
+                        Ok(out) => output.push_str(&String::from_utf8_lossy(&out.into_bytes())),
+                        Err(_) => break,
+                    }
+                    if output.len() > MAX_OUTPUT {
+                        break;
+                    }
+                }
+            }
+            Ok(StartExecResults::Detached) => {}
+            // The command does not exist in the image: the engine says so.
+            Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => {
+                return Ok((127, message));
+            }
+            Err(e) => return Err(self.classify(e)),
+        }
+        let inspect = docker
+            .inspect_exec(&created.id)
+            .await
+            .map_err(|e| self.classify(e))?;
+        Ok((inspect.exit_code.unwrap_or(-1), output))
+    }
+
+    /// A file's content through the archive API (works on stopped containers too).
+    async fn read_container_file(
+        &self,
+        docker: &Docker,
+        id: &str,
+        path: &str,
+    ) -> Result<Option<String>, EngineError> {
+        let options = bollard::query_parameters::DownloadFromContainerOptions {
+            path: path.to_owned(),
+        };
+        let mut stream = docker.download_from_container(id, Some(options));
+        let mut tar = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(bytes) => tar.extend_from_slice(&bytes),
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => return Ok(None),
+                Err(e) => return Err(self.classify(e)),
+            }
+            if tar.len() > 4 * MAX_OUTPUT {
+                break;
+            }
+        }
+        Ok(super::host::first_tar_entry(&tar))
     }
 
     async fn logs(&self, docker: &Docker, id: &str) -> Result<String, EngineError> {
@@ -476,14 +737,43 @@ impl Engine {
         Ok(text)
     }
 
-    async fn events(&self, docker: &Docker, since: i64) -> Result<Vec<EngineEvent>, EngineError> {
-        let filters = self.scoped(HashMap::from([(
-            "type".to_owned(),
-            vec!["container".to_owned()],
-        )]));
+    /// Container events in scope, and unscoped events of the other types asked for.
+    async fn events(
+        &self,
+        docker: &Docker,
+        since: i64,
+        other_types: &[String],
+    ) -> Result<Vec<EngineEvent>, EngineError> {
+        let until = crate::progress::now();
+        let mut out = self
+            .events_of(
+                docker,
+                since,
+                until,
+                self.scoped(HashMap::from([(
+                    "type".to_owned(),
+                    vec!["container".to_owned()],
+                )])),
+            )
+            .await?;
+        if !other_types.is_empty() {
+            let filters = HashMap::from([("type".to_owned(), other_types.to_vec())]);
+            out.extend(self.events_of(docker, since, until, filters).await?);
+            out.sort_by_key(|e| e.time_nano);
+        }
+        Ok(out)
+    }
+
+    async fn events_of(
+        &self,
+        docker: &Docker,
+        since: i64,
+        until: i64,
+        filters: HashMap<String, Vec<String>>,
+    ) -> Result<Vec<EngineEvent>, EngineError> {
         let options = EventsOptions {
             since: Some(unix_time_arg(since)),
-            until: Some(unix_time_arg(crate::progress::now())),
+            until: Some(unix_time_arg(until)),
             filters: Some(filters),
         };
         let mut stream = docker.events(Some(options));
@@ -623,6 +913,8 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
         None
     };
     ContainerInfo {
+        labels: c.labels.clone().unwrap_or_default(),
+        details: None,
         id: c.id.unwrap_or_default(),
         name: c
             .names
@@ -636,6 +928,55 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
         exit_code,
         created: c.created.unwrap_or_default(),
         output: None,
+    }
+}
+
+fn container_details(d: bollard::models::ContainerInspectResponse) -> ContainerDetails {
+    let config = d.config.unwrap_or_default();
+    let settings = d.network_settings.unwrap_or_default();
+    let mut ports = Vec::new();
+    for (key, bindings) in settings.ports.unwrap_or_default() {
+        let (port, protocol) = key.split_once('/').unwrap_or((&key, "tcp"));
+        let Ok(container_port) = port.parse::<u16>() else {
+            continue;
+        };
+        let bindings = bindings.unwrap_or_default();
+        if bindings.is_empty() {
+            ports.push(PublishedPort {
+                container_port,
+                protocol: protocol.to_owned(),
+                host_port: None,
+                host_ip: String::new(),
+            });
+        }
+        for b in bindings {
+            ports.push(PublishedPort {
+                container_port,
+                protocol: protocol.to_owned(),
+                host_port: b.host_port.and_then(|p| p.parse().ok()),
+                host_ip: b.host_ip.unwrap_or_default(),
+            });
+        }
+    }
+    ports.sort_by_key(|p| (p.container_port, p.host_port));
+    let mounts = d
+        .mounts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| MountInfo {
+            kind: m.typ.map(|t| t.to_string()).unwrap_or_default(),
+            source: m.source.unwrap_or_default(),
+            destination: m.destination.unwrap_or_default(),
+            name: m.name.unwrap_or_default(),
+        })
+        .collect();
+    let mut networks: Vec<String> = settings.networks.unwrap_or_default().into_keys().collect();
+    networks.sort();
+    ContainerDetails {
+        env: config.env.unwrap_or_default(),
+        ports,
+        mounts,
+        networks,
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod docker;
+pub mod host;
 
 pub use context::{Endpoint, EndpointSource};
 pub use docker::{Engine, EngineError};
@@ -29,6 +30,100 @@ pub struct Observation {
     pub events: Vec<EngineEvent>,
     /// When the step began, Unix nanoseconds (for messages).
     pub since: i64,
+    /// Images inspected, by the reference the checkpoint used.
+    pub image_details: Vec<ImageDetails>,
+    /// The volumes asked about that exist.
+    pub volumes: Vec<String>,
+    /// The networks asked about that exist.
+    pub networks: Vec<String>,
+    /// Results of looks inside containers, by assertion index.
+    pub probes: HashMap<usize, ProbeResult>,
+    /// Containers that belong to a Compose project, whatever the scope.
+    pub compose: Vec<ContainerInfo>,
+    /// Host files asked about: path and content (None when absent).
+    pub host_files: Vec<(String, Option<String>)>,
+}
+
+impl Observation {
+    /// An observation with nothing in it yet, for an engine reached at `engine`.
+    pub fn empty(engine: Result<EngineInfo, String>, since: i64) -> Observation {
+        Observation {
+            engine,
+            images: Vec::new(),
+            containers: Vec::new(),
+            events: Vec::new(),
+            since,
+            image_details: Vec::new(),
+            volumes: Vec::new(),
+            networks: Vec::new(),
+            probes: HashMap::new(),
+            compose: Vec::new(),
+            host_files: Vec::new(),
+        }
+    }
+}
+
+/// What inspecting a container adds to the list's summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ContainerDetails {
+    pub env: Vec<String>,
+    pub ports: Vec<PublishedPort>,
+    pub mounts: Vec<MountInfo>,
+    /// Names of the networks it is attached to.
+    pub networks: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublishedPort {
+    pub container_port: u16,
+    pub protocol: String,
+    /// None when exposed but not published.
+    pub host_port: Option<u16>,
+    pub host_ip: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MountInfo {
+    /// `bind`, `volume`, `tmpfs`.
+    pub kind: String,
+    /// Host path (bind) or the volume's path on the engine's machine.
+    pub source: String,
+    pub destination: String,
+    /// The volume's name (volumes only).
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImageDetails {
+    pub reference: String,
+    pub id: String,
+    pub workdir: String,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub labels: HashMap<String, String>,
+    /// Each layer's `created_by` and comment, newest first.
+    pub history: Vec<String>,
+}
+
+/// What a look inside a container found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ProbeResult {
+    /// No matching container to look in (or none running, for exec).
+    NoContainer(String),
+    Exec {
+        container: String,
+        exit_code: i64,
+        output: String,
+    },
+    File {
+        container: String,
+        content: Option<String>,
+    },
+    Http {
+        container: String,
+        url: String,
+        answer: Result<(u16, String), String>,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -67,6 +162,9 @@ pub struct ContainerInfo {
     pub created: i64,
     /// The container's logs, when a checkpoint asked for them.
     pub output: Option<String>,
+    pub labels: HashMap<String, String>,
+    /// Filled when a checkpoint asked about ports, env, mounts or networks.
+    pub details: Option<ContainerDetails>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
