@@ -18,5 +18,6 @@ pub mod reference;
 pub mod repl;
 pub mod scaffold;
 pub mod session;
+pub mod shell;
 pub mod ui;
 pub mod verify;

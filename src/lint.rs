@@ -140,39 +140,10 @@ const RUN_VALUE_OPTIONS: &[&str] = &[
     "--init-path",
 ];
 
-/// Splits a command line into words, honouring quotes; enough for lesson commands.
-pub fn shell_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    let mut has = false;
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                has = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if has || !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                    has = false;
-                }
-            }
-            (None, c) => cur.push(c),
-        }
-    }
-    if has || !cur.is_empty() {
-        words.push(cur);
-    }
-    words
-}
-
 pub fn images_in(line: &str) -> CommandImages {
     let mut out = CommandImages::default();
     // Each `docker ...` in a line (`a && docker run x`, `$(docker ps -q)`).
-    let words = shell_words(line);
+    let words = crate::shell::words(line);
     let mut i = 0;
     while i < words.len() {
         let w = words[i].trim_start_matches("$(");
@@ -315,11 +286,6 @@ mod tests {
                 .is_empty()
         );
         assert!(images_in("docker run $IMAGE").used.is_empty());
-    }
-
-    #[test]
-    fn quotes_group_words() {
-        assert_eq!(shell_words("a 'b c' \"d e\"f ''"), ["a", "b c", "d ef", ""]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::FileHistory;
-use rustyline::validate::Validator;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Editor, Helper};
 use std::path::PathBuf;
 use tokio::runtime::Runtime;
@@ -53,7 +53,17 @@ impl Hinter for Completion {
     type Hint = String;
 }
 impl Highlighter for Completion {}
-impl Validator for Completion {}
+impl Validator for Completion {
+    /// A heredoc, an open quote or a trailing `\` asks for more lines, as a shell would.
+    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        let input = ctx.input();
+        if input.trim_start().starts_with(':') || crate::shell::is_complete(input) {
+            Ok(ValidationResult::Valid(None))
+        } else {
+            Ok(ValidationResult::Incomplete)
+        }
+    }
+}
 impl Helper for Completion {}
 
 pub struct Repl<'c> {

@@ -11,6 +11,8 @@ use termimad::MadSkin;
 
 pub struct Ui {
     skin: Option<MadSkin>,
+    /// The Compose the learner has, for lessons that use it (found on first need).
+    compose: std::cell::OnceCell<Option<crate::engine::tools::Compose>>,
 }
 
 impl Ui {
@@ -20,11 +22,15 @@ impl Ui {
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         Ui {
             skin: styled.then(skin),
+            compose: std::cell::OnceCell::new(),
         }
     }
 
     pub fn plain() -> Ui {
-        Ui { skin: None }
+        Ui {
+            skin: None,
+            compose: std::cell::OnceCell::new(),
+        }
     }
 
     fn out(&self, text: &str) {
@@ -37,9 +43,24 @@ impl Ui {
         self.out(&format!("{text}\n"));
     }
 
+    fn compose(&self) -> Option<&crate::engine::tools::Compose> {
+        self.compose
+            .get_or_init(crate::engine::tools::compose)
+            .as_ref()
+    }
+
+    /// Lesson text as this learner must type it (`docker-compose` where only v1 exists).
+    fn lesson_text(&self, text: &str) -> String {
+        if text.contains("docker compose ") {
+            crate::engine::tools::rewrite(text, self.compose())
+        } else {
+            text.to_owned()
+        }
+    }
+
     /// Prints Markdown: rendered on a terminal, as written otherwise.
     pub fn markdown(&self, text: &str) {
-        let text = fences_for_display(text);
+        let text = fences_for_display(&self.lesson_text(text));
         match &self.skin {
             Some(skin) => self.out(&format!("{}", skin.term_text(&text))),
             None => self.out(&format!("{}\n", text.trim_end())),
@@ -82,6 +103,13 @@ impl Ui {
         }
         md.push_str(&l.intro);
         self.markdown(&md);
+        let mentions_compose = l.steps.iter().any(|s| s.body.contains("docker compose "));
+        if mentions_compose {
+            self.line(&format!(
+                "\n{}",
+                crate::engine::tools::describe(self.compose())
+            ));
+        }
     }
 
     pub fn step(&self, course: &Course, at: Position) {

@@ -22,6 +22,9 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 pub enum StepOutcome {
     /// Failed before, passed after.
     Proven,
+    /// A `.network` step whose checkpoint held before: its images were prepared (no
+    /// registry needed, nothing to prove here).
+    Prepared,
     /// A reading step: nothing to verify.
     Reading,
     /// Passed before its solution ran.
@@ -44,8 +47,45 @@ pub struct StepReport {
 
 impl StepReport {
     pub fn ok(&self) -> bool {
-        matches!(self.outcome, StepOutcome::Proven | StepOutcome::Reading)
+        matches!(
+            self.outcome,
+            StepOutcome::Proven | StepOutcome::Reading | StepOutcome::Prepared
+        )
     }
+}
+
+/// A directory holding the `docker` shim, and the `PATH` that puts it first.
+pub struct Shim {
+    _dir: tempfile::TempDir,
+    pub path_env: std::ffi::OsString,
+}
+
+impl Shim {
+    /// A shim that labels with `label` what commands create, wrapping the `docker` on PATH.
+    pub fn new(label: &str) -> anyhow::Result<Shim> {
+        let real = find_on_path("docker").ok_or_else(|| {
+            anyhow::anyhow!("the docker CLI is not on PATH: verify runs the solutions with it")
+        })?;
+        let dir = tempfile::tempdir()?;
+        shim(dir.path(), &real, label)?;
+        let mut path_env = std::ffi::OsString::from(dir.path());
+        if let Some(p) = std::env::var_os("PATH") {
+            path_env.push(":");
+            path_env.push(p);
+        }
+        Ok(Shim {
+            _dir: dir,
+            path_env,
+        })
+    }
+}
+
+/// The Compose project name of a verify run, so its Compose resources can be found.
+pub fn compose_project(run_id: &str) -> String {
+    format!(
+        "dlverify{}",
+        run_id.replace(|c: char| !c.is_ascii_alphanumeric(), "")
+    )
 }
 
 /// The `docker` shim: adds the run's label to whatever the solutions create.
@@ -114,21 +154,15 @@ fn describe_pass(v: &Verdict) -> String {
 }
 
 /// Runs one solution command the way the REPL would, without a terminal.
-fn run_command(
-    line: &str,
-    cwd: &Path,
-    path_env: &std::ffi::OsStr,
-    label: &str,
-) -> Result<(), String> {
+fn run_command(line: &str, cwd: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Result<(), String> {
     let mut child = Command::new("/bin/sh")
         .arg("-c")
         .arg(line)
         .current_dir(cwd)
-        .env("PATH", path_env)
-        .env("DOCKERLEARN_SCOPE", label)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("`{line}` could not start: {e}"))?;
     let started = Instant::now();
@@ -146,6 +180,13 @@ fn run_command(
             Err(e) => return Err(format!("`{line}`: {e}")),
         }
     }
+}
+
+/// Where and how one step's solution runs.
+struct StepContext<'a> {
+    work: &'a Path,
+    env: &'a [(&'a str, &'a std::ffi::OsStr)],
+    needs_network: bool,
 }
 
 pub struct Verifier<'a> {
@@ -181,16 +222,33 @@ impl Verifier<'_> {
             Scope::default(),
         );
         let tags_before = self.rt.block_on(engine.image_tags())?;
-        let real = find_on_path("docker").ok_or_else(|| {
-            anyhow::anyhow!("the docker CLI is not on PATH: verify runs the solutions with it")
-        })?;
-        let shim_dir = tempfile::tempdir()?;
-        shim(shim_dir.path(), &real, &label)?;
-        let mut path_env = std::ffi::OsString::from(shim_dir.path());
-        if let Some(p) = std::env::var_os("PATH") {
-            path_env.push(":");
-            path_env.push(p);
-        }
+        let shim = Shim::new(&label)?;
+        let project = compose_project(&run_id);
+        let project_os = std::ffi::OsString::from(&project);
+        let label_os = std::ffi::OsString::from(&label);
+        let env: Vec<(&str, &std::ffi::OsStr)> = vec![
+            ("PATH", &shim.path_env),
+            ("DOCKERLEARN_SCOPE", &label_os),
+            ("COMPOSE_PROJECT_NAME", &project_os),
+        ];
+        let solutions = |l: &crate::course::CourseLesson| -> Vec<String> {
+            l.lesson
+                .steps
+                .iter()
+                .filter_map(|s| s.solution.as_ref())
+                .flat_map(|s| s.commands.clone())
+                .collect()
+        };
+        let uses_compose = self
+            .course
+            .lessons
+            .iter()
+            .any(|l| solutions(l).iter().any(|c| c.contains("docker compose ")));
+        let compose = if uses_compose {
+            crate::engine::tools::compose()
+        } else {
+            None
+        };
 
         let mut reports = Vec::new();
         let result = (|| -> anyhow::Result<()> {
@@ -203,15 +261,20 @@ impl Verifier<'_> {
                     let started = Instant::now();
                     let outcome = match cl.checkpoint(si) {
                         None => StepOutcome::Reading,
-                        Some(cp) => self.step(
-                            cp,
-                            step.solution.as_ref().map(|s| &s.commands[..]),
-                            work.path(),
-                            &path_env,
-                            &label,
-                            &mut engine,
-                            &mut nowhere,
-                        ),
+                        Some(cp) => {
+                            let commands: Vec<String> = step
+                                .solution
+                                .iter()
+                                .flat_map(|s| &s.commands)
+                                .map(|c| crate::engine::tools::rewrite(c, compose.as_ref()))
+                                .collect();
+                            let context = StepContext {
+                                work: work.path(),
+                                env: &env,
+                                needs_network: step.needs_network,
+                            };
+                            self.step(cp, &commands, &context, &mut engine, &mut nowhere)
+                        }
                     };
                     let report = StepReport {
                         lesson: cl.lesson.id.clone(),
@@ -225,8 +288,11 @@ impl Verifier<'_> {
             }
             Ok(())
         })();
-        // Clean up whatever happened above.
+        // Clean up whatever happened above, failures included.
         let _ = self.rt.block_on(engine.remove_scoped());
+        let _ = self
+            .rt
+            .block_on(engine.remove_labelled(&format!("com.docker.compose.project={project}")));
         if let Ok(after) = self.rt.block_on(engine.image_tags()) {
             for tag in after.difference(&tags_before) {
                 let _ = self.rt.block_on(engine.untag(tag));
@@ -236,17 +302,15 @@ impl Verifier<'_> {
         Ok(reports)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn step(
         &self,
         cp: &Checkpoint,
-        solution: Option<&[String]>,
-        work: &Path,
-        path_env: &std::ffi::OsStr,
-        label: &str,
+        commands: &[String],
+        context: &StepContext,
         engine: &mut Engine,
         nowhere: &mut Engine,
     ) -> StepOutcome {
+        let work = context.work;
         let needs = cp.needs();
         let since = progress::now();
         let before_engine = if engine_only(cp) {
@@ -259,19 +323,24 @@ impl Verifier<'_> {
             &self.rt.block_on(before_engine.observe(&needs, since, work)),
         );
         if before.passed() {
-            return StepOutcome::PassedBefore(describe_pass(&before));
+            return if context.needs_network {
+                StepOutcome::Prepared
+            } else {
+                StepOutcome::PassedBefore(describe_pass(&before))
+            };
         }
-        let Some(commands) = solution.filter(|c| !c.is_empty()) else {
+        if commands.is_empty() {
             return StepOutcome::NoSolution;
-        };
+        }
         for line in commands {
-            if let Err(e) = run_command(line, work, path_env, label) {
+            if let Err(e) = run_command(line, work, context.env) {
                 return StepOutcome::CommandFailed(e);
             }
         }
-        // Events reach the engine's log a moment after the command returns.
+        // Events reach the engine's log a moment after the command returns; servers
+        // take a moment to answer.
         let mut after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since, work)));
-        for _ in 0..10 {
+        for _ in 0..15 {
             if after.passed() || after.engine_unreachable() {
                 break;
             }
@@ -308,6 +377,10 @@ pub fn table(reports: &[StepReport]) -> String {
         let (result, detail) = match &r.outcome {
             StepOutcome::Proven => ("pass", "failed before, passed after".to_owned()),
             StepOutcome::Reading => ("read", "reading step".to_owned()),
+            StepOutcome::Prepared => (
+                "prep",
+                "downloads: its images were already present".to_owned(),
+            ),
             StepOutcome::PassedBefore(d) => ("FAIL", format!("passes before its step: {d}")),
             StepOutcome::FailedAfter(d) => ("FAIL", format!("fails after its solution: {d}")),
             StepOutcome::NoSolution => ("FAIL", "no solution commands to run".to_owned()),

@@ -110,6 +110,12 @@ pub fn describe(assertion: &Assertion) -> String {
                 name: a.name.clone(),
                 image: a.image.clone(),
             });
+            if let Some(e) = &a.entrypoint {
+                s.push_str(&format!(" with entrypoint `{e}`"));
+            }
+            if let Some(c) = &a.command {
+                s.push_str(&format!(" running `{c}`"));
+            }
             match (a.state, a.exit_code) {
                 (_, Some(code)) => s.push_str(&format!(" has exited with code {code}")),
                 (Some(state), None) => s.push_str(&format!(" is {}", state.as_str())),
@@ -465,6 +471,43 @@ fn container(a: &ContainerAssertion, obs: &Observation) -> (bool, String) {
         return (false, explain_missing(&sel, obs));
     }
     let wanted_state = a.state.or(a.exit_code.map(|_| State::Exited));
+    let first_word = |words: &[String]| {
+        words
+            .first()
+            .map(|w| w.rsplit('/').next().unwrap_or(w).to_owned())
+            .unwrap_or_default()
+    };
+    let config_fits = |c: &ContainerInfo| {
+        let Some(d) = &c.details else {
+            return a.command.is_none() && a.entrypoint.is_none();
+        };
+        a.command.as_ref().is_none_or(|w| first_word(&d.cmd) == *w)
+            && a.entrypoint
+                .as_ref()
+                .is_none_or(|w| first_word(&d.entrypoint) == *w)
+    };
+    if !candidates.iter().any(|c| config_fits(c)) {
+        let c = candidates[0];
+        let d = c.details.clone().unwrap_or_default();
+        let mut found = String::new();
+        if let Some(w) = &a.command {
+            found = format!(
+                "container `{}` runs `{}`, not `{w}`",
+                c.name,
+                d.cmd.join(" ")
+            );
+        }
+        if let Some(w) = &a.entrypoint {
+            found = format!(
+                "container `{}` has entrypoint `{}`, not `{w}`: `--entrypoint {w}` goes before the image name",
+                c.name,
+                d.entrypoint.join(" ")
+            );
+        }
+        return (false, found);
+    }
+    let candidates: Vec<&ContainerInfo> =
+        candidates.into_iter().filter(|c| config_fits(c)).collect();
     let fits = |c: &ContainerInfo| {
         wanted_state.is_none_or(|s| c.state == s.as_str())
             && a.exit_code.is_none_or(|code| c.exit_code == Some(code))
@@ -508,8 +551,11 @@ fn no_container(a: &NoContainerAssertion, obs: &Observation) -> (bool, String) {
 }
 
 fn action_matches(wanted: &str, got: &str) -> bool {
-    // Podman says `died` where Docker says `die`.
-    wanted == got || (wanted == "die" && got == "died")
+    // Podman says `died` where Docker says `die`; exec actions carry the command
+    // (`exec_start: ls /`).
+    wanted == got
+        || (wanted == "die" && got == "died")
+        || got.strip_prefix(wanted).is_some_and(|r| r.starts_with(':'))
 }
 
 /// Default for `within_ms` with `follows`.

@@ -147,6 +147,12 @@ pub struct ContainerAssertion {
     /// Implies `state: exited`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
+    /// The first word of the command it was created with (`echo` in `docker run busybox echo hi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// The first word of its entrypoint (`bash` after `--entrypoint bash`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
@@ -585,7 +591,12 @@ impl Checkpoint {
                         n.image_details.push(img.image.clone());
                     }
                 }
-                Assertion::Container(_) | Assertion::NoContainer(_) => {}
+                Assertion::Container(c) => {
+                    if c.command.is_some() || c.entrypoint.is_some() {
+                        n.details_of.extend(sel);
+                    }
+                }
+                Assertion::NoContainer(_) => {}
                 Assertion::Event(e) => {
                     n.events = true;
                     if e.object != "container" && !n.other_events.contains(&e.object) {

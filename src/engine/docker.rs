@@ -837,12 +837,17 @@ impl Engine {
     /// Removes the containers (running or not, with their anonymous volumes), networks
     /// and volumes that carry the scope's label. Without a scope it removes nothing.
     pub async fn remove_scoped(&mut self) -> Result<Removed, EngineError> {
-        let mut removed = Removed::default();
-        if self.scope.label.is_none() {
-            return Ok(removed);
+        match self.scope.label.clone() {
+            Some(label) => self.remove_labelled(&label).await,
+            None => Ok(Removed::default()),
         }
+    }
+
+    /// Removes the containers, networks and volumes carrying a label (`key=value`).
+    pub async fn remove_labelled(&mut self, label: &str) -> Result<Removed, EngineError> {
+        let mut removed = Removed::default();
         let docker = self.client().await?;
-        let filters = self.scoped(HashMap::new());
+        let filters = HashMap::from([("label".to_owned(), vec![label.to_owned()])]);
         let containers = docker
             .list_containers(Some(ListContainersOptions {
                 all: true,
@@ -977,6 +982,8 @@ fn container_details(d: bollard::models::ContainerInspectResponse) -> ContainerD
         ports,
         mounts,
         networks,
+        cmd: config.cmd.unwrap_or_default(),
+        entrypoint: config.entrypoint.unwrap_or_default(),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod context;
 pub mod docker;
 pub mod host;
+pub mod tools;
 
 pub use context::{Endpoint, EndpointSource};
 pub use docker::{Engine, EngineError};
@@ -71,6 +72,8 @@ pub struct ContainerDetails {
     pub mounts: Vec<MountInfo>,
     /// Names of the networks it is attached to.
     pub networks: Vec<String>,
+    pub cmd: Vec<String>,
+    pub entrypoint: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -37,6 +37,9 @@ pub struct Step {
     pub solution: Option<Solution>,
     /// A reading-only step has no checkpoint: the learner moves on with `:next`.
     pub reading_only: bool,
+    /// The step downloads from a registry (class `.network`): offline, `verify` accepts
+    /// its checkpoint holding beforehand when the images were prepared.
+    pub needs_network: bool,
     /// Line of the step's heading, for messages about it.
     pub line: usize,
 }

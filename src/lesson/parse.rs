@@ -55,30 +55,6 @@ impl FenceInfo {
     }
 }
 
-/// Splits a shell block into commands: one per line, `\` continuations joined,
-/// blank lines and `#` comments dropped.
-pub fn commands_of(block: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for line in block.lines() {
-        let trimmed = line.trim();
-        if current.is_empty() && (trimmed.is_empty() || trimmed.starts_with('#')) {
-            continue;
-        }
-        if let Some(head) = trimmed.strip_suffix('\\') {
-            current.push_str(head.trim_end());
-            current.push(' ');
-        } else {
-            current.push_str(trimmed);
-            out.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.trim().is_empty() {
-        out.push(current.trim().to_owned());
-    }
-    out
-}
-
 /// Parses one lesson. `path` is used in messages only; `fallback_id` is the id from the
 /// file name, used when the front matter gives none. Returns every problem found.
 pub fn parse(path: &str, fallback_id: &str, text: &str) -> Result<Lesson, Diagnostics> {
@@ -272,9 +248,12 @@ fn sections(
                                 slug(&title)
                             }
                         };
-                        for class in classes.iter().filter(|c| *c != "read") {
+                        for class in classes
+                            .iter()
+                            .filter(|c| !matches!(c.as_str(), "read" | "network"))
+                        {
                             problem(format!(
-                                "unknown step class `.{class}`: the only one is `.read` (a reading-only step)"
+                                "unknown step class `.{class}`: use `.read` (a reading-only step) or `.network` (the step downloads)"
                             ));
                         }
                         out.push(Section {
@@ -287,6 +266,7 @@ fn sections(
                                 hints: Vec::new(),
                                 solution: None,
                                 reading_only: classes.iter().any(|c| c == "read"),
+                                needs_network: classes.iter().any(|c| c == "network"),
                                 line,
                             },
                         });
@@ -394,7 +374,7 @@ fn close_step(
             let commands: Vec<String> = blocks
                 .iter()
                 .filter(|(offset, info, _)| *offset >= start && *offset < stop && info.runnable)
-                .flat_map(|(_, _, code)| commands_of(code))
+                .flat_map(|(_, _, code)| crate::shell::split_commands(code))
                 .collect();
             let step = &mut section.step;
             match p.part {

@@ -1,0 +1,150 @@
+//! The little shell syntax dockerlearn must understand: where one command of a lesson's
+//! block ends (line continuations, heredocs), when the learner's input is not finished
+//! yet (so the prompt asks for more), and how a command line splits into words.
+
+/// The heredoc delimiter a line opens (`cat > f <<'EOF'` → `EOF`), if any.
+fn heredoc_delimiter(line: &str) -> Option<String> {
+    let at = line.find("<<")?;
+    let rest = line[at + 2..].trim_start_matches('-').trim_start();
+    let word: String = rest
+        .trim_start_matches(['\'', '"'])
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    (!word.is_empty()).then_some(word)
+}
+
+/// Splits a shell block into commands: one per line, except that `\` continues a line
+/// and a heredoc runs to its delimiter. Blank lines and `#` comments between commands
+/// are dropped.
+pub fn split_commands(block: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut heredoc: Option<String> = None;
+    for line in block.lines() {
+        if let Some(delim) = &heredoc {
+            current.push('\n');
+            current.push_str(line);
+            if line.trim() == delim {
+                heredoc = None;
+                out.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let trimmed = line.trim();
+        if current.is_empty() && (trimmed.is_empty() || trimmed.starts_with('#')) {
+            continue;
+        }
+        if let Some(head) = trimmed.strip_suffix('\\') {
+            current.push_str(head.trim_end());
+            current.push(' ');
+            continue;
+        }
+        current.push_str(trimmed);
+        match heredoc_delimiter(trimmed) {
+            Some(delim) => heredoc = Some(delim),
+            None => out.push(std::mem::take(&mut current)),
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_owned());
+    }
+    out
+}
+
+/// Whether typed input is a whole command: no trailing `\`, no open quote, every
+/// heredoc closed. The prompt keeps reading lines until it is.
+pub fn is_complete(input: &str) -> bool {
+    if input.trim_end().ends_with('\\') {
+        return false;
+    }
+    let mut lines = input.lines();
+    let mut quote: Option<char> = None;
+    while let Some(line) = lines.next() {
+        if quote.is_none() {
+            if let Some(delim) = heredoc_delimiter(line) {
+                if !lines.by_ref().any(|l| l.trim() == delim) {
+                    return false;
+                }
+                continue;
+            }
+        }
+        let mut escaped = false;
+        for c in line.chars() {
+            match (quote, c) {
+                (_, '\\') if quote != Some('\'') && !escaped => {
+                    escaped = true;
+                    continue;
+                }
+                (None, '\'' | '"') if !escaped => quote = Some(c),
+                (Some(q), c) if c == q && !escaped => quote = None,
+                _ => {}
+            }
+            escaped = false;
+        }
+    }
+    quote.is_none()
+}
+
+/// Splits a command line into words, honouring quotes; enough for lesson commands.
+pub fn words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut has = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                has = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if has || !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                    has = false;
+                }
+            }
+            (None, c) => cur.push(c),
+        }
+    }
+    if has || !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heredocs_and_continuations_stay_one_command() {
+        let block = "# make a file\ncat > f.txt <<'EOF'\nhello\n  world\nEOF\ndocker run \\\n  --rm busybox\n\nls\n";
+        assert_eq!(
+            split_commands(block),
+            [
+                "cat > f.txt <<'EOF'\nhello\n  world\nEOF",
+                "docker run --rm busybox",
+                "ls"
+            ]
+        );
+    }
+
+    #[test]
+    fn input_is_complete_only_when_closed() {
+        assert!(is_complete("docker ps"));
+        assert!(!is_complete("docker run \\"));
+        assert!(!is_complete("echo 'unclosed"));
+        assert!(is_complete("echo \"it's fine\""));
+        assert!(!is_complete("cat > f <<EOF\nline"));
+        assert!(is_complete("cat > f <<EOF\nline\nEOF"));
+        assert!(is_complete("echo a\\'b"));
+    }
+
+    #[test]
+    fn quotes_group_words() {
+        assert_eq!(words("a 'b c' \"d e\"f ''"), ["a", "b c", "d ef", ""]);
+    }
+}
