@@ -126,12 +126,7 @@ fn main() {
         .build()
         .unwrap();
     let endpoint = context::resolve_from_environment().unwrap();
-    let mut engine = Engine::new(
-        endpoint,
-        Scope {
-            label: Some(LABEL.into()),
-        },
-    );
+    let mut engine = Engine::new(endpoint, Scope::label(LABEL));
     let client = rt.block_on(engine.client()).expect("engine reachable");
     let since = dockerlearn::progress::now() - 60_000_000_000;
 

@@ -60,7 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         })?,
     });
     let scope = Scope {
-        label: cli.scope.clone(),
+        labels: cli.scope.clone().into_iter().collect(),
     };
     match cli.command.unwrap_or(Command::Start { lesson: None }) {
         Command::Start { lesson } => start(&course, &store, scope, ui, lesson),

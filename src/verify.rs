@@ -208,12 +208,13 @@ impl Verifier<'_> {
             progress::now() / 1_000_000 % 1_000_000_000
         );
         let label = format!("{LABEL_KEY}={run_id}");
-        let mut engine = Engine::new(
-            self.endpoint.clone(),
-            Scope {
-                label: Some(label.clone()),
-            },
-        );
+        let project = compose_project(&run_id);
+        let compose_label = format!("com.docker.compose.project={project}");
+        // Compose v1 does not go through the `docker` shim: its project label scopes it.
+        let scope = Scope {
+            labels: vec![label.clone(), compose_label.clone()],
+        };
+        let mut engine = Engine::new(self.endpoint.clone(), scope);
         let mut nowhere = Engine::new(
             Endpoint {
                 host: "unix:///nonexistent/dockerlearn-verify.sock".into(),
@@ -223,7 +224,6 @@ impl Verifier<'_> {
         );
         let tags_before = self.rt.block_on(engine.image_tags())?;
         let shim = Shim::new(&label)?;
-        let project = compose_project(&run_id);
         let project_os = std::ffi::OsString::from(&project);
         let label_os = std::ffi::OsString::from(&label);
         let env: Vec<(&str, &std::ffi::OsStr)> = vec![

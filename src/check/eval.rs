@@ -82,6 +82,7 @@ pub fn describe(assertion: &Assertion) -> String {
             Some(v) => format!("the Docker engine answers, with API version {v} or newer"),
             None => "the Docker engine answers".to_owned(),
         },
+        Assertion::Image(a) if !a.present => format!("image `{}` is gone", a.image),
         Assertion::Image(a) => {
             let mut parts = Vec::new();
             if let Some(w) = &a.workdir {
@@ -230,6 +231,13 @@ pub fn describe(assertion: &Assertion) -> String {
                 a.exit_code
             )
         }
+        Assertion::File(a) if !a.present => {
+            let sel = describe_selector(&Selector {
+                name: a.name.clone(),
+                image: a.image.clone(),
+            });
+            format!("{sel} does not have the file `{}`", a.path)
+        }
         Assertion::File(a) => {
             let sel = describe_selector(&Selector {
                 name: a.name.clone(),
@@ -240,7 +248,9 @@ pub fn describe(assertion: &Assertion) -> String {
                 None => format!("{sel} has the file `{}`", a.path),
             }
         }
+        Assertion::Volume(a) if !a.present => format!("volume `{}` is gone", a.volume),
         Assertion::Volume(a) => format!("volume `{}` exists", a.volume),
+        Assertion::Network(a) if !a.present => format!("network `{}` is gone", a.network),
         Assertion::Network(a) => match &a.container {
             Some(c) => format!("container `{c}` is attached to network `{}`", a.network),
             None => format!("network `{}` exists", a.network),
@@ -322,6 +332,19 @@ fn short_id(id: &str) -> &str {
 fn image(a: &ImageAssertion, obs: &Observation) -> (bool, String) {
     let images = &obs.images;
     let wanted = ImageRef::parse(&a.image);
+    if !a.present {
+        return match image_ids(&wanted, images).first() {
+            Some(id) => (
+                false,
+                format!(
+                    "image `{wanted}` is still there ({}): `docker rmi {}` removes it",
+                    short_id(id),
+                    a.image
+                ),
+            ),
+            None => (true, format!("no image `{wanted}`")),
+        };
+    }
     if let Some(id) = image_ids(&wanted, images).first() {
         if !a.needs_details() {
             return (
@@ -1077,6 +1100,19 @@ fn file(a: &FileAssertion, result: Option<&ProbeResult>) -> (bool, String) {
 }
 
 fn network(a: &NetworkAssertion, obs: &Observation) -> (bool, String) {
+    if !a.present {
+        return if obs.networks.contains(&a.network) {
+            (
+                false,
+                format!(
+                    "network `{}` is still there: `docker network rm {}` removes it",
+                    a.network, a.network
+                ),
+            )
+        } else {
+            (true, format!("no network `{}`", a.network))
+        };
+    }
     if !obs.networks.contains(&a.network) {
         return (
             false,

@@ -86,6 +86,9 @@ pub struct ImageAssertion {
     /// A label, `key=value`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// `false` asserts the opposite: it is absent.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub present: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
@@ -193,6 +196,14 @@ pub struct EventAssertion {
     pub within_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn default_event_type() -> String {
@@ -330,6 +341,9 @@ pub struct FileAssertion {
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains: Option<String>,
+    /// `false` asserts the opposite: it is absent.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub present: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
@@ -339,6 +353,9 @@ pub struct FileAssertion {
 pub struct VolumeAssertion {
     /// The volume's name.
     pub volume: String,
+    /// `false` asserts the opposite: it is absent.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub present: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
@@ -351,6 +368,9 @@ pub struct NetworkAssertion {
     /// A container (by name) that must be attached to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
+    /// `false` asserts the opposite: it is absent.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub present: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }
@@ -518,6 +538,14 @@ impl Assertion {
                     "`path: {}` must be relative to the learner's directory, without `..`",
                     a.path
                 ));
+            }
+            Assertion::Image(a) if !a.present && a.needs_details() => {
+                out.push(
+                    "`present: false` cannot go with fields about the image's contents".into(),
+                );
+            }
+            Assertion::Network(a) if !a.present && a.container.is_some() => {
+                out.push("`present: false` cannot go with `container:`".into());
             }
             Assertion::Image(a) => {
                 if let Some(label) = &a.label {

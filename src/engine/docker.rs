@@ -329,11 +329,42 @@ impl Engine {
         }
     }
 
-    fn scoped(&self, mut filters: HashMap<String, Vec<String>>) -> HashMap<String, Vec<String>> {
-        if let Some(label) = &self.scope.label {
-            filters.insert("label".to_owned(), vec![label.clone()]);
+    /// One filter set per scope label (the engine ANDs labels; the scope ORs them).
+    fn scoped(&self, filters: HashMap<String, Vec<String>>) -> Vec<HashMap<String, Vec<String>>> {
+        if self.scope.labels.is_empty() {
+            return vec![filters];
         }
-        filters
+        self.scope
+            .labels
+            .iter()
+            .map(|label| {
+                let mut f = filters.clone();
+                f.insert("label".to_owned(), vec![label.clone()]);
+                f
+            })
+            .collect()
+    }
+
+    async fn list_scoped(&self, docker: &Docker) -> Result<Vec<ContainerInfo>, EngineError> {
+        let mut out: Vec<ContainerInfo> = Vec::new();
+        for filters in self.scoped(HashMap::new()) {
+            let options = ListContainersOptions {
+                all: true,
+                filters: Some(filters),
+                ..Default::default()
+            };
+            for c in docker
+                .list_containers(Some(options))
+                .await
+                .map_err(|e| self.classify(e))?
+            {
+                let c = container_info(c);
+                if !out.iter().any(|o| o.id == c.id) {
+                    out.push(c);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Asks the engine what a checkpoint needs, for a step that began at `since`
@@ -384,7 +415,7 @@ impl Engine {
             },
             async {
                 if needs.containers {
-                    Some(list(self.scoped(HashMap::new())).await)
+                    Some(self.list_scoped(&docker).await)
                 } else {
                     None
                 }
@@ -419,11 +450,7 @@ impl Engine {
                 .collect();
         }
         if let Some(containers) = containers {
-            obs.containers = containers
-                .map_err(|e| self.classify(e))?
-                .into_iter()
-                .map(container_info)
-                .collect();
+            obs.containers = containers?;
         }
         if let Some(compose) = compose {
             obs.compose = compose
@@ -745,22 +772,19 @@ impl Engine {
         other_types: &[String],
     ) -> Result<Vec<EngineEvent>, EngineError> {
         let until = crate::progress::now();
-        let mut out = self
-            .events_of(
-                docker,
-                since,
-                until,
-                self.scoped(HashMap::from([(
-                    "type".to_owned(),
-                    vec!["container".to_owned()],
-                )])),
-            )
-            .await?;
+        let mut out = Vec::new();
+        for filters in self.scoped(HashMap::from([(
+            "type".to_owned(),
+            vec!["container".to_owned()],
+        )])) {
+            out.extend(self.events_of(docker, since, until, filters).await?);
+        }
         if !other_types.is_empty() {
             let filters = HashMap::from([("type".to_owned(), other_types.to_vec())]);
             out.extend(self.events_of(docker, since, until, filters).await?);
-            out.sort_by_key(|e| e.time_nano);
         }
+        out.sort_by_key(|e| e.time_nano);
+        out.dedup_by(|a, b| a.time_nano == b.time_nano && a.id == b.id && a.action == b.action);
         Ok(out)
     }
 
@@ -837,10 +861,14 @@ impl Engine {
     /// Removes the containers (running or not, with their anonymous volumes), networks
     /// and volumes that carry the scope's label. Without a scope it removes nothing.
     pub async fn remove_scoped(&mut self) -> Result<Removed, EngineError> {
-        match self.scope.label.clone() {
-            Some(label) => self.remove_labelled(&label).await,
-            None => Ok(Removed::default()),
+        let mut total = Removed::default();
+        for label in self.scope.labels.clone() {
+            let r = self.remove_labelled(&label).await?;
+            total.containers += r.containers;
+            total.networks += r.networks;
+            total.volumes += r.volumes;
         }
+        Ok(total)
     }
 
     /// Removes the containers, networks and volumes carrying a label (`key=value`).

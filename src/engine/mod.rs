@@ -13,11 +13,23 @@ pub use docker::{Engine, EngineError};
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// Limits what dockerlearn looks at to resources carrying one label (`key=value`).
-/// Tests, `verify` and classrooms use it so they see only what they created.
+/// Limits what dockerlearn looks at to containers and events carrying one of some
+/// labels (`key=value`). Tests, `verify` and classrooms use it so they see only what
+/// they created. No labels: everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    pub label: Option<String>,
+    pub labels: Vec<String>,
+}
+
+impl Scope {
+    pub fn label(label: impl Into<String>) -> Scope {
+        Scope {
+            labels: vec![label.into()],
+        }
+    }
+    pub fn everything() -> Scope {
+        Scope::default()
+    }
 }
 
 /// What the engine reported, gathered for one checkpoint.
