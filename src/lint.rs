@@ -143,7 +143,9 @@ const RUN_VALUE_OPTIONS: &[&str] = &[
 pub fn images_in(line: &str) -> CommandImages {
     let mut out = CommandImages::default();
     // Each `docker ...` in a line (`a && docker run x`, `$(docker ps -q)`).
-    let words = crate::shell::words(line);
+    // Continuation lines (also inside a heredoc that writes a script) join up.
+    let joined = line.replace("\\\n", " ");
+    let words = crate::shell::words(&joined);
     let mut i = 0;
     while i < words.len() {
         let w = words[i].trim_start_matches("$(");
@@ -154,6 +156,20 @@ pub fn images_in(line: &str) -> CommandImages {
         let rest: Vec<&str> = words[i + 1..].iter().map(String::as_str).collect();
         read_docker(&rest, &mut out);
         i += 1;
+    }
+    // Images named in files the command writes: a Dockerfile's `FROM`, a compose file's
+    // `image:`.
+    if line.contains('\n') {
+        for l in line.lines().skip(1).map(str::trim) {
+            if let Some(rest) = l.strip_prefix("FROM ") {
+                if let Some(image) = rest.split_whitespace().find(|w| !w.starts_with("--")) {
+                    out.used.push(image.to_owned());
+                }
+            } else if let Some(rest) = l.strip_prefix("image:") {
+                out.used
+                    .push(rest.trim().trim_matches(['"', '\'']).to_owned());
+            }
+        }
     }
     out.used.retain(|u| !u.starts_with('$') && !u.is_empty());
     out.produced
@@ -274,6 +290,18 @@ mod tests {
             images_in("docker import rootfs.tar restored:latest").produced,
             ["restored:latest"]
         );
+    }
+
+    #[test]
+    fn images_in_written_dockerfiles_and_compose_files() {
+        let i = images_in(
+            "cat > Dockerfile <<'EOF'\nFROM --platform=linux/amd64 alpine:3.20 AS build\nRUN true\nEOF",
+        );
+        assert_eq!(i.used, ["alpine:3.20"]);
+        let c = images_in(
+            "cat > compose.yaml <<'EOF'\nservices:\n  web:\n    image: \"nginx:alpine\"\nEOF",
+        );
+        assert_eq!(c.used, ["nginx:alpine"]);
     }
 
     #[test]

@@ -473,6 +473,8 @@ impl Assertion {
     /// The containers the assertion is about, for kinds that select containers.
     pub fn selector(&self) -> Option<Selector> {
         let (name, image) = match self {
+            // Image, network and volume events are not about containers.
+            Assertion::Event(a) if a.object != "container" => return None,
             Assertion::Container(a) => (&a.name, &a.image),
             Assertion::NoContainer(a) => (&a.name, &a.image),
             Assertion::Event(a) => (&a.name, &a.image),
