@@ -18,15 +18,8 @@ const LABEL: &str = "org.dockerlearn.test=bench";
 const IMAGE: &str = "dockerlearn-bench-fixture:latest";
 
 fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker runs");
-    assert!(
-        out.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new("docker").args(args).output().expect("docker runs");
+    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -59,31 +52,14 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let existed = Command::new("docker")
-        .args(["image", "inspect", IMAGE])
-        .output()
-        .unwrap()
-        .status
-        .success();
-    assert!(
-        !existed,
-        "{IMAGE} exists already; it is not this bench's to use"
-    );
+    let existed = Command::new("docker").args(["image", "inspect", IMAGE]).output().unwrap().status.success();
+    assert!(!existed, "{IMAGE} exists already; it is not this bench's to use");
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("bin")).unwrap();
-    std::fs::copy("/bin/busybox", dir.path().join("bin/busybox"))
-        .expect("busybox-static is installed");
+    std::fs::copy("/bin/busybox", dir.path().join("bin/busybox")).expect("busybox-static is installed");
     let tar = dir.path().join("fs.tar");
     assert!(
-        Command::new("tar")
-            .arg("-C")
-            .arg(dir.path())
-            .args(["-cf"])
-            .arg(&tar)
-            .arg("bin")
-            .status()
-            .unwrap()
-            .success()
+        Command::new("tar").arg("-C").arg(dir.path()).args(["-cf"]).arg(&tar).arg("bin").status().unwrap().success()
     );
     docker(&[
         "import",
@@ -95,14 +71,7 @@ fn main() {
         IMAGE,
     ]);
     for i in 0..10 {
-        docker(&[
-            "run",
-            "--label",
-            LABEL,
-            "--name",
-            &format!("dl-bench-{i}"),
-            IMAGE,
-        ]);
+        docker(&["run", "--label", LABEL, "--name", &format!("dl-bench-{i}"), IMAGE]);
     }
 
     let course = course::load_from(None).unwrap();
@@ -112,19 +81,14 @@ fn main() {
     for step in ["run-it", "name-it", "clean-up"] {
         let mut cp = hello.checks.checkpoints[step].clone();
         // Point the image-based assertions at the fixture, so real work is done.
-        let yaml = serde_yaml::to_string(&cp.assertions)
-            .unwrap()
-            .replace("hello-world", IMAGE);
+        let yaml = serde_yaml::to_string(&cp.assertions).unwrap().replace("hello-world", IMAGE);
         cp.assertions = serde_yaml::from_str(&yaml).unwrap();
         targets.push((format!("hello-world/{step}"), cp));
     }
     let engine_cp = course.lessons[0].checks.checkpoints["engine-version"].clone();
     targets.push(("install-check/engine-version".into(), engine_cp));
 
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let endpoint = context::resolve_from_environment().unwrap();
     let mut engine = Engine::new(endpoint, Scope::label(LABEL));
     let client = rt.block_on(engine.client()).expect("engine reachable");
@@ -137,16 +101,12 @@ fn main() {
     println!("  one API round trip (ping)            {}", stats(ping));
     use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
     let list = time(300, || {
-        let options = ListContainersOptions {
-            all: true,
-            ..Default::default()
-        };
+        let options = ListContainersOptions { all: true, ..Default::default() };
         rt.block_on(client.list_containers(Some(options))).unwrap();
     });
     println!("  list containers (raw)                {}", stats(list));
     let images = time(300, || {
-        rt.block_on(client.list_images(None::<ListImagesOptions>))
-            .unwrap();
+        rt.block_on(client.list_images(None::<ListImagesOptions>)).unwrap();
     });
     println!("  list images (raw)                    {}", stats(images));
     for (name, cp) in &targets {
@@ -176,20 +136,14 @@ fn main() {
             .env("DOCKERLEARN_DATA_DIR", data.path())
             .env("DOCKERLEARN_SCOPE", LABEL));
     });
-    println!(
-        "  dockerlearn check engine-version      {}",
-        stats(check_samples)
-    );
+    println!("  dockerlearn check engine-version      {}", stats(check_samples));
     let check_samples = time(40, || {
         run(Command::new(bin)
             .args(["check", "hello-world/clean-up"])
             .env("DOCKERLEARN_DATA_DIR", data.path())
             .env("DOCKERLEARN_SCOPE", LABEL));
     });
-    println!(
-        "  dockerlearn check hello-world/clean-up{}",
-        stats(check_samples)
-    );
+    println!("  dockerlearn check hello-world/clean-up{}", stats(check_samples));
     let ps = time(40, || run(Command::new("docker").args(["ps", "-a"])));
     println!("  docker ps -a                          {}", stats(ps));
 

@@ -27,18 +27,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return lint(&ui, course_dir(dir.as_deref(), cli.lessons.as_deref()));
         }
         Some(Command::New { lesson, title, dir }) => {
-            let dir = dir
-                .clone()
-                .or(cli.lessons.clone())
-                .unwrap_or_else(|| PathBuf::from("."));
+            let dir = dir.clone().or(cli.lessons.clone()).unwrap_or_else(|| PathBuf::from("."));
             return new_lesson(&ui, &dir, lesson, title.as_deref());
         }
         Some(Command::Verify { dir, only }) => {
-            return verify(
-                &ui,
-                course_dir(dir.as_deref(), cli.lessons.as_deref()),
-                only,
-            );
+            return verify(&ui, course_dir(dir.as_deref(), cli.lessons.as_deref()), only);
         }
         _ => {}
     }
@@ -55,23 +48,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let store = Store::new(match &cli.data_dir {
         Some(d) => d.clone(),
-        None => Store::default_dir().ok_or_else(|| {
-            anyhow!("no data directory could be found for your user: pass --data-dir DIR")
-        })?,
+        None => Store::default_dir()
+            .ok_or_else(|| anyhow!("no data directory could be found for your user: pass --data-dir DIR"))?,
     });
-    let scope = Scope {
-        labels: cli.scope.clone().into_iter().collect(),
-    };
+    let scope = Scope { labels: cli.scope.clone() };
     match cli.command.unwrap_or(Command::Start { lesson: None }) {
         Command::Start { lesson } => start(&course, &store, scope, ui, lesson),
         Command::List => {
             let progress = load_progress(&store, &course, &ui)?;
-            ui.line(&format!(
-                "{} ({} lessons, {})",
-                course.title,
-                course.lessons.len(),
-                course.origin
-            ));
+            ui.line(&format!("{} ({} lessons, {})", course.title, course.lessons.len(), course.origin));
             ui.line(&ui::lesson_table(&course, &progress, None));
             Ok(ExitCode::SUCCESS)
         }
@@ -82,9 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ui.show_lesson(&course, i, solutions);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { target, json } => {
-            check(&course, &store, scope, &ui, target.as_deref(), json)
-        }
+        Command::Check { target, json } => check(&course, &store, scope, &ui, target.as_deref(), json),
         Command::Lint { .. } | Command::New { .. } | Command::Verify { .. } => {
             unreachable!("handled above")
         }
@@ -104,10 +87,7 @@ fn lint(ui: &Ui, dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let (problems, what) = match &dir {
         Some(d) => (crate::lint::lint(d), d.display().to_string()),
         None => match course::load_from(None) {
-            Ok(c) => (
-                crate::lint::lint_course(&c),
-                "the built-in course".to_owned(),
-            ),
+            Ok(c) => (crate::lint::lint_course(&c), "the built-in course".to_owned()),
             Err(p) => (p, "the built-in course".to_owned()),
         },
     };
@@ -126,16 +106,9 @@ fn lint(ui: &Ui, dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 fn new_lesson(ui: &Ui, dir: &Path, id: &str, title: Option<&str>) -> anyhow::Result<ExitCode> {
     let created = crate::scaffold::new_lesson(dir, id, title)?;
     if created.manifest_created {
-        ui.line(&format!(
-            "Started a course in {}",
-            dir.join(course::MANIFEST).display()
-        ));
+        ui.line(&format!("Started a course in {}", dir.join(course::MANIFEST).display()));
     }
-    ui.line(&format!(
-        "Wrote {}\nWrote {}",
-        created.lesson.display(),
-        created.checks.display()
-    ));
+    ui.line(&format!("Wrote {}\nWrote {}", created.lesson.display(), created.checks.display()));
     ui.line(&format!(
         "Next: edit them, then `dockerlearn lint {0}` and `dockerlearn verify {0} --lesson {id}`; try it with `dockerlearn --lessons {0} start {id}`.",
         dir.display()
@@ -161,34 +134,18 @@ fn verify(ui: &Ui, dir: Option<PathBuf>, only: &[String]) -> anyhow::Result<Exit
     }
     let rt = runtime()?;
     let endpoint = context::resolve_from_environment()?;
-    let verifier = crate::verify::Verifier {
-        course: &course,
-        endpoint,
-        rt: &rt,
-    };
+    let verifier = crate::verify::Verifier { course: &course, endpoint, rt: &rt };
     let reports = verifier.run(&indexes, |r| {
         let mark = if r.ok() { "ok  " } else { "FAIL" };
-        ui.line(&format!(
-            "{mark} {}/{} ({} ms)",
-            r.lesson,
-            r.step,
-            r.elapsed.as_millis()
-        ));
+        ui.line(&format!("{mark} {}/{} ({} ms)", r.lesson, r.step, r.elapsed.as_millis()));
     })?;
     ui.line("");
     ui.line(&crate::verify::table(&reports));
-    Ok(if reports.iter().all(|r| r.ok()) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_NOT_PASSED)
-    })
+    Ok(if reports.iter().all(|r| r.ok()) { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_PASSED) })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("could not start the async runtime")
 }
 
 fn engine(scope: Scope) -> anyhow::Result<Engine> {
@@ -196,21 +153,12 @@ fn engine(scope: Scope) -> anyhow::Result<Engine> {
     Ok(Engine::new(endpoint, scope))
 }
 
-fn load_progress(
-    store: &Store,
-    course: &Course,
-    ui: &Ui,
-) -> anyhow::Result<progress::CourseProgress> {
+fn load_progress(store: &Store, course: &Course, ui: &Ui) -> anyhow::Result<progress::CourseProgress> {
     let loaded = store.load()?;
     if let Some(notice) = loaded.notice {
         ui.error(&notice);
     }
-    Ok(loaded
-        .progress
-        .courses
-        .get(&course.id)
-        .cloned()
-        .unwrap_or_default())
+    Ok(loaded.progress.courses.get(&course.id).cloned().unwrap_or_default())
 }
 
 fn find_lesson(course: &Course, name: &str) -> Option<usize> {
@@ -221,19 +169,11 @@ fn find_lesson(course: &Course, name: &str) -> Option<usize> {
 }
 
 fn unknown_lesson(ui: &Ui, name: &str) -> anyhow::Result<ExitCode> {
-    ui.error(&format!(
-        "dockerlearn: there is no lesson `{name}`. `dockerlearn list` shows them."
-    ));
+    ui.error(&format!("dockerlearn: there is no lesson `{name}`. `dockerlearn list` shows them."));
     Ok(ExitCode::from(EXIT_USAGE))
 }
 
-fn start(
-    course: &Course,
-    store: &Store,
-    scope: Scope,
-    ui: Ui,
-    lesson: Option<String>,
-) -> anyhow::Result<ExitCode> {
+fn start(course: &Course, store: &Store, scope: Scope, ui: Ui, lesson: Option<String>) -> anyhow::Result<ExitCode> {
     if let Some(name) = &lesson {
         if find_lesson(course, name).is_none() {
             return unknown_lesson(&ui, name);
@@ -274,24 +214,16 @@ fn check(
     let cl = &course.lessons[at.lesson];
     let step = &cl.lesson.steps[at.step];
     let Some(checkpoint) = cl.checkpoint(at.step) else {
-        ui.line(&format!(
-            "{}/{} is a reading step: there is nothing to check.",
-            cl.lesson.id, step.id
-        ));
+        ui.line(&format!("{}/{} is a reading step: there is nothing to check.", cl.lesson.id, step.id));
         return Ok(ExitCode::SUCCESS);
     };
     let now = progress::now();
     // Events count from when the step began; a step never begun looks back one hour.
-    let since = progress
-        .started(&cl.lesson.id, &step.id)
-        .unwrap_or(now - 3_600_000_000_000);
+    let since = progress.started(&cl.lesson.id, &step.id).unwrap_or(now - 3_600_000_000_000);
     let rt = runtime()?;
     let mut engine = engine(scope)?;
-    let observation = rt.block_on(engine.observe(
-        &checkpoint.needs(),
-        since,
-        &std::env::current_dir().unwrap_or_default(),
-    ));
+    let observation =
+        rt.block_on(engine.observe(&checkpoint.needs(), since, &std::env::current_dir().unwrap_or_default()));
     let verdict = check::eval(checkpoint, &observation);
     let passed = verdict.passed();
     if passed {
@@ -313,10 +245,7 @@ fn check(
         ui.line(&serde_json::to_string_pretty(&report)?);
     } else {
         let state = if passed { "passed" } else { "not passed yet" };
-        ui.line(&format!(
-            "{}/{} ({}): {state}",
-            cl.lesson.id, step.id, step.title
-        ));
+        ui.line(&format!("{}/{} ({}): {state}", cl.lesson.id, step.id, step.title));
         ui.line(&ui::render_verdict(&verdict));
     }
     Ok(if passed {
@@ -338,11 +267,7 @@ fn resolve_target(
 ) -> Result<Position, String> {
     let first_open = |lesson: usize| {
         let l = &course.lessons[lesson].lesson;
-        let step = l
-            .steps
-            .iter()
-            .position(|s| !progress.passed(&l.id, &s.id))
-            .unwrap_or(0);
+        let step = l.steps.iter().position(|s| !progress.passed(&l.id, &s.id)).unwrap_or(0);
         Position { lesson, step }
     };
     match target {
@@ -351,10 +276,7 @@ fn resolve_target(
             .as_ref()
             .and_then(|c| {
                 let lesson = course.find(&c.lesson)?;
-                Some(Position {
-                    lesson,
-                    step: course.lessons[lesson].lesson.step_index(&c.step)?,
-                })
+                Some(Position { lesson, step: course.lessons[lesson].lesson.step_index(&c.step)? })
             })
             .unwrap_or(Position { lesson: 0, step: 0 })),
         Some(t) => {
@@ -362,20 +284,15 @@ fn resolve_target(
                 Some((l, s)) => (l, Some(s)),
                 None => (t, None),
             };
-            let lesson = find_lesson(course, lesson_name).ok_or_else(|| {
-                format!("there is no lesson `{lesson_name}`. `dockerlearn list` shows them.")
-            })?;
+            let lesson = find_lesson(course, lesson_name)
+                .ok_or_else(|| format!("there is no lesson `{lesson_name}`. `dockerlearn list` shows them."))?;
             match step_name {
                 None => Ok(first_open(lesson)),
                 Some(s) => {
                     let l = &course.lessons[lesson].lesson;
                     let step = l.step_index(s).ok_or_else(|| {
                         let ids: Vec<&str> = l.steps.iter().map(|s| s.id.as_str()).collect();
-                        format!(
-                            "lesson `{}` has no step `{s}`; its steps are: {}",
-                            l.id,
-                            ids.join(", ")
-                        )
+                        format!("lesson `{}` has no step `{s}`; its steps are: {}", l.id, ids.join(", "))
                     })?;
                     Ok(Position { lesson, step })
                 }

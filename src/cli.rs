@@ -10,9 +10,7 @@ use std::path::PathBuf;
 /// you whether the step is done, and if not, what it found instead.
 #[derive(Debug, Parser)]
 #[command(name = "dockerlearn", version, propagate_version = true)]
-#[command(
-    after_help = "Start with `dockerlearn start`. Inside, type :help for the prompt's own commands."
-)]
+#[command(after_help = "Start with `dockerlearn start`. Inside, type :help for the prompt's own commands.")]
 pub struct Cli {
     /// Use the course in DIR (DIR/lessons/course.yaml, DIR/lessons/*.md, DIR/checks/*.yaml)
     /// instead of the built-in one.
@@ -26,13 +24,9 @@ pub struct Cli {
 
     /// Only look at containers and events carrying this label, e.g.
     /// `org.dockerlearn.class=monday`, so a shared engine's other containers do not count.
-    #[arg(
-        long,
-        global = true,
-        env = "DOCKERLEARN_SCOPE",
-        value_name = "KEY=VALUE"
-    )]
-    pub scope: Option<String>,
+    /// Repeat it (or separate labels with commas) to look at containers with any of them.
+    #[arg(long, global = true, env = "DOCKERLEARN_SCOPE", value_name = "KEY=VALUE", value_delimiter = ',')]
+    pub scope: Vec<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -31,18 +31,11 @@ pub struct Embedded;
 
 impl CourseFiles for Embedded {
     fn read(&self, rel: &str) -> Option<String> {
-        embedded::FILES
-            .iter()
-            .find(|(p, _)| *p == rel)
-            .map(|(_, t)| (*t).to_owned())
+        embedded::FILES.iter().find(|(p, _)| *p == rel).map(|(_, t)| (*t).to_owned())
     }
     fn list(&self, dir: &str) -> Vec<String> {
         let prefix = format!("{dir}/");
-        embedded::FILES
-            .iter()
-            .filter_map(|(p, _)| p.strip_prefix(&prefix))
-            .map(str::to_owned)
-            .collect()
+        embedded::FILES.iter().filter_map(|(p, _)| p.strip_prefix(&prefix)).map(str::to_owned).collect()
     }
     fn display(&self, rel: &str) -> String {
         rel.to_owned()
@@ -58,11 +51,7 @@ impl CourseFiles for Directory {
     }
     fn list(&self, dir: &str) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.0.join(dir))
-            .map(|r| {
-                r.filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
+            .map(|r| r.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
         names.sort();
         names
@@ -125,9 +114,7 @@ fn lesson_file(names: &[String], id: &str) -> Option<String> {
                 return false;
             };
             stem == id
-                || stem.split_once('-').is_some_and(|(num, rest)| {
-                    num.chars().all(|c| c.is_ascii_digit()) && rest == id
-                })
+                || stem.split_once('-').is_some_and(|(num, rest)| num.chars().all(|c| c.is_ascii_digit()) && rest == id)
         })
         .cloned()
 }
@@ -168,12 +155,7 @@ fn load_inner(files: &dyn CourseFiles, origin: &str) -> Result<(Course, Diagnost
         let nth = manifest.lessons[..i].iter().filter(|l| *l == id).count();
         let line = manifest_line(&text, id, nth);
         if manifest.lessons[..i].contains(id) {
-            problems.push(Diagnostic::new(
-                &manifest_path,
-                line,
-                1,
-                format!("lesson `{id}` is listed twice"),
-            ));
+            problems.push(Diagnostic::new(&manifest_path, line, 1, format!("lesson `{id}` is listed twice")));
             continue;
         }
         let Some(name) = lesson_file(&names, id) else {
@@ -181,9 +163,7 @@ fn load_inner(files: &dyn CourseFiles, origin: &str) -> Result<(Course, Diagnost
                 &manifest_path,
                 line,
                 1,
-                format!(
-                    "lesson `{id}` has no file: create lessons/{id}.md (or lessons/NN-{id}.md)"
-                ),
+                format!("lesson `{id}` has no file: create lessons/{id}.md (or lessons/NN-{id}.md)"),
             ));
             continue;
         };
@@ -202,10 +182,7 @@ fn load_inner(files: &dyn CourseFiles, origin: &str) -> Result<(Course, Diagnost
                 &path,
                 2,
                 1,
-                format!(
-                    "front matter says `id: {}` but course.yaml lists this file as `{id}`",
-                    lesson.id
-                ),
+                format!("front matter says `id: {}` but course.yaml lists this file as `{id}`", lesson.id),
             ));
         }
         let checks_rel = format!("checks/{id}.yaml");
@@ -221,18 +198,10 @@ fn load_inner(files: &dyn CourseFiles, origin: &str) -> Result<(Course, Diagnost
             None => ChecksFile::default(),
         };
         problems.extend(consistency(&lesson, &path, &checks, &checks_path));
-        lessons.push(CourseLesson {
-            lesson,
-            checks,
-            path,
-        });
+        lessons.push(CourseLesson { lesson, checks, path });
     }
     for name in names.iter().filter(|n| n.ends_with(".md")) {
-        if !manifest
-            .lessons
-            .iter()
-            .any(|id| lesson_file(std::slice::from_ref(name), id).is_some())
-        {
+        if !manifest.lessons.iter().any(|id| lesson_file(std::slice::from_ref(name), id).is_some()) {
             problems.push(Diagnostic::whole_file(
                 &files.display(&format!("lessons/{name}")),
                 "this lesson is not in course.yaml: add its id to `lessons:` or move the file away",
@@ -265,26 +234,17 @@ fn parse_manifest(path: &str, text: &str) -> Result<Manifest, Diagnostics> {
     }
     let located = |e: serde_yaml::Error| {
         let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-        Diagnostics::from(Diagnostic::new(
-            path,
-            line,
-            column,
-            crate::lesson::parse::yaml_message(&e),
-        ))
+        Diagnostics::from(Diagnostic::new(path, line, column, crate::lesson::parse::yaml_message(&e)))
     };
     match serde_yaml::from_str::<VersionOnly>(text).map_err(located)? {
-        VersionOnly {
-            format_version: None,
-        } => {
+        VersionOnly { format_version: None } => {
             return Err(Diagnostic::whole_file(
                 path,
                 format!("the manifest starts with `format_version: {FORMAT_VERSION}`"),
             )
             .into());
         }
-        VersionOnly {
-            format_version: Some(v),
-        } if v > FORMAT_VERSION => {
+        VersionOnly { format_version: Some(v) } if v > FORMAT_VERSION => {
             return Err(Diagnostic::whole_file(
                 path,
                 format!("this course has format_version {v}, and this dockerlearn reads up to {FORMAT_VERSION}: upgrade dockerlearn"),
@@ -300,11 +260,7 @@ fn parse_manifest(path: &str, text: &str) -> Result<Manifest, Diagnostics> {
 fn manifest_line(text: &str, id: &str, nth: usize) -> usize {
     text.lines()
         .enumerate()
-        .filter(|(_, l)| {
-            l.trim_start()
-                .strip_prefix('-')
-                .is_some_and(|r| r.trim() == id)
-        })
+        .filter(|(_, l)| l.trim_start().strip_prefix('-').is_some_and(|r| r.trim() == id))
         .nth(nth)
         .map_or(1, |(i, _)| i + 1)
 }
@@ -315,10 +271,15 @@ fn consistency(lesson: &Lesson, path: &str, checks: &ChecksFile, checks_path: &s
     for step in &lesson.steps {
         let has = checks.checkpoints.contains_key(&step.id);
         if step.reading_only && has {
-            problems.push(Diagnostic::new(path, step.line, 1, format!(
-                "step `{}` is marked `.read` but {checks_path} has a checkpoint for it: remove one of the two",
-                step.id
-            )));
+            problems.push(Diagnostic::new(
+                path,
+                step.line,
+                1,
+                format!(
+                    "step `{}` is marked `.read` but {checks_path} has a checkpoint for it: remove one of the two",
+                    step.id
+                ),
+            ));
         } else if !step.reading_only && !has {
             problems.push(Diagnostic::new(path, step.line, 1, format!(
                 "step `{}` has no checkpoint: add `{}:` to {checks_path}, or mark the step reading-only with `{{#{} .read}}`",
@@ -328,10 +289,15 @@ fn consistency(lesson: &Lesson, path: &str, checks: &ChecksFile, checks_path: &s
     }
     for (id, cp) in &checks.checkpoints {
         if lesson.step_index(id).is_none() {
-            problems.push(Diagnostic::new(checks_path, cp.line, 1, format!(
-                "checkpoint `{id}` belongs to no step of lesson `{}`: is the step id spelled the same?",
-                lesson.id
-            )));
+            problems.push(Diagnostic::new(
+                checks_path,
+                cp.line,
+                1,
+                format!(
+                    "checkpoint `{id}` belongs to no step of lesson `{}`: is the step id spelled the same?",
+                    lesson.id
+                ),
+            ));
         }
     }
     problems
@@ -351,19 +317,9 @@ mod tests {
 
     #[test]
     fn lesson_files_may_carry_a_number() {
-        let names = vec![
-            "01-install-check.md".to_owned(),
-            "hello-world.md".to_owned(),
-            "2x-a.md".to_owned(),
-        ];
-        assert_eq!(
-            lesson_file(&names, "install-check").as_deref(),
-            Some("01-install-check.md")
-        );
-        assert_eq!(
-            lesson_file(&names, "hello-world").as_deref(),
-            Some("hello-world.md")
-        );
+        let names = vec!["01-install-check.md".to_owned(), "hello-world.md".to_owned(), "2x-a.md".to_owned()];
+        assert_eq!(lesson_file(&names, "install-check").as_deref(), Some("01-install-check.md"));
+        assert_eq!(lesson_file(&names, "hello-world").as_deref(), Some("hello-world.md"));
         assert_eq!(lesson_file(&names, "a"), None);
     }
 

@@ -14,12 +14,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(path: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Diagnostic {
-            path: path.to_owned(),
-            line,
-            column,
-            message: message.into(),
-        }
+        Diagnostic { path: path.to_owned(), line, column, message: message.into() }
     }
 
     /// A problem with the file as a whole (missing, unreadable).
@@ -30,11 +25,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.path, self.line, self.column, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.path, self.line, self.column, self.message)
     }
 }
 
@@ -60,11 +51,7 @@ impl Diagnostics {
     }
     /// `Ok(value)` when nothing was found, the problems otherwise.
     pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
-        if self.is_empty() {
-            Ok(value)
-        } else {
-            Err(self)
-        }
+        if self.is_empty() { Ok(value) } else { Err(self) }
     }
 }
 
@@ -105,10 +92,7 @@ impl<'a> LineIndex<'a> {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
         (line + 1, column + 1)
     }
 }

@@ -10,8 +10,7 @@ use std::path::Path;
 
 /// Every problem in the course at `dir`, in `file:line:col: message` form.
 pub fn lint(dir: &Path) -> Diagnostics {
-    let (course, mut problems) =
-        course::load_partial(&Directory(dir.to_path_buf()), &dir.display().to_string());
+    let (course, mut problems) = course::load_partial(&Directory(dir.to_path_buf()), &dir.display().to_string());
     if let Some(course) = course {
         problems.extend(image_agreement(&course));
     }
@@ -41,8 +40,7 @@ fn image_agreement(course: &Course) -> Diagnostics {
                 for image in images.used {
                     let r = ImageRef::parse(&image);
                     used_anywhere.insert(r.familiar());
-                    let known = listed.iter().any(|l| l.matches(&r))
-                        || produced.iter().any(|p| p.matches(&r));
+                    let known = listed.iter().any(|l| l.matches(&r)) || produced.iter().any(|p| p.matches(&r));
                     if !known {
                         problems.push(Diagnostic::new(&cl.path, step.line, 1, format!(
                             "step `{}` runs image `{image}`, which the front matter does not list: add it to `images:` so it can be prepared before class",
@@ -59,10 +57,7 @@ fn image_agreement(course: &Course) -> Diagnostics {
                     &cl.path,
                     2,
                     1,
-                    format!(
-                        "the front matter lists image `{}`, but no command of the lesson uses it",
-                        l.familiar()
-                    ),
+                    format!("the front matter lists image `{}`, but no command of the lesson uses it", l.familiar()),
                 ));
             }
         }
@@ -166,25 +161,19 @@ pub fn images_in(line: &str) -> CommandImages {
                     out.used.push(image.to_owned());
                 }
             } else if let Some(rest) = l.strip_prefix("image:") {
-                out.used
-                    .push(rest.trim().trim_matches(['"', '\'']).to_owned());
+                out.used.push(rest.trim().trim_matches(['"', '\'']).to_owned());
             }
         }
     }
     out.used.retain(|u| !u.starts_with('$') && !u.is_empty());
-    out.produced
-        .retain(|p| !p.starts_with('$') && !p.is_empty());
+    out.produced.retain(|p| !p.starts_with('$') && !p.is_empty());
     out
 }
 
 fn read_docker(args: &[&str], out: &mut CommandImages) {
     let (sub, args) = match args {
         ["container", sub @ ("run" | "create"), rest @ ..] => (*sub, rest),
-        [
-            "image",
-            sub @ ("pull" | "build" | "tag" | "save"),
-            rest @ ..,
-        ] => (*sub, rest),
+        ["image", sub @ ("pull" | "build" | "tag" | "save"), rest @ ..] => (*sub, rest),
         [sub, rest @ ..] => (*sub, rest),
         [] => return,
     };
@@ -196,8 +185,7 @@ fn read_docker(args: &[&str], out: &mut CommandImages) {
                 skip = false;
                 continue;
             }
-            if matches!(*a, "&&" | "||" | ";" | "|" | ")") || a.ends_with(')') && a.starts_with('$')
-            {
+            if matches!(*a, "&&" | "||" | ";" | "|" | ")") || a.ends_with(')') && a.starts_with('$') {
                 break;
             }
             if a.starts_with('-') {
@@ -214,9 +202,7 @@ fn read_docker(args: &[&str], out: &mut CommandImages) {
                 out.used.push(image.clone());
             }
         }
-        "pull" => out
-            .used
-            .extend(positional(args, &["--platform"]).into_iter().take(1)),
+        "pull" => out.used.extend(positional(args, &["--platform"]).into_iter().take(1)),
         "save" => out.used.extend(positional(args, &["-o", "--output"])),
         "build" => {
             let mut it = args.iter();
@@ -230,24 +216,17 @@ fn read_docker(args: &[&str], out: &mut CommandImages) {
                 }
             }
         }
-        "commit" => out.produced.extend(
-            positional(
-                args,
-                &["-a", "--author", "-c", "--change", "-m", "--message"],
-            )
-            .into_iter()
-            .nth(1),
-        ),
+        "commit" => out
+            .produced
+            .extend(positional(args, &["-a", "--author", "-c", "--change", "-m", "--message"]).into_iter().nth(1)),
         "tag" => {
             let pos = positional(args, &[]);
             out.used.extend(pos.first().cloned());
             out.produced.extend(pos.get(1).cloned());
         }
-        "import" => out.produced.extend(
-            positional(args, &["-c", "--change", "-m", "--message", "--platform"])
-                .into_iter()
-                .nth(1),
-        ),
+        "import" => out
+            .produced
+            .extend(positional(args, &["-c", "--change", "-m", "--message", "--platform"]).into_iter().nth(1)),
         _ => {}
     }
 }
@@ -270,37 +249,18 @@ mod tests {
 
     #[test]
     fn builds_commits_and_tags_produce_images() {
-        assert_eq!(
-            images_in("docker build -t test:pandas .").produced,
-            ["test:pandas"]
-        );
-        assert_eq!(
-            images_in("docker commit nb my-notebook:v2").produced,
-            ["my-notebook:v2"]
-        );
+        assert_eq!(images_in("docker build -t test:pandas .").produced, ["test:pandas"]);
+        assert_eq!(images_in("docker commit nb my-notebook:v2").produced, ["my-notebook:v2"]);
         let t = images_in("docker tag alpine:3.20 mine/alpine");
-        assert_eq!(
-            (t.used, t.produced),
-            (
-                vec!["alpine:3.20".to_owned()],
-                vec!["mine/alpine".to_owned()]
-            )
-        );
-        assert_eq!(
-            images_in("docker import rootfs.tar restored:latest").produced,
-            ["restored:latest"]
-        );
+        assert_eq!((t.used, t.produced), (vec!["alpine:3.20".to_owned()], vec!["mine/alpine".to_owned()]));
+        assert_eq!(images_in("docker import rootfs.tar restored:latest").produced, ["restored:latest"]);
     }
 
     #[test]
     fn images_in_written_dockerfiles_and_compose_files() {
-        let i = images_in(
-            "cat > Dockerfile <<'EOF'\nFROM --platform=linux/amd64 alpine:3.20 AS build\nRUN true\nEOF",
-        );
+        let i = images_in("cat > Dockerfile <<'EOF'\nFROM --platform=linux/amd64 alpine:3.20 AS build\nRUN true\nEOF");
         assert_eq!(i.used, ["alpine:3.20"]);
-        let c = images_in(
-            "cat > compose.yaml <<'EOF'\nservices:\n  web:\n    image: \"nginx:alpine\"\nEOF",
-        );
+        let c = images_in("cat > compose.yaml <<'EOF'\nservices:\n  web:\n    image: \"nginx:alpine\"\nEOF");
         assert_eq!(c.used, ["nginx:alpine"]);
     }
 
@@ -308,11 +268,7 @@ mod tests {
     fn several_commands_in_one_line() {
         let i = images_in("docker pull busybox && docker run --rm hello-world");
         assert_eq!(i.used, ["busybox", "hello-world"]);
-        assert!(
-            images_in("docker rm $(docker ps -aq --filter ancestor=hello-world)")
-                .used
-                .is_empty()
-        );
+        assert!(images_in("docker rm $(docker ps -aq --filter ancestor=hello-world)").used.is_empty());
         assert!(images_in("docker run $IMAGE").used.is_empty());
     }
 

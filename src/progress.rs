@@ -14,9 +14,7 @@ const FILE_NAME: &str = "progress.json";
 
 /// Unix time in nanoseconds: the one clock progress and events are compared on.
 pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,10 +27,7 @@ pub struct Progress {
 
 impl Default for Progress {
     fn default() -> Self {
-        Progress {
-            format_version: FORMAT_VERSION,
-            courses: BTreeMap::new(),
-        }
+        Progress { format_version: FORMAT_VERSION, courses: BTreeMap::new() }
     }
 }
 
@@ -75,8 +70,7 @@ impl CourseProgress {
         self.lesson(lesson).is_some_and(|l| l.passed.contains(step))
     }
     pub fn started(&self, lesson: &str, step: &str) -> Option<i64> {
-        self.lesson(lesson)
-            .and_then(|l| l.started.get(step).copied())
+        self.lesson(lesson).and_then(|l| l.started.get(step).copied())
     }
 
     /// Folds in what another writer (a `check` from a second terminal) recorded:
@@ -112,11 +106,7 @@ pub enum ProgressError {
     )]
     Newer { path: PathBuf, found: u32 },
     #[error("could not {action} {}: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
 }
 
 /// The progress file and how to read and write it.
@@ -138,8 +128,7 @@ impl Store {
 
     /// The platform's data directory (XDG on Linux), or `dir` when given.
     pub fn default_dir() -> Option<PathBuf> {
-        directories::ProjectDirs::from("org", "dockerlearn", "dockerlearn")
-            .map(|d| d.data_dir().to_path_buf())
+        directories::ProjectDirs::from("org", "dockerlearn", "dockerlearn").map(|d| d.data_dir().to_path_buf())
     }
 
     pub fn dir(&self) -> &Path {
@@ -155,17 +144,10 @@ impl Store {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Loaded {
-                    progress: Progress::default(),
-                    notice: None,
-                });
+                return Ok(Loaded { progress: Progress::default(), notice: None });
             }
             Err(source) => {
-                return Err(ProgressError::Io {
-                    action: "read",
-                    path,
-                    source,
-                });
+                return Err(ProgressError::Io { action: "read", path, source });
             }
         };
         #[derive(Deserialize)]
@@ -174,21 +156,13 @@ impl Store {
         }
         if let Ok(Version { format_version }) = serde_json::from_slice::<Version>(&bytes) {
             if format_version > FORMAT_VERSION {
-                return Err(ProgressError::Newer {
-                    path,
-                    found: format_version,
-                });
+                return Err(ProgressError::Newer { path, found: format_version });
             }
         }
         match serde_json::from_slice::<Progress>(&bytes) {
-            Ok(progress) => Ok(Loaded {
-                progress,
-                notice: None,
-            }),
+            Ok(progress) => Ok(Loaded { progress, notice: None }),
             Err(e) => {
-                let aside = self
-                    .dir
-                    .join(format!("{FILE_NAME}.corrupt-{}", now() / 1_000_000_000));
+                let aside = self.dir.join(format!("{FILE_NAME}.corrupt-{}", now() / 1_000_000_000));
                 std::fs::rename(&path, &aside).map_err(|source| ProgressError::Io {
                     action: "set aside",
                     path: path.clone(),
@@ -210,16 +184,10 @@ impl Store {
         let path = self.path();
         let io = |action: &'static str| {
             let path = path.clone();
-            move |source| ProgressError::Io {
-                action,
-                path,
-                source,
-            }
+            move |source| ProgressError::Io { action, path, source }
         };
         std::fs::create_dir_all(&self.dir).map_err(io("create the directory for"))?;
-        let tmp = self
-            .dir
-            .join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+        let tmp = self.dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
         let mut json = serde_json::to_vec_pretty(progress).expect("progress serialises");
         json.push(b'\n');
         let mut f = std::fs::File::create(&tmp).map_err(io("write"))?;
@@ -232,11 +200,7 @@ impl Store {
 
     /// Load, change, save: the way every writer records progress, so two terminals
     /// working on the same course do not undo each other.
-    pub fn update(
-        &self,
-        course: &str,
-        change: impl FnOnce(&mut CourseProgress),
-    ) -> Result<Progress, ProgressError> {
+    pub fn update(&self, course: &str, change: impl FnOnce(&mut CourseProgress)) -> Result<Progress, ProgressError> {
         let mut progress = self.load()?.progress;
         change(progress.courses.entry(course.to_owned()).or_default());
         progress.format_version = FORMAT_VERSION;
@@ -257,16 +221,11 @@ mod tests {
         let saved = store
             .update("basics", |c| {
                 c.lesson_mut("hello-world").passed.insert("run-it".into());
-                c.current = Some(Cursor {
-                    lesson: "hello-world".into(),
-                    step: "name-it".into(),
-                });
+                c.current = Some(Cursor { lesson: "hello-world".into(), step: "name-it".into() });
             })
             .unwrap();
         assert_eq!(store.load().unwrap().progress, saved);
-        let text = std::fs::read_to_string(store.path())
-            .unwrap()
-            .replace("\"courses\"", "\"future\": 1, \"courses\"");
+        let text = std::fs::read_to_string(store.path()).unwrap().replace("\"courses\"", "\"future\": 1, \"courses\"");
         std::fs::write(store.path(), text).unwrap();
         assert_eq!(store.load().unwrap().progress, saved);
     }
@@ -280,16 +239,9 @@ mod tests {
         let notice = loaded.notice.unwrap();
         assert!(notice.contains("set aside"), "{notice}");
         assert_eq!(loaded.progress, Progress::default());
-        let aside: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let aside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(aside.len(), 1);
-        assert!(
-            aside[0]
-                .to_string_lossy()
-                .starts_with("progress.json.corrupt-")
-        );
+        assert!(aside[0].to_string_lossy().starts_with("progress.json.corrupt-"));
     }
 
     #[test]

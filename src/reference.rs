@@ -28,33 +28,18 @@ impl ImageRef {
             _ => (name, None),
         };
         let (domain, path) = match name.split_once('/') {
-            Some((first, rest))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
-            {
+            Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
                 (first.to_owned(), rest.to_owned())
             }
             _ => ("docker.io".to_owned(), name.to_owned()),
         };
-        let domain = if domain == "index.docker.io" {
-            "docker.io".to_owned()
-        } else {
-            domain
-        };
-        let path = if domain == "docker.io" && !path.contains('/') {
-            format!("library/{path}")
-        } else {
-            path
-        };
+        let domain = if domain == "index.docker.io" { "docker.io".to_owned() } else { domain };
+        let path = if domain == "docker.io" && !path.contains('/') { format!("library/{path}") } else { path };
         let tag = match (&tag, &digest) {
             (None, None) => Some("latest".to_owned()),
             _ => tag,
         };
-        ImageRef {
-            domain,
-            path,
-            tag,
-            digest,
-        }
+        ImageRef { domain, path, tag, digest }
     }
 
     /// The repository without tag or digest, fully qualified.
@@ -65,10 +50,7 @@ impl ImageRef {
     /// The short form people type: `python:3.12`, `quay.io/jupyter/base-notebook:latest`.
     pub fn familiar(&self) -> String {
         let repo = if self.domain == "docker.io" {
-            self.path
-                .strip_prefix("library/")
-                .unwrap_or(&self.path)
-                .to_owned()
+            self.path.strip_prefix("library/").unwrap_or(&self.path).to_owned()
         } else {
             self.repository()
         };
@@ -134,9 +116,6 @@ mod tests {
     fn different_tags_differ() {
         assert!(!ImageRef::parse("python:3.12").matches(&ImageRef::parse("python:3.11")));
         assert!(!ImageRef::parse("user/python").matches(&ImageRef::parse("python")));
-        assert_eq!(
-            ImageRef::parse("docker/whalesay").familiar(),
-            "docker/whalesay:latest"
-        );
+        assert_eq!(ImageRef::parse("docker/whalesay").familiar(), "docker/whalesay:latest");
     }
 }

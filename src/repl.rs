@@ -26,25 +26,12 @@ struct Completion {
 
 impl Completer for Completion {
     type Candidate = String;
-    fn complete(
-        &self,
-        line: &str,
-        pos: usize,
-        _: &Context<'_>,
-    ) -> rustyline::Result<(usize, Vec<String>)> {
+    fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<String>)> {
         let prefix = &line[..pos];
         let candidates: Vec<String> = if prefix.starts_with(':') {
-            META_HELP
-                .iter()
-                .map(|(c, _)| (*c).to_owned())
-                .filter(|c| c.starts_with(prefix))
-                .collect()
+            META_HELP.iter().map(|(c, _)| (*c).to_owned()).filter(|c| c.starts_with(prefix)).collect()
         } else {
-            self.suggested
-                .iter()
-                .filter(|c| c.starts_with(prefix))
-                .cloned()
-                .collect()
+            self.suggested.iter().filter(|c| c.starts_with(prefix)).cloned().collect()
         };
         Ok((0, candidates))
     }
@@ -108,10 +95,7 @@ impl<'c> Repl<'c> {
         let history = self.store.dir().join("history");
         let _ = editor.load_history(&history);
 
-        self.step_effects(Input::Begin {
-            lesson,
-            now: progress::now(),
-        });
+        self.step_effects(Input::Begin { lesson, now: progress::now() });
         while !self.quit {
             if let Some(h) = editor.helper_mut() {
                 h.suggested = self.current_commands();
@@ -128,15 +112,10 @@ impl<'c> Repl<'c> {
                     self.line(line);
                 }
                 Err(ReadlineError::Interrupted) => {
-                    self.ui.notice(
-                        "(Ctrl-C) Type :quit or press Ctrl-D to leave; your progress is saved.",
-                    );
+                    self.ui.notice("(Ctrl-C) Type :quit or press Ctrl-D to leave; your progress is saved.");
                 }
                 Err(ReadlineError::Eof) => {
-                    self.step_effects(Input::Meta {
-                        meta: Meta::Quit,
-                        now: progress::now(),
-                    });
+                    self.step_effects(Input::Meta { meta: Meta::Quit, now: progress::now() });
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -151,9 +130,7 @@ impl<'c> Repl<'c> {
             Some(Err(message)) => self.ui.notice(&message),
             None => {
                 self.shell(line);
-                self.step_effects(Input::CommandFinished {
-                    now: progress::now(),
-                });
+                self.step_effects(Input::CommandFinished { now: progress::now() });
             }
         }
     }
@@ -178,32 +155,24 @@ impl<'c> Repl<'c> {
             (Some("cd"), dir) => {
                 let target = match dir {
                     Some(d) => self.cwd.join(shellish_expand(d)),
-                    None => directories::BaseDirs::new()
-                        .map_or(self.cwd.clone(), |b| b.home_dir().to_path_buf()),
+                    None => directories::BaseDirs::new().map_or(self.cwd.clone(), |b| b.home_dir().to_path_buf()),
                 };
                 match std::fs::canonicalize(&target) {
                     Ok(p) if p.is_dir() => self.cwd = p,
-                    _ => self
-                        .ui
-                        .notice(&format!("cd: no such directory: {}", target.display())),
+                    _ => self.ui.notice(&format!("cd: no such directory: {}", target.display())),
                 }
                 return;
             }
             (Some("exit" | "logout"), None) => {
-                self.ui.notice("You are at the dockerlearn prompt, not in a container. Type :quit to leave dockerlearn.");
+                self.ui
+                    .notice("You are at the dockerlearn prompt, not in a container. Type :quit to leave dockerlearn.");
                 return;
             }
             _ => {}
         }
-        let shell = std::env::var("SHELL")
-            .ok()
-            .filter(|s| !s.is_empty() && std::path::Path::new(s).exists());
+        let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty() && std::path::Path::new(s).exists());
         let shell = shell.unwrap_or_else(|| "/bin/sh".to_owned());
-        let status = std::process::Command::new(&shell)
-            .arg("-c")
-            .arg(line)
-            .current_dir(&self.cwd)
-            .status();
+        let status = std::process::Command::new(&shell).arg("-c").arg(line).current_dir(&self.cwd).status();
         if let Err(e) = status {
             self.ui.error(&format!("could not run {shell}: {e}"));
         }
@@ -234,11 +203,7 @@ impl<'c> Repl<'c> {
             Effect::Evaluate { at, since, mode } => {
                 let checkpoint = course.lessons[at.lesson].checkpoint(at.step)?;
                 let verdict = self.evaluate(checkpoint, since, mode);
-                return Some(Input::Checked {
-                    verdict,
-                    mode,
-                    now: progress::now(),
-                });
+                return Some(Input::Checked { verdict, mode, now: progress::now() });
             }
             Effect::Verdict { verdict, mode } => self.ui.verdict(&verdict, mode),
             Effect::StepPassed { .. } => self.ui.step_passed(),
@@ -247,17 +212,12 @@ impl<'c> Repl<'c> {
             Effect::Notice(text) => self.ui.notice(&text),
             Effect::Help => self.ui.help(),
             Effect::Lessons => {
-                self.ui.lessons(
-                    course,
-                    self.session.progress(),
-                    Some(self.session.position().lesson),
-                );
+                self.ui.lessons(course, self.session.progress(), Some(self.session.position().lesson));
             }
             Effect::Progress => self.ui.progress(course, self.session.progress()),
             Effect::Save => self.save(),
             Effect::Quit => {
-                self.ui
-                    .notice("Progress saved. Come back with `dockerlearn start`.");
+                self.ui.notice("Progress saved. Come back with `dockerlearn start`.");
                 self.quit = true;
             }
         }
@@ -266,30 +226,13 @@ impl<'c> Repl<'c> {
 
     fn evaluate(&mut self, checkpoint: &check::Checkpoint, since: i64, mode: CheckMode) -> Verdict {
         let needs = checkpoint.needs();
-        let mut verdict = check::eval(
-            checkpoint,
-            &self
-                .rt
-                .block_on(self.engine.observe(&needs, since, &self.cwd)),
-        );
+        let mut verdict = check::eval(checkpoint, &self.rt.block_on(self.engine.observe(&needs, since, &self.cwd)));
         // The engine publishes an event a moment after the command that caused it may
         // return; look once more before saying "not yet".
-        let waits_for_event = checkpoint
-            .assertions
-            .iter()
-            .any(|a| matches!(a, Assertion::Event(_)));
-        if mode == CheckMode::Auto
-            && !verdict.passed()
-            && !verdict.engine_unreachable()
-            && waits_for_event
-        {
+        let waits_for_event = checkpoint.assertions.iter().any(|a| matches!(a, Assertion::Event(_)));
+        if mode == CheckMode::Auto && !verdict.passed() && !verdict.engine_unreachable() && waits_for_event {
             std::thread::sleep(std::time::Duration::from_millis(250));
-            verdict = check::eval(
-                checkpoint,
-                &self
-                    .rt
-                    .block_on(self.engine.observe(&needs, since, &self.cwd)),
-            );
+            verdict = check::eval(checkpoint, &self.rt.block_on(self.engine.observe(&needs, since, &self.cwd)));
         }
         verdict
     }
@@ -303,7 +246,9 @@ impl<'c> Repl<'c> {
             *stored = merged;
         });
         if let Err(e) = result {
-            self.ui.error(&format!("Could not save your progress: {e:#}\n(It is kept in memory; dockerlearn tries again at the next step.)"));
+            self.ui.error(&format!(
+                "Could not save your progress: {e:#}\n(It is kept in memory; dockerlearn tries again at the next step.)"
+            ));
         }
     }
 }
@@ -311,10 +256,7 @@ impl<'c> Repl<'c> {
 /// `~` and `$HOME` in a `cd` argument, the two expansions learners use there.
 fn shellish_expand(arg: &str) -> PathBuf {
     let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
-    match (
-        arg.strip_prefix('~').or_else(|| arg.strip_prefix("$HOME")),
-        home,
-    ) {
+    match (arg.strip_prefix('~').or_else(|| arg.strip_prefix("$HOME")), home) {
         (Some(rest), Some(home)) => home.join(rest.trim_start_matches('/')),
         _ => PathBuf::from(arg),
     }

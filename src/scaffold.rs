@@ -27,11 +27,7 @@ pub fn new_lesson(dir: &Path, id: &str, title: Option<&str>) -> anyhow::Result<C
             .canonicalize()
             .ok()
             .and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_lowercase()))
-            .map(|n| {
-                n.chars()
-                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                    .collect::<String>()
-            })
+            .map(|n| n.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect::<String>())
             .filter(|n| is_valid_id(n))
             .unwrap_or_else(|| "my-course".to_owned());
         std::fs::write(
@@ -41,37 +37,22 @@ pub fn new_lesson(dir: &Path, id: &str, title: Option<&str>) -> anyhow::Result<C
             ),
         )?;
     }
-    let text = std::fs::read_to_string(&manifest)
-        .with_context(|| format!("reading {}", manifest.display()))?;
-    let listed = text
-        .lines()
-        .filter(|l| l.trim_start().starts_with("- "))
-        .count();
-    if text.lines().any(|l| {
-        l.trim_start()
-            .strip_prefix("- ")
-            .is_some_and(|r| r.trim() == id)
-    }) {
+    let text = std::fs::read_to_string(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
+    let listed = text.lines().filter(|l| l.trim_start().starts_with("- ")).count();
+    if text.lines().any(|l| l.trim_start().strip_prefix("- ").is_some_and(|r| r.trim() == id)) {
         bail!("the course already has a lesson `{id}`");
     }
-    let lesson = dir
-        .join("lessons")
-        .join(format!("{:02}-{id}.md", listed + 1));
+    let lesson = dir.join("lessons").join(format!("{:02}-{id}.md", listed + 1));
     let checks = dir.join("checks").join(format!("{id}.yaml"));
     for p in [&lesson, &checks] {
         if p.exists() {
-            bail!(
-                "{} exists already: choose another id or move it away",
-                p.display()
-            );
+            bail!("{} exists already: choose another id or move it away", p.display());
         }
     }
     let title = title.map(str::to_owned).unwrap_or_else(|| {
         let t = id.replace('-', " ");
         let mut c = t.chars();
-        c.next()
-            .map(|f| f.to_uppercase().chain(c).collect())
-            .unwrap_or_default()
+        c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
     });
     std::fs::create_dir_all(dir.join("checks"))?;
     std::fs::write(&lesson, lesson_template(id, &title))?;
@@ -85,11 +66,7 @@ pub fn new_lesson(dir: &Path, id: &str, title: Option<&str>) -> anyhow::Result<C
     }
     text.push_str(&format!("  - {id}\n"));
     std::fs::write(&manifest, text)?;
-    Ok(Created {
-        lesson,
-        checks,
-        manifest_created,
-    })
+    Ok(Created { lesson, checks, manifest_created })
 }
 
 fn lesson_template(id: &str, title: &str) -> String {

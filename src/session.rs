@@ -26,21 +26,12 @@ pub enum Meta {
 
 /// Every meta-command with its one-line help, in the order `:help` lists them.
 pub const META_HELP: &[(&str, &str)] = &[
-    (
-        ":hint",
-        "a hint for this step; ask again for a stronger one",
-    ),
+    (":hint", "a hint for this step; ask again for a stronger one"),
     (":check", "check this step now and show every assertion"),
-    (
-        ":next",
-        "move on (skips the step if its check has not passed)",
-    ),
+    (":next", "move on (skips the step if its check has not passed)"),
     (":back", "go back one step"),
     (":solution", "show the commands that complete this step"),
-    (
-        ":reset",
-        "begin this step again (its events count from now)",
-    ),
+    (":reset", "begin this step again (its events count from now)"),
     (":lessons", "list the lessons; `:lesson ID` jumps to one"),
     (":progress", "what you have done so far"),
     (":help", "this list"),
@@ -68,9 +59,7 @@ impl Meta {
             ("progress" | "p", _) => Meta::Progress,
             ("quit" | "q" | "exit", _) => Meta::Quit,
             _ => {
-                return Some(Err(format!(
-                    "`:{word}` is not a dockerlearn command; type :help for the list"
-                )));
+                return Some(Err(format!("`:{word}` is not a dockerlearn command; type :help for the list")));
             }
         }))
     }
@@ -170,13 +159,7 @@ pub struct Session<'c> {
 
 impl<'c> Session<'c> {
     pub fn new(course: &'c Course, progress: CourseProgress) -> Session<'c> {
-        Session {
-            course,
-            at: Position { lesson: 0, step: 0 },
-            hint_tier: 0,
-            progress,
-            finished: false,
-        }
+        Session { course, at: Position { lesson: 0, step: 0 }, hint_tier: 0, progress, finished: false }
     }
 
     pub fn position(&self) -> Position {
@@ -211,20 +194,14 @@ impl<'c> Session<'c> {
     /// The first step of `lesson` not yet passed (the first step if all are).
     fn resume_point(&self, lesson: usize) -> Position {
         let l = &self.course.lessons[lesson].lesson;
-        let step = l
-            .steps
-            .iter()
-            .position(|s| !self.progress.passed(&l.id, &s.id))
-            .unwrap_or(0);
+        let step = l.steps.iter().position(|s| !self.progress.passed(&l.id, &s.id)).unwrap_or(0);
         Position { lesson, step }
     }
 
     /// Where the learner stands in a step: its stored start time.
     pub fn step_started(&self) -> i64 {
         let lesson = self.lesson_id(self.at.lesson).to_owned();
-        self.progress
-            .started(&lesson, self.step_id(self.at))
-            .unwrap_or(0)
+        self.progress.started(&lesson, self.step_id(self.at)).unwrap_or(0)
     }
 
     pub fn handle(&mut self, input: Input) -> Vec<Effect> {
@@ -251,10 +228,7 @@ impl<'c> Session<'c> {
             (None, Some(Cursor { lesson, step })) => match self.course.find(lesson) {
                 Some(li) => {
                     let si = self.course.lessons[li].lesson.step_index(step).unwrap_or(0);
-                    Position {
-                        lesson: li,
-                        step: si,
-                    }
+                    Position { lesson: li, step: si }
                 }
                 // The course changed under the learner: start where they have not been.
                 None => self.first_unfinished(),
@@ -265,9 +239,7 @@ impl<'c> Session<'c> {
             effects.push(Effect::Welcome);
         }
         if self.at.step == 0 || requested.is_some() || fresh {
-            effects.push(Effect::LessonIntro {
-                lesson: self.at.lesson,
-            });
+            effects.push(Effect::LessonIntro { lesson: self.at.lesson });
         }
         effects.extend(self.enter_step(now, false));
         effects
@@ -305,11 +277,7 @@ impl<'c> Session<'c> {
     }
 
     fn evaluate(&self, mode: CheckMode) -> Effect {
-        Effect::Evaluate {
-            at: self.at,
-            since: self.step_started(),
-            mode,
-        }
+        Effect::Evaluate { at: self.at, since: self.step_started(), mode }
     }
 
     fn checked(&mut self, verdict: Verdict, mode: CheckMode, now: i64) -> Vec<Effect> {
@@ -334,17 +302,10 @@ impl<'c> Session<'c> {
         if self.at.step + 1 < lessons[self.at.lesson].lesson.steps.len() {
             self.at.step += 1;
         } else {
-            effects.push(Effect::LessonComplete {
-                lesson: self.at.lesson,
-            });
+            effects.push(Effect::LessonComplete { lesson: self.at.lesson });
             if self.at.lesson + 1 < lessons.len() {
-                self.at = Position {
-                    lesson: self.at.lesson + 1,
-                    step: 0,
-                };
-                effects.push(Effect::LessonIntro {
-                    lesson: self.at.lesson,
-                });
+                self.at = Position { lesson: self.at.lesson + 1, step: 0 };
+                effects.push(Effect::LessonIntro { lesson: self.at.lesson });
             } else {
                 self.finished = true;
                 effects.push(Effect::CourseComplete);
@@ -362,26 +323,18 @@ impl<'c> Session<'c> {
             Meta::Help => vec![Effect::Help],
             Meta::Hint => {
                 if step.hints.is_empty() {
-                    return vec![Effect::Notice(
-                        "This step has no hints. Type :solution to see the answer.".into(),
-                    )];
+                    return vec![Effect::Notice("This step has no hints. Type :solution to see the answer.".into())];
                 }
                 if self.hint_tier >= step.hints.len() {
                     return vec![Effect::NoMoreHints];
                 }
                 let tier = self.hint_tier;
                 self.hint_tier += 1;
-                vec![Effect::Hint {
-                    tier: tier + 1,
-                    of: step.hints.len(),
-                    text: step.hints[tier].clone(),
-                }]
+                vec![Effect::Hint { tier: tier + 1, of: step.hints.len(), text: step.hints[tier].clone() }]
             }
             Meta::Check => {
                 if step.reading_only {
-                    vec![Effect::Notice(
-                        "This step has nothing to check: type :next when you have read it.".into(),
-                    )]
+                    vec![Effect::Notice("This step has nothing to check: type :next when you have read it.".into())]
                 } else {
                     vec![self.evaluate(CheckMode::Explicit)]
                 }
@@ -397,9 +350,7 @@ impl<'c> Session<'c> {
                     entry.passed.insert(id);
                 } else if !entry.passed.contains(&id) {
                     entry.skipped.insert(id);
-                    effects.push(Effect::Notice(
-                        "Skipped. Come back to it with :back, or later with :lessons.".into(),
-                    ));
+                    effects.push(Effect::Notice("Skipped. Come back to it with :back, or later with :lessons.".into()));
                 }
                 if self.finished {
                     return vec![Effect::CourseComplete];
@@ -414,9 +365,7 @@ impl<'c> Session<'c> {
                     self.at.lesson -= 1;
                     self.at.step = self.course.lessons[self.at.lesson].lesson.steps.len() - 1;
                 } else {
-                    return vec![Effect::Notice(
-                        "This is the first step of the course.".into(),
-                    )];
+                    return vec![Effect::Notice("This is the first step of the course.".into())];
                 }
                 self.finished = false;
                 self.enter_step(now, false)
@@ -437,9 +386,7 @@ impl<'c> Session<'c> {
                     effects.extend(self.enter_step(now, false));
                     effects
                 }
-                None => vec![Effect::Notice(format!(
-                    "There is no lesson `{name}`. Type :lessons to see them."
-                ))],
+                None => vec![Effect::Notice(format!("There is no lesson `{name}`. Type :lessons to see them."))],
             },
             Meta::Progress => vec![Effect::Progress],
             Meta::Quit => vec![Effect::Save, Effect::Quit],
@@ -469,18 +416,10 @@ mod tests {
             "---\ntitle: One\n---\nIntro.\n## Do it {#do}\nRun.\n### Hint\nFirst.\n### Hint\nSecond.\n### Solution\n```sh run\ndocker run x\n```\n## Read {#read .read}\nText.\n",
         )
         .unwrap();
-        std::fs::write(
-            root.join("lessons/02-two.md"),
-            "---\ntitle: Two\n---\n## Again {#again}\nRun.\n",
-        )
-        .unwrap();
+        std::fs::write(root.join("lessons/02-two.md"), "---\ntitle: Two\n---\n## Again {#again}\nRun.\n").unwrap();
         let checks = "format_version: 1\ncheckpoints:\n  do:\n    - kind: image\n      image: x\n";
         std::fs::write(root.join("checks/one.yaml"), checks).unwrap();
-        std::fs::write(
-            root.join("checks/two.yaml"),
-            checks.replace("do:", "again:"),
-        )
-        .unwrap();
+        std::fs::write(root.join("checks/two.yaml"), checks.replace("do:", "again:")).unwrap();
         course::load(&Directory(root.to_path_buf()), "test").unwrap()
     }
 
@@ -504,18 +443,10 @@ mod tests {
     fn a_fresh_learner_is_welcomed_at_the_first_step() {
         let c = course();
         let mut s = Session::new(&c, CourseProgress::default());
-        let e = s.handle(Input::Begin {
-            lesson: None,
-            now: 5,
-        });
+        let e = s.handle(Input::Begin { lesson: None, now: 5 });
         assert_eq!(
             e,
-            vec![
-                Effect::Welcome,
-                Effect::LessonIntro { lesson: 0 },
-                Effect::ShowStep { at: at(0, 0) },
-                Effect::Save
-            ]
+            vec![Effect::Welcome, Effect::LessonIntro { lesson: 0 }, Effect::ShowStep { at: at(0, 0) }, Effect::Save]
         );
         assert_eq!(s.step_started(), 5);
     }
@@ -524,36 +455,12 @@ mod tests {
     fn a_command_triggers_a_check_and_a_pass_advances() {
         let c = course();
         let mut s = Session::new(&c, CourseProgress::default());
-        let _ = s.handle(Input::Begin {
-            lesson: None,
-            now: 5,
-        });
+        let _ = s.handle(Input::Begin { lesson: None, now: 5 });
         let e = s.handle(Input::CommandFinished { now: 6 });
-        assert_eq!(
-            e,
-            vec![Effect::Evaluate {
-                at: at(0, 0),
-                since: 5,
-                mode: CheckMode::Auto
-            }]
-        );
-        let e = s.handle(Input::Checked {
-            verdict: verdict(false),
-            mode: CheckMode::Auto,
-            now: 7,
-        });
-        assert_eq!(
-            e,
-            vec![Effect::Verdict {
-                verdict: verdict(false),
-                mode: CheckMode::Auto
-            }]
-        );
-        let e = s.handle(Input::Checked {
-            verdict: verdict(true),
-            mode: CheckMode::Auto,
-            now: 8,
-        });
+        assert_eq!(e, vec![Effect::Evaluate { at: at(0, 0), since: 5, mode: CheckMode::Auto }]);
+        let e = s.handle(Input::Checked { verdict: verdict(false), mode: CheckMode::Auto, now: 7 });
+        assert_eq!(e, vec![Effect::Verdict { verdict: verdict(false), mode: CheckMode::Auto }]);
+        let e = s.handle(Input::Checked { verdict: verdict(true), mode: CheckMode::Auto, now: 8 });
         assert_eq!(e[1], Effect::StepPassed { at: at(0, 0) });
         assert_eq!(e[2], Effect::ShowStep { at: at(0, 1) });
         assert!(s.progress().passed("one", "do"));
@@ -565,32 +472,10 @@ mod tests {
     fn hints_come_in_tiers_then_run_out() {
         let c = course();
         let mut s = Session::new(&c, CourseProgress::default());
-        let _ = s.handle(Input::Begin {
-            lesson: None,
-            now: 0,
-        });
-        let hint = |s: &mut Session| {
-            s.handle(Input::Meta {
-                meta: Meta::Hint,
-                now: 1,
-            })
-        };
-        assert_eq!(
-            hint(&mut s),
-            vec![Effect::Hint {
-                tier: 1,
-                of: 2,
-                text: "First.".into()
-            }]
-        );
-        assert_eq!(
-            hint(&mut s),
-            vec![Effect::Hint {
-                tier: 2,
-                of: 2,
-                text: "Second.".into()
-            }]
-        );
+        let _ = s.handle(Input::Begin { lesson: None, now: 0 });
+        let hint = |s: &mut Session| s.handle(Input::Meta { meta: Meta::Hint, now: 1 });
+        assert_eq!(hint(&mut s), vec![Effect::Hint { tier: 1, of: 2, text: "First.".into() }]);
+        assert_eq!(hint(&mut s), vec![Effect::Hint { tier: 2, of: 2, text: "Second.".into() }]);
         assert_eq!(hint(&mut s), vec![Effect::NoMoreHints]);
     }
 
@@ -598,10 +483,7 @@ mod tests {
     fn next_skips_back_returns_and_the_course_completes() {
         let c = course();
         let mut s = Session::new(&c, CourseProgress::default());
-        let _ = s.handle(Input::Begin {
-            lesson: None,
-            now: 0,
-        });
+        let _ = s.handle(Input::Begin { lesson: None, now: 0 });
         let meta = |s: &mut Session, m: Meta| s.handle(Input::Meta { meta: m, now: 1 });
         let e = meta(&mut s, Meta::Next);
         assert!(matches!(&e[0], Effect::Notice(n) if n.starts_with("Skipped")));
@@ -612,11 +494,7 @@ mod tests {
         let e = meta(&mut s, Meta::Back);
         assert_eq!(e[0], Effect::ShowStep { at: at(0, 1) });
         let _ = meta(&mut s, Meta::Next);
-        let e = s.handle(Input::Checked {
-            verdict: verdict(true),
-            mode: CheckMode::Explicit,
-            now: 2,
-        });
+        let e = s.handle(Input::Checked { verdict: verdict(true), mode: CheckMode::Explicit, now: 2 });
         assert!(e.contains(&Effect::CourseComplete));
         assert!(s.finished());
     }
@@ -625,29 +503,13 @@ mod tests {
     fn resuming_keeps_position_and_start_time() {
         let c = course();
         let mut s = Session::new(&c, CourseProgress::default());
-        let _ = s.handle(Input::Begin {
-            lesson: None,
-            now: 10,
-        });
+        let _ = s.handle(Input::Begin { lesson: None, now: 10 });
         let saved = s.progress().clone();
         let mut again = Session::new(&c, saved);
-        let e = again.handle(Input::Begin {
-            lesson: None,
-            now: 99,
-        });
-        assert_eq!(
-            e,
-            vec![
-                Effect::LessonIntro { lesson: 0 },
-                Effect::ShowStep { at: at(0, 0) },
-                Effect::Save
-            ]
-        );
+        let e = again.handle(Input::Begin { lesson: None, now: 99 });
+        assert_eq!(e, vec![Effect::LessonIntro { lesson: 0 }, Effect::ShowStep { at: at(0, 0) }, Effect::Save]);
         assert_eq!(again.step_started(), 10);
-        let _ = again.handle(Input::Meta {
-            meta: Meta::Reset,
-            now: 120,
-        });
+        let _ = again.handle(Input::Meta { meta: Meta::Reset, now: 120 });
         assert_eq!(again.step_started(), 120);
     }
 
@@ -655,30 +517,18 @@ mod tests {
     fn lessons_are_reached_by_id_or_number() {
         let c = course();
         let mut s = Session::new(&c, CourseProgress::default());
-        let _ = s.handle(Input::Begin {
-            lesson: Some("2".into()),
-            now: 0,
-        });
+        let _ = s.handle(Input::Begin { lesson: Some("2".into()), now: 0 });
         assert_eq!(s.position(), at(1, 0));
-        let e = s.handle(Input::Meta {
-            meta: Meta::Lesson("one".into()),
-            now: 1,
-        });
+        let e = s.handle(Input::Meta { meta: Meta::Lesson("one".into()), now: 1 });
         assert_eq!(e[0], Effect::LessonIntro { lesson: 0 });
-        let e = s.handle(Input::Meta {
-            meta: Meta::Lesson("nine".into()),
-            now: 1,
-        });
+        let e = s.handle(Input::Meta { meta: Meta::Lesson("nine".into()), now: 1 });
         assert!(matches!(&e[0], Effect::Notice(n) if n.contains("no lesson")));
     }
 
     #[test]
     fn meta_commands_parse_and_shell_input_does_not() {
         assert_eq!(Meta::parse(":hint"), Some(Ok(Meta::Hint)));
-        assert_eq!(
-            Meta::parse("  :lesson volumes "),
-            Some(Ok(Meta::Lesson("volumes".into())))
-        );
+        assert_eq!(Meta::parse("  :lesson volumes "), Some(Ok(Meta::Lesson("volumes".into()))));
         assert!(Meta::parse(":frobnicate").unwrap().is_err());
         assert_eq!(Meta::parse("docker ps"), None);
     }

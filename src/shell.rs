@@ -6,11 +6,8 @@
 fn heredoc_delimiter(line: &str) -> Option<String> {
     let at = line.find("<<")?;
     let rest = line[at + 2..].trim_start_matches('-').trim_start();
-    let word: String = rest
-        .trim_start_matches(['\'', '"'])
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect();
+    let word: String =
+        rest.trim_start_matches(['\'', '"']).chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
     (!word.is_empty()).then_some(word)
 }
 
@@ -124,11 +121,7 @@ mod tests {
         let block = "# make a file\ncat > f.txt <<'EOF'\nhello\n  world\nEOF\ndocker run \\\n  --rm busybox\n\nls\n";
         assert_eq!(
             split_commands(block),
-            [
-                "cat > f.txt <<'EOF'\nhello\n  world\nEOF",
-                "docker run --rm busybox",
-                "ls"
-            ]
+            ["cat > f.txt <<'EOF'\nhello\n  world\nEOF", "docker run --rm busybox", "ls"]
         );
     }
 

@@ -18,19 +18,12 @@ pub struct Ui {
 impl Ui {
     /// Styled on a terminal unless `NO_COLOR` is set; plain otherwise.
     pub fn for_stdout() -> Ui {
-        let styled = std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Ui {
-            skin: styled.then(skin),
-            compose: std::cell::OnceCell::new(),
-        }
+        let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Ui { skin: styled.then(skin), compose: std::cell::OnceCell::new() }
     }
 
     pub fn plain() -> Ui {
-        Ui {
-            skin: None,
-            compose: std::cell::OnceCell::new(),
-        }
+        Ui { skin: None, compose: std::cell::OnceCell::new() }
     }
 
     fn out(&self, text: &str) {
@@ -44,9 +37,7 @@ impl Ui {
     }
 
     fn compose(&self) -> Option<&crate::engine::tools::Compose> {
-        self.compose
-            .get_or_init(crate::engine::tools::compose)
-            .as_ref()
+        self.compose.get_or_init(crate::engine::tools::compose).as_ref()
     }
 
     /// Lesson text as this learner must type it (`docker-compose` where only v1 exists).
@@ -82,17 +73,9 @@ impl Ui {
 
     pub fn lesson_intro(&self, course: &Course, index: usize) {
         let l = &course.lessons[index].lesson;
-        let mut md = format!(
-            "# Lesson {}/{}: {}\n\n",
-            index + 1,
-            course.lessons.len(),
-            l.title
-        );
+        let mut md = format!("# Lesson {}/{}: {}\n\n", index + 1, course.lessons.len(), l.title);
         if let Some(m) = l.minutes {
-            md.push_str(&format!(
-                "*About {m} minutes, {} steps.*\n\n",
-                l.steps.len()
-            ));
+            md.push_str(&format!("*About {m} minutes, {} steps.*\n\n", l.steps.len()));
         }
         if !l.objectives.is_empty() {
             md.push_str("You will:\n");
@@ -105,10 +88,7 @@ impl Ui {
         self.markdown(&md);
         let mentions_compose = l.steps.iter().any(|s| s.body.contains("docker compose "));
         if mentions_compose {
-            self.line(&format!(
-                "\n{}",
-                crate::engine::tools::describe(self.compose())
-            ));
+            self.line(&format!("\n{}", crate::engine::tools::describe(self.compose())));
         }
     }
 
@@ -116,13 +96,7 @@ impl Ui {
         let l = &course.lessons[at.lesson].lesson;
         let s = &l.steps[at.step];
         self.line("");
-        self.markdown(&format!(
-            "## Step {}/{}: {}\n\n{}",
-            at.step + 1,
-            l.steps.len(),
-            s.title,
-            s.body
-        ));
+        self.markdown(&format!("## Step {}/{}: {}\n\n{}", at.step + 1, l.steps.len(), s.title, s.body));
         if s.reading_only {
             self.line("(Nothing to check here: type :next when you are ready.)");
         }
@@ -161,11 +135,7 @@ impl Ui {
                     indent(&first.found, 2)
                 ));
             } else {
-                self.line(&format!(
-                    "Not yet: {}.\n  Found: {}",
-                    first.expected,
-                    sentence(&first.found)
-                ));
+                self.line(&format!("Not yet: {}.\n  Found: {}", first.expected, sentence(&first.found)));
                 self.line("  (:check shows every assertion, :hint helps.)");
             }
             return;
@@ -178,10 +148,7 @@ impl Ui {
     }
 
     pub fn lesson_complete(&self, course: &Course, index: usize) {
-        self.line(&format!(
-            "\n*** Lesson complete: {} ***",
-            course.lessons[index].lesson.title
-        ));
+        self.line(&format!("\n*** Lesson complete: {} ***", course.lessons[index].lesson.title));
     }
 
     pub fn course_complete(&self, course: &Course) {
@@ -210,18 +177,10 @@ impl Ui {
 
     pub fn progress(&self, course: &Course, progress: &CourseProgress) {
         let (done, total) = course.lessons.iter().fold((0, 0), |(d, t), l| {
-            let passed = l
-                .lesson
-                .steps
-                .iter()
-                .filter(|s| progress.passed(&l.lesson.id, &s.id))
-                .count();
+            let passed = l.lesson.steps.iter().filter(|s| progress.passed(&l.lesson.id, &s.id)).count();
             (d + passed, t + l.lesson.steps.len())
         });
-        self.line(&format!(
-            "{done} of {total} steps done in {}.",
-            course.title
-        ));
+        self.line(&format!("{done} of {total} steps done in {}.", course.title));
         self.line(&lesson_table(course, progress, None));
     }
 
@@ -230,26 +189,14 @@ impl Ui {
         self.lesson_intro(course, index);
         let l = &course.lessons[index].lesson;
         for (i, s) in l.steps.iter().enumerate() {
-            self.step(
-                course,
-                Position {
-                    lesson: index,
-                    step: i,
-                },
-            );
+            self.step(course, Position { lesson: index, step: i });
             for (t, h) in s.hints.iter().enumerate() {
                 if solutions {
                     self.markdown(&format!("**Hint {}/{}:** {h}", t + 1, s.hints.len()));
                 }
             }
             if solutions {
-                self.solution(
-                    course,
-                    Position {
-                        lesson: index,
-                        step: i,
-                    },
-                );
+                self.solution(course, Position { lesson: index, step: i });
             }
         }
         if !solutions {
@@ -262,11 +209,7 @@ impl Ui {
 pub fn render_verdict(verdict: &Verdict) -> String {
     let mut s = String::new();
     // An engine that cannot be asked is said once, not under every assertion.
-    if let Some(problem) = verdict
-        .outcomes
-        .iter()
-        .find(|o| o.status == Status::Unknown)
-    {
+    if let Some(problem) = verdict.outcomes.iter().find(|o| o.status == Status::Unknown) {
         s.push_str(&format!(
             "  Could not ask the engine: {}
 ",
@@ -295,35 +238,20 @@ pub fn render_verdict(verdict: &Verdict) -> String {
 /// Ends a message with a full stop unless it already ends a sentence.
 fn sentence(text: &str) -> String {
     let t = text.trim_end();
-    if t.ends_with(['.', '?', '!', ':']) {
-        t.to_owned()
-    } else {
-        format!("{t}.")
-    }
+    if t.ends_with(['.', '?', '!', ':']) { t.to_owned() } else { format!("{t}.") }
 }
 
 fn indent(text: &str, by: usize) -> String {
-    text.lines()
-        .collect::<Vec<_>>()
-        .join(&format!("\n{}", " ".repeat(by)))
+    text.lines().collect::<Vec<_>>().join(&format!("\n{}", " ".repeat(by)))
 }
 
 /// The lessons with how far the learner got in each.
 pub fn lesson_table(course: &Course, progress: &CourseProgress, current: Option<usize>) -> String {
-    let width = course
-        .lessons
-        .iter()
-        .map(|l| l.lesson.id.len())
-        .max()
-        .unwrap_or(0);
+    let width = course.lessons.iter().map(|l| l.lesson.id.len()).max().unwrap_or(0);
     let mut s = String::new();
     for (i, cl) in course.lessons.iter().enumerate() {
         let l = &cl.lesson;
-        let passed = l
-            .steps
-            .iter()
-            .filter(|st| progress.passed(&l.id, &st.id))
-            .count();
+        let passed = l.steps.iter().filter(|st| progress.passed(&l.id, &st.id)).count();
         let state = if passed == l.steps.len() {
             "done".to_owned()
         } else if passed == 0 {
@@ -333,12 +261,7 @@ pub fn lesson_table(course: &Course, progress: &CourseProgress, current: Option<
         };
         let marker = if current == Some(i) { ">" } else { " " };
         let minutes = l.minutes.map(|m| format!("{m:>3} min")).unwrap_or_default();
-        s.push_str(&format!(
-            "{marker}{:>2}. {:<width$}  {:<34} {minutes}  {state}\n",
-            i + 1,
-            l.id,
-            l.title
-        ));
+        s.push_str(&format!("{marker}{:>2}. {:<width$}  {:<34} {minutes}  {state}\n", i + 1, l.id, l.title));
     }
     s.trim_end().to_owned()
 }
@@ -387,9 +310,6 @@ mod tests {
     #[test]
     fn runnable_fences_are_announced() {
         let s = fences_for_display("Run:\n```sh run\ndocker ps\n```\n```text\nout\n```\n");
-        assert_eq!(
-            s,
-            "Run:\nTry this at the prompt:\n\n```\ndocker ps\n```\n```text\nout\n```\n"
-        );
+        assert_eq!(s, "Run:\nTry this at the prompt:\n\n```\ndocker ps\n```\n```text\nout\n```\n");
     }
 }

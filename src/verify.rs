@@ -47,10 +47,7 @@ pub struct StepReport {
 
 impl StepReport {
     pub fn ok(&self) -> bool {
-        matches!(
-            self.outcome,
-            StepOutcome::Proven | StepOutcome::Reading | StepOutcome::Prepared
-        )
+        matches!(self.outcome, StepOutcome::Proven | StepOutcome::Reading | StepOutcome::Prepared)
     }
 }
 
@@ -63,9 +60,8 @@ pub struct Shim {
 impl Shim {
     /// A shim that labels with `label` what commands create, wrapping the `docker` on PATH.
     pub fn new(label: &str) -> anyhow::Result<Shim> {
-        let real = find_on_path("docker").ok_or_else(|| {
-            anyhow::anyhow!("the docker CLI is not on PATH: verify runs the solutions with it")
-        })?;
+        let real = find_on_path("docker")
+            .ok_or_else(|| anyhow::anyhow!("the docker CLI is not on PATH: verify runs the solutions with it"))?;
         let dir = tempfile::tempdir()?;
         shim(dir.path(), &real, label)?;
         let mut path_env = std::ffi::OsString::from(dir.path());
@@ -73,19 +69,13 @@ impl Shim {
             path_env.push(":");
             path_env.push(p);
         }
-        Ok(Shim {
-            _dir: dir,
-            path_env,
-        })
+        Ok(Shim { _dir: dir, path_env })
     }
 }
 
 /// The Compose project name of a verify run, so its Compose resources can be found.
 pub fn compose_project(run_id: &str) -> String {
-    format!(
-        "dlverify{}",
-        run_id.replace(|c: char| !c.is_ascii_alphanumeric(), "")
-    )
+    format!("dlverify{}", run_id.replace(|c: char| !c.is_ascii_alphanumeric(), ""))
 }
 
 /// The `docker` shim: adds the run's label to whatever the solutions create.
@@ -121,19 +111,13 @@ exec "$real" "$@"
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    })
+    std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|p| p.is_file()))
 }
 
 /// A checkpoint made only of `engine` assertions holds whenever an engine runs: its
 /// "before" is judged against an engine that is not there.
 fn engine_only(cp: &Checkpoint) -> bool {
-    cp.assertions
-        .iter()
-        .all(|a| matches!(a, Assertion::Engine(_)))
+    cp.assertions.iter().all(|a| matches!(a, Assertion::Engine(_)))
 }
 
 fn describe_failure(v: &Verdict) -> String {
@@ -146,11 +130,7 @@ fn describe_failure(v: &Verdict) -> String {
 }
 
 fn describe_pass(v: &Verdict) -> String {
-    v.outcomes
-        .iter()
-        .map(|o| format!("{} ({})", o.expected, o.found))
-        .collect::<Vec<_>>()
-        .join("; ")
+    v.outcomes.iter().map(|o| format!("{} ({})", o.expected, o.found)).collect::<Vec<_>>().join("; ")
 }
 
 /// Runs one solution command the way the REPL would, without a terminal.
@@ -197,58 +177,31 @@ pub struct Verifier<'a> {
 
 impl Verifier<'_> {
     /// Verifies the lessons named (all when empty); `progress` is told each step.
-    pub fn run(
-        &self,
-        only: &[usize],
-        mut progress: impl FnMut(&StepReport),
-    ) -> anyhow::Result<Vec<StepReport>> {
-        let run_id = format!(
-            "{}-{}",
-            std::process::id(),
-            progress::now() / 1_000_000 % 1_000_000_000
-        );
+    pub fn run(&self, only: &[usize], mut progress: impl FnMut(&StepReport)) -> anyhow::Result<Vec<StepReport>> {
+        let run_id = format!("{}-{}", std::process::id(), progress::now() / 1_000_000 % 1_000_000_000);
         let label = format!("{LABEL_KEY}={run_id}");
         let project = compose_project(&run_id);
         let compose_label = format!("com.docker.compose.project={project}");
         // Compose v1 does not go through the `docker` shim: its project label scopes it.
-        let scope = Scope {
-            labels: vec![label.clone(), compose_label.clone()],
-        };
+        let scope = Scope { labels: vec![label.clone(), compose_label.clone()] };
         let mut engine = Engine::new(self.endpoint.clone(), scope);
         let mut nowhere = Engine::new(
-            Endpoint {
-                host: "unix:///nonexistent/dockerlearn-verify.sock".into(),
-                source: EndpointSource::Default,
-            },
+            Endpoint { host: "unix:///nonexistent/dockerlearn-verify.sock".into(), source: EndpointSource::Default },
             Scope::default(),
         );
         let tags_before = self.rt.block_on(engine.image_tags())?;
+        let labelled_before = self.rt.block_on(engine.labelled_images(&label))?;
         let shim = Shim::new(&label)?;
         let project_os = std::ffi::OsString::from(&project);
         let label_os = std::ffi::OsString::from(&label);
-        let env: Vec<(&str, &std::ffi::OsStr)> = vec![
-            ("PATH", &shim.path_env),
-            ("DOCKERLEARN_SCOPE", &label_os),
-            ("COMPOSE_PROJECT_NAME", &project_os),
-        ];
+        let env: Vec<(&str, &std::ffi::OsStr)> =
+            vec![("PATH", &shim.path_env), ("DOCKERLEARN_SCOPE", &label_os), ("COMPOSE_PROJECT_NAME", &project_os)];
         let solutions = |l: &crate::course::CourseLesson| -> Vec<String> {
-            l.lesson
-                .steps
-                .iter()
-                .filter_map(|s| s.solution.as_ref())
-                .flat_map(|s| s.commands.clone())
-                .collect()
+            l.lesson.steps.iter().filter_map(|s| s.solution.as_ref()).flat_map(|s| s.commands.clone()).collect()
         };
-        let uses_compose = self
-            .course
-            .lessons
-            .iter()
-            .any(|l| solutions(l).iter().any(|c| c.contains("docker compose ")));
-        let compose = if uses_compose {
-            crate::engine::tools::compose()
-        } else {
-            None
-        };
+        let uses_compose =
+            self.course.lessons.iter().any(|l| solutions(l).iter().any(|c| c.contains("docker compose ")));
+        let compose = if uses_compose { crate::engine::tools::compose() } else { None };
 
         let mut reports = Vec::new();
         let result = (|| -> anyhow::Result<()> {
@@ -268,11 +221,8 @@ impl Verifier<'_> {
                                 .flat_map(|s| &s.commands)
                                 .map(|c| crate::engine::tools::rewrite(c, compose.as_ref()))
                                 .collect();
-                            let context = StepContext {
-                                work: work.path(),
-                                env: &env,
-                                needs_network: step.needs_network,
-                            };
+                            let context =
+                                StepContext { work: work.path(), env: &env, needs_network: step.needs_network };
                             self.step(cp, &commands, &context, &mut engine, &mut nowhere)
                         }
                     };
@@ -290,12 +240,16 @@ impl Verifier<'_> {
         })();
         // Clean up whatever happened above, failures included.
         let _ = self.rt.block_on(engine.remove_scoped());
-        let _ = self
-            .rt
-            .block_on(engine.remove_labelled(&format!("com.docker.compose.project={project}")));
+        let _ = self.rt.block_on(engine.remove_labelled(&format!("com.docker.compose.project={project}")));
         if let Ok(after) = self.rt.block_on(engine.image_tags()) {
             for tag in after.difference(&tags_before) {
                 let _ = self.rt.block_on(engine.untag(tag));
+            }
+        }
+        // Images the run built and then replaced (a rebuild leaves the old one untagged).
+        if let Ok(ours) = self.rt.block_on(engine.labelled_images(&label)) {
+            for id in ours.iter().filter(|id| !labelled_before.contains(id)) {
+                let _ = self.rt.block_on(engine.untag(id));
             }
         }
         result?;
@@ -313,15 +267,8 @@ impl Verifier<'_> {
         let work = context.work;
         let needs = cp.needs();
         let since = progress::now();
-        let before_engine = if engine_only(cp) {
-            nowhere
-        } else {
-            &mut *engine
-        };
-        let before = check::eval(
-            cp,
-            &self.rt.block_on(before_engine.observe(&needs, since, work)),
-        );
+        let before_engine = if engine_only(cp) { nowhere } else { &mut *engine };
+        let before = check::eval(cp, &self.rt.block_on(before_engine.observe(&needs, since, work)));
         if before.passed() {
             return if context.needs_network {
                 StepOutcome::Prepared
@@ -347,40 +294,20 @@ impl Verifier<'_> {
             std::thread::sleep(Duration::from_millis(200));
             after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since, work)));
         }
-        if after.passed() {
-            StepOutcome::Proven
-        } else {
-            StepOutcome::FailedAfter(describe_failure(&after))
-        }
+        if after.passed() { StepOutcome::Proven } else { StepOutcome::FailedAfter(describe_failure(&after)) }
     }
 }
 
 /// The summary table: one row per step.
 pub fn table(reports: &[StepReport]) -> String {
-    let lw = reports
-        .iter()
-        .map(|r| r.lesson.len())
-        .max()
-        .unwrap_or(6)
-        .max(6);
-    let sw = reports
-        .iter()
-        .map(|r| r.step.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    let mut s = format!(
-        "{:<lw$}  {:<sw$}  {:<6}  {:>7}  detail\n",
-        "lesson", "step", "result", "time"
-    );
+    let lw = reports.iter().map(|r| r.lesson.len()).max().unwrap_or(6).max(6);
+    let sw = reports.iter().map(|r| r.step.len()).max().unwrap_or(4).max(4);
+    let mut s = format!("{:<lw$}  {:<sw$}  {:<6}  {:>7}  detail\n", "lesson", "step", "result", "time");
     for r in reports {
         let (result, detail) = match &r.outcome {
             StepOutcome::Proven => ("pass", "failed before, passed after".to_owned()),
             StepOutcome::Reading => ("read", "reading step".to_owned()),
-            StepOutcome::Prepared => (
-                "prep",
-                "downloads: its images were already present".to_owned(),
-            ),
+            StepOutcome::Prepared => ("prep", "downloads: its images were already present".to_owned()),
             StepOutcome::PassedBefore(d) => ("FAIL", format!("passes before its step: {d}")),
             StepOutcome::FailedAfter(d) => ("FAIL", format!("fails after its solution: {d}")),
             StepOutcome::NoSolution => ("FAIL", "no solution commands to run".to_owned()),

@@ -3,26 +3,16 @@
 //! and what to try.
 
 use super::{
-    ApiVersion, Assertion, Checkpoint, ComposeAssertion, ContainerAssertion, EngineAssertion,
-    EnvAssertion, EventAssertion, ExecAssertion, FileAssertion, HostFileAssertion, HttpAssertion,
-    ImageAssertion, MountAssertion, NetworkAssertion, NoContainerAssertion, Outcome,
-    OutputAssertion, PortAssertion, Selector, State, Status, Verdict,
+    ApiVersion, Assertion, Checkpoint, ComposeAssertion, ContainerAssertion, EngineAssertion, EnvAssertion,
+    EventAssertion, ExecAssertion, FileAssertion, HostFileAssertion, HttpAssertion, ImageAssertion, MountAssertion,
+    NetworkAssertion, NoContainerAssertion, Outcome, OutputAssertion, PortAssertion, Selector, State, Status, Verdict,
 };
-use crate::engine::{
-    ContainerDetails, ContainerInfo, EngineEvent, ImageInfo, Observation, ProbeResult,
-};
+use crate::engine::{ContainerDetails, ContainerInfo, EngineEvent, ImageInfo, Observation, ProbeResult};
 use crate::reference::ImageRef;
 
 /// Evaluates every assertion of a checkpoint.
 pub fn eval(checkpoint: &Checkpoint, obs: &Observation) -> Verdict {
-    Verdict {
-        outcomes: checkpoint
-            .assertions
-            .iter()
-            .enumerate()
-            .map(|(i, a)| eval_one(i, a, obs))
-            .collect(),
-    }
+    Verdict { outcomes: checkpoint.assertions.iter().enumerate().map(|(i, a)| eval_one(i, a, obs)).collect() }
 }
 
 fn eval_one(index: usize, assertion: &Assertion, obs: &Observation) -> Outcome {
@@ -55,19 +45,14 @@ fn eval_one(index: usize, assertion: &Assertion, obs: &Observation) -> Outcome {
         Assertion::Http(a) => http(a, obs.probes.get(&index)),
         Assertion::Exec(a) => exec(a, obs.probes.get(&index)),
         Assertion::File(a) => file(a, obs.probes.get(&index)),
-        Assertion::Volume(a) => {
-            if obs.volumes.contains(&a.volume) {
-                (true, format!("volume `{}` exists", a.volume))
-            } else {
-                (
-                    false,
-                    format!(
-                        "there is no volume `{}` (`docker volume ls` lists them)",
-                        a.volume
-                    ),
-                )
+        Assertion::Volume(a) => match (obs.volumes.contains(&a.volume), a.present) {
+            (true, true) => (true, format!("volume `{}` exists", a.volume)),
+            (false, true) => (false, format!("there is no volume `{}` (`docker volume ls` lists them)", a.volume)),
+            (true, false) => {
+                (false, format!("volume `{}` is still there: `docker volume rm {}` removes it", a.volume, a.volume))
             }
-        }
+            (false, false) => (true, format!("no volume `{}`", a.volume)),
+        },
         Assertion::Network(a) => network(a, obs),
         Assertion::Compose(a) => compose(a, obs),
         Assertion::HostFile(a) => host_file(a, obs),
@@ -107,10 +92,7 @@ pub fn describe(assertion: &Assertion) -> String {
             }
         }
         Assertion::Container(a) => {
-            let mut s = describe_selector(&Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            });
+            let mut s = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
             if let Some(e) = &a.entrypoint {
                 s.push_str(&format!(" with entrypoint `{e}`"));
             }
@@ -125,26 +107,15 @@ pub fn describe(assertion: &Assertion) -> String {
             s
         }
         Assertion::NoContainer(a) => {
-            let sel = Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            };
-            format!(
-                "no {} remains",
-                describe_selector(&sel).trim_start_matches("a ")
-            )
+            let sel = Selector { name: a.name.clone(), image: a.image.clone() };
+            format!("no {} remains", describe_selector(&sel).trim_start_matches("a "))
         }
         Assertion::Event(a) => {
-            let sel = describe_selector(&Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            });
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
             let what = match (a.action.as_str(), a.exit_code) {
                 ("die", Some(code)) => format!("exited with code {code}"),
                 ("die", None) => "exited".to_owned(),
-                ("destroy", _) if a.follows.as_deref() == Some("die") => {
-                    "was removed as soon as it exited".to_owned()
-                }
+                ("destroy", _) if a.follows.as_deref() == Some("die") => "was removed as soon as it exited".to_owned(),
                 ("destroy", _) => "was removed".to_owned(),
                 ("start", _) => "started".to_owned(),
                 ("create", _) => "was created".to_owned(),
@@ -155,43 +126,25 @@ pub fn describe(assertion: &Assertion) -> String {
             format!("since this step began, {sel} {what}")
         }
         Assertion::Output(a) => {
-            let sel = describe_selector(&Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            });
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
             format!("the output of {sel} contains \"{}\"", a.contains)
         }
         Assertion::Port(a) => {
-            let sel = describe_selector(&Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            });
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
             match a.host_port {
-                Some(h) => format!(
-                    "{sel} publishes port {}/{} on host port {h}",
-                    a.container_port, a.protocol
-                ),
-                None => format!(
-                    "{sel} publishes port {}/{} on the host",
-                    a.container_port, a.protocol
-                ),
+                Some(h) => format!("{sel} publishes port {}/{} on host port {h}", a.container_port, a.protocol),
+                None => format!("{sel} publishes port {}/{} on the host", a.container_port, a.protocol),
             }
         }
         Assertion::Env(a) => {
-            let sel = describe_selector(&Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            });
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
             match &a.value {
                 Some(v) => format!("{sel} has {}={v} in its environment", a.var),
                 None => format!("{sel} has {} set in its environment", a.var),
             }
         }
         Assertion::Mount(a) => {
-            let sel = describe_selector(&Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            });
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
             let what = match (a.mount_type, &a.source) {
                 (Some(t), Some(src)) => format!("a {} mount of `{src}`", t.as_str()),
                 (Some(t), None) => format!("a {} mount", t.as_str()),
@@ -201,48 +154,21 @@ pub fn describe(assertion: &Assertion) -> String {
             format!("{sel} has {what} at `{}`", a.destination)
         }
         Assertion::Http(a) => {
-            let sel = describe_selector(&Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            });
-            let body = a
-                .contains
-                .as_ref()
-                .map(|c| format!(" with \"{c}\" in the page"))
-                .unwrap_or_default();
-            format!(
-                "GET {} on the host port of {sel}'s port {} answers {}{body}",
-                a.path, a.container_port, a.status
-            )
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
+            let body = a.contains.as_ref().map(|c| format!(" with \"{c}\" in the page")).unwrap_or_default();
+            format!("GET {} on the host port of {sel}'s port {} answers {}{body}", a.path, a.container_port, a.status)
         }
         Assertion::Exec(a) => {
-            let sel = describe_selector(&Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            });
-            let out = a
-                .contains
-                .as_ref()
-                .map(|c| format!(" and prints \"{c}\""))
-                .unwrap_or_default();
-            format!(
-                "`{}` run in {sel} exits with {}{out}",
-                a.command.join(" "),
-                a.exit_code
-            )
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
+            let out = a.contains.as_ref().map(|c| format!(" and prints \"{c}\"")).unwrap_or_default();
+            format!("`{}` run in {sel} exits with {}{out}", a.command.join(" "), a.exit_code)
         }
         Assertion::File(a) if !a.present => {
-            let sel = describe_selector(&Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            });
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
             format!("{sel} does not have the file `{}`", a.path)
         }
         Assertion::File(a) => {
-            let sel = describe_selector(&Selector {
-                name: a.name.clone(),
-                image: a.image.clone(),
-            });
+            let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
             match &a.contains {
                 Some(c) => format!("{sel} has the file `{}` containing \"{c}\"", a.path),
                 None => format!("{sel} has the file `{}`", a.path),
@@ -256,21 +182,11 @@ pub fn describe(assertion: &Assertion) -> String {
             None => format!("network `{}` exists", a.network),
         },
         Assertion::Compose(a) => {
-            let project = a
-                .project
-                .as_ref()
-                .map(|p| format!(" of project `{p}`"))
-                .unwrap_or_default();
+            let project = a.project.as_ref().map(|p| format!(" of project `{p}`")).unwrap_or_default();
             if a.state == "absent" {
-                format!(
-                    "no container of Compose service `{}`{project} remains",
-                    a.service
-                )
+                format!("no container of Compose service `{}`{project} remains", a.service)
             } else {
-                format!(
-                    "Compose service `{}`{project} has a {} container",
-                    a.service, a.state
-                )
+                format!("Compose service `{}`{project} has a {} container", a.service, a.state)
             }
         }
         Assertion::HostFile(a) => match &a.contains {
@@ -292,11 +208,7 @@ fn describe_selector(sel: &Selector) -> String {
 fn engine(a: &EngineAssertion, info: &crate::engine::EngineInfo) -> (bool, String) {
     let found = format!(
         "{} {} (API {}) at {}, chosen by {}",
-        if info.product.is_empty() {
-            "engine"
-        } else {
-            &info.product
-        },
+        if info.product.is_empty() { "engine" } else { &info.product },
         info.version,
         info.api_version,
         info.endpoint,
@@ -307,21 +219,14 @@ fn engine(a: &EngineAssertion, info: &crate::engine::EngineInfo) -> (bool, Strin
     };
     match ApiVersion::parse(&info.api_version) {
         Some(have) if have >= min => (true, found),
-        Some(have) => (
-            false,
-            format!("{found}: API {have} is older than {min}; upgrade Docker"),
-        ),
+        Some(have) => (false, format!("{found}: API {have} is older than {min}; upgrade Docker")),
         None => (false, format!("{found}: the API version could not be read")),
     }
 }
 
 /// Ids of the local images that `wanted` names.
 fn image_ids(wanted: &ImageRef, images: &[ImageInfo]) -> Vec<String> {
-    images
-        .iter()
-        .filter(|i| i.tags.iter().any(|t| ImageRef::parse(t).matches(wanted)))
-        .map(|i| i.id.clone())
-        .collect()
+    images.iter().filter(|i| i.tags.iter().any(|t| ImageRef::parse(t).matches(wanted))).map(|i| i.id.clone()).collect()
 }
 
 fn short_id(id: &str) -> &str {
@@ -336,21 +241,14 @@ fn image(a: &ImageAssertion, obs: &Observation) -> (bool, String) {
         return match image_ids(&wanted, images).first() {
             Some(id) => (
                 false,
-                format!(
-                    "image `{wanted}` is still there ({}): `docker rmi {}` removes it",
-                    short_id(id),
-                    a.image
-                ),
+                format!("image `{wanted}` is still there ({}): `docker rmi {}` removes it", short_id(id), a.image),
             ),
             None => (true, format!("no image `{wanted}`")),
         };
     }
     if let Some(id) = image_ids(&wanted, images).first() {
         if !a.needs_details() {
-            return (
-                true,
-                format!("image `{}` is present ({})", wanted, short_id(id)),
-            );
+            return (true, format!("image `{}` is present ({})", wanted, short_id(id)));
         }
         let Some(d) = obs.image_details.iter().find(|d| d.reference == a.image) else {
             return (false, format!("image `{wanted}` could not be inspected"));
@@ -365,10 +263,7 @@ fn image(a: &ImageAssertion, obs: &Observation) -> (bool, String) {
         .filter_map(|r| r.tag)
         .collect();
     if same_repo.is_empty() {
-        (
-            false,
-            format!("there is no image `{wanted}` on this engine"),
-        )
+        (false, format!("there is no image `{wanted}` on this engine"))
     } else {
         (
             false,
@@ -384,17 +279,12 @@ fn image(a: &ImageAssertion, obs: &Observation) -> (bool, String) {
 fn quoted_list(items: &[String]) -> String {
     let shown: Vec<String> = items.iter().take(5).map(|s| format!("`{s}`")).collect();
     let more = items.len().saturating_sub(5);
-    if more > 0 {
-        format!("{} and {more} more", shown.join(", "))
-    } else {
-        shown.join(", ")
-    }
+    if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") }
 }
 
 /// Whether a container was made from the image `wanted` names.
 fn from_image(c: &ContainerInfo, wanted: &ImageRef, ids: &[String]) -> bool {
-    ImageRef::parse(&c.image).matches(wanted)
-        || ids.iter().any(|id| *id == c.image_id || *id == c.image)
+    ImageRef::parse(&c.image).matches(wanted) || ids.iter().any(|id| *id == c.image_id || *id == c.image)
 }
 
 /// The containers a selector names, newest first.
@@ -402,16 +292,9 @@ pub fn select<'a>(sel: &Selector, obs: &'a Observation) -> Vec<&'a ContainerInfo
     select_in(sel, &obs.containers, &obs.images)
 }
 
-pub fn select_in<'a>(
-    sel: &Selector,
-    containers: &'a [ContainerInfo],
-    images: &[ImageInfo],
-) -> Vec<&'a ContainerInfo> {
+pub fn select_in<'a>(sel: &Selector, containers: &'a [ContainerInfo], images: &[ImageInfo]) -> Vec<&'a ContainerInfo> {
     let wanted = sel.image.as_deref().map(ImageRef::parse);
-    let ids = wanted
-        .as_ref()
-        .map(|w| image_ids(w, images))
-        .unwrap_or_default();
+    let ids = wanted.as_ref().map(|w| image_ids(w, images)).unwrap_or_default();
     let mut out: Vec<&ContainerInfo> = containers
         .iter()
         .filter(|c| sel.name.as_ref().is_none_or(|n| c.name == *n))
@@ -433,10 +316,7 @@ pub fn explain_missing(sel: &Selector, obs: &Observation) -> String {
     if let Some(name) = &sel.name {
         if let Some(c) = obs.containers.iter().find(|c| c.name == *name) {
             if let Some(image) = &sel.image {
-                return format!(
-                    "container `{name}` exists but was made from image `{}`, not `{image}`",
-                    c.image
-                );
+                return format!("container `{name}` exists but was made from image `{}`, not `{image}`", c.image);
             }
         }
         let near: Vec<String> = obs
@@ -446,10 +326,7 @@ pub fn explain_missing(sel: &Selector, obs: &Observation) -> String {
             .map(|c| c.name.clone())
             .collect();
         if !near.is_empty() {
-            return format!(
-                "there is no container named `{name}`; did you mean {}?",
-                quoted_list(&near)
-            );
+            return format!("there is no container named `{name}`; did you mean {}?", quoted_list(&near));
         }
         return format!("there is no container named `{name}`{}", others(obs));
     }
@@ -462,10 +339,7 @@ pub fn explain_missing(sel: &Selector, obs: &Observation) -> String {
             .map(|c| format!("{} ({})", c.name, c.image))
             .collect();
         if !same_repo.is_empty() {
-            return format!(
-                "no container from `{wanted}`, but some from another tag: {}",
-                quoted_list(&same_repo)
-            );
+            return format!("no container from `{wanted}`, but some from another tag: {}", quoted_list(&same_repo));
         }
         return format!("there is no container from image `{wanted}`{}", others(obs));
     }
@@ -476,49 +350,32 @@ fn others(obs: &Observation) -> String {
     if obs.containers.is_empty() {
         return " (there are no containers at all)".to_owned();
     }
-    let names: Vec<String> = obs
-        .containers
-        .iter()
-        .map(|c| format!("{} ({})", c.name, c.image))
-        .collect();
+    let names: Vec<String> = obs.containers.iter().map(|c| format!("{} ({})", c.name, c.image)).collect();
     format!(" (found: {})", quoted_list(&names))
 }
 
 fn container(a: &ContainerAssertion, obs: &Observation) -> (bool, String) {
-    let sel = Selector {
-        name: a.name.clone(),
-        image: a.image.clone(),
-    };
+    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
     let candidates = select(&sel, obs);
     if candidates.is_empty() {
         return (false, explain_missing(&sel, obs));
     }
     let wanted_state = a.state.or(a.exit_code.map(|_| State::Exited));
-    let first_word = |words: &[String]| {
-        words
-            .first()
-            .map(|w| w.rsplit('/').next().unwrap_or(w).to_owned())
-            .unwrap_or_default()
-    };
+    let first_word =
+        |words: &[String]| words.first().map(|w| w.rsplit('/').next().unwrap_or(w).to_owned()).unwrap_or_default();
     let config_fits = |c: &ContainerInfo| {
         let Some(d) = &c.details else {
             return a.command.is_none() && a.entrypoint.is_none();
         };
         a.command.as_ref().is_none_or(|w| first_word(&d.cmd) == *w)
-            && a.entrypoint
-                .as_ref()
-                .is_none_or(|w| first_word(&d.entrypoint) == *w)
+            && a.entrypoint.as_ref().is_none_or(|w| first_word(&d.entrypoint) == *w)
     };
     if !candidates.iter().any(|c| config_fits(c)) {
         let c = candidates[0];
         let d = c.details.clone().unwrap_or_default();
         let mut found = String::new();
         if let Some(w) = &a.command {
-            found = format!(
-                "container `{}` runs `{}`, not `{w}`",
-                c.name,
-                d.cmd.join(" ")
-            );
+            found = format!("container `{}` runs `{}`, not `{w}`", c.name, d.cmd.join(" "));
         }
         if let Some(w) = &a.entrypoint {
             found = format!(
@@ -529,11 +386,9 @@ fn container(a: &ContainerAssertion, obs: &Observation) -> (bool, String) {
         }
         return (false, found);
     }
-    let candidates: Vec<&ContainerInfo> =
-        candidates.into_iter().filter(|c| config_fits(c)).collect();
+    let candidates: Vec<&ContainerInfo> = candidates.into_iter().filter(|c| config_fits(c)).collect();
     let fits = |c: &ContainerInfo| {
-        wanted_state.is_none_or(|s| c.state == s.as_str())
-            && a.exit_code.is_none_or(|code| c.exit_code == Some(code))
+        wanted_state.is_none_or(|s| c.state == s.as_str()) && a.exit_code.is_none_or(|code| c.exit_code == Some(code))
     };
     if let Some(c) = candidates.iter().find(|c| fits(c)) {
         return (true, format!("container `{}` {}", c.name, state_of(c)));
@@ -541,44 +396,30 @@ fn container(a: &ContainerAssertion, obs: &Observation) -> (bool, String) {
     let c = candidates[0];
     let mut found = format!("container `{}` {}", c.name, state_of(c));
     if candidates.len() > 1 {
-        found.push_str(&format!(
-            " (and {} more like it, none as expected)",
-            candidates.len() - 1
-        ));
+        found.push_str(&format!(" (and {} more like it, none as expected)", candidates.len() - 1));
     }
     if let (Some(want), Some(got)) = (a.exit_code, c.exit_code) {
         if c.state == "exited" && want != got {
-            found.push_str(&format!(
-                ", not {want}: look at `docker logs {}` to see why",
-                c.name
-            ));
+            found.push_str(&format!(", not {want}: look at `docker logs {}` to see why", c.name));
         }
     }
     (false, found)
 }
 
 fn no_container(a: &NoContainerAssertion, obs: &Observation) -> (bool, String) {
-    let sel = Selector {
-        name: a.name.clone(),
-        image: a.image.clone(),
-    };
+    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
     let left = select(&sel, obs);
     if left.is_empty() {
         return (true, "none left".to_owned());
     }
-    let names: Vec<String> = left
-        .iter()
-        .map(|c| format!("{} ({})", c.name, c.state))
-        .collect();
+    let names: Vec<String> = left.iter().map(|c| format!("{} ({})", c.name, c.state)).collect();
     (false, format!("still there: {}", quoted_list(&names)))
 }
 
 fn action_matches(wanted: &str, got: &str) -> bool {
     // Podman says `died` where Docker says `die`; exec actions carry the command
     // (`exec_start: ls /`).
-    wanted == got
-        || (wanted == "die" && got == "died")
-        || got.strip_prefix(wanted).is_some_and(|r| r.starts_with(':'))
+    wanted == got || (wanted == "die" && got == "died") || got.strip_prefix(wanted).is_some_and(|r| r.starts_with(':'))
 }
 
 /// Default for `within_ms` with `follows`.
@@ -591,9 +432,7 @@ fn follows_in_time(a: &EventAssertion, e: &EngineEvent, events: &[EngineEvent]) 
     };
     let window = a.within_ms.unwrap_or(FOLLOWS_WITHIN_MS) as i64 * 1_000_000;
     events.iter().any(|p| {
-        p.id == e.id
-            && action_matches(before, &p.action)
-            && (0..=window).contains(&(e.time_nano - p.time_nano))
+        p.id == e.id && action_matches(before, &p.action) && (0..=window).contains(&(e.time_nano - p.time_nano))
     })
 }
 
@@ -606,9 +445,7 @@ fn event_fits(a: &EventAssertion, e: &EngineEvent, images: &[ImageInfo]) -> bool
         // Image events name the image in the actor id (`python:3.12-slim`) or `name`.
         return a.image.as_ref().is_none_or(|image| {
             let wanted = ImageRef::parse(image);
-            [e.id.as_str(), attr("name")]
-                .iter()
-                .any(|r| !r.is_empty() && ImageRef::parse(r).matches(&wanted))
+            [e.id.as_str(), attr("name")].iter().any(|r| !r.is_empty() && ImageRef::parse(r).matches(&wanted))
         });
     }
     if a.name.as_ref().is_some_and(|n| n != attr("name")) {
@@ -622,21 +459,12 @@ fn event_fits(a: &EventAssertion, e: &EngineEvent, images: &[ImageInfo]) -> bool
             return false;
         }
     }
-    a.exit_code
-        .is_none_or(|code| attr("exitCode").parse::<i64>().ok() == Some(code))
+    a.exit_code.is_none_or(|code| attr("exitCode").parse::<i64>().ok() == Some(code))
 }
 
 fn event(a: &EventAssertion, obs: &Observation) -> (bool, String) {
-    let fitting: Vec<&EngineEvent> = obs
-        .events
-        .iter()
-        .filter(|e| event_fits(a, e, &obs.images))
-        .collect();
-    if let Some(e) = fitting
-        .iter()
-        .rev()
-        .find(|e| follows_in_time(a, e, &obs.events))
-    {
+    let fitting: Vec<&EngineEvent> = obs.events.iter().filter(|e| event_fits(a, e, &obs.images)).collect();
+    if let Some(e) = fitting.iter().rev().find(|e| follows_in_time(a, e, &obs.events)) {
         let name = e.attributes.get("name").cloned().unwrap_or_default();
         return (true, format!("`{}` of container `{name}`", e.action));
     }
@@ -660,45 +488,25 @@ fn event(a: &EventAssertion, obs: &Observation) -> (bool, String) {
         .map(|e| {
             let attr = |k: &str| e.attributes.get(k).cloned().unwrap_or_default();
             match e.attributes.get("exitCode") {
-                Some(code) => format!(
-                    "{} from {} exited with code {code}",
-                    attr("name"),
-                    attr("image")
-                ),
+                Some(code) => format!("{} from {} exited with code {code}", attr("name"), attr("image")),
                 None => format!("{} from {}", attr("name"), attr("image")),
             }
         })
         .collect();
     if similar.is_empty() {
-        (
-            false,
-            format!("no container `{}` event since this step began", a.action),
-        )
+        (false, format!("no container `{}` event since this step began", a.action))
     } else {
-        (
-            false,
-            format!(
-                "only other `{}` events since this step began: {}",
-                a.action,
-                quoted_list(&similar)
-            ),
-        )
+        (false, format!("only other `{}` events since this step began: {}", a.action, quoted_list(&similar)))
     }
 }
 
 fn output(a: &OutputAssertion, obs: &Observation) -> (bool, String) {
-    let sel = Selector {
-        name: a.name.clone(),
-        image: a.image.clone(),
-    };
+    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
     let candidates = select(&sel, obs);
     if candidates.is_empty() {
         return (false, explain_missing(&sel, obs));
     }
-    if let Some(c) = candidates
-        .iter()
-        .find(|c| c.output.as_deref().is_some_and(|o| o.contains(&a.contains)))
-    {
+    if let Some(c) = candidates.iter().find(|c| c.output.as_deref().is_some_and(|o| o.contains(&a.contains))) {
         return (true, format!("container `{}` printed it", c.name));
     }
     let c = candidates[0];
@@ -707,10 +515,7 @@ fn output(a: &OutputAssertion, obs: &Observation) -> (bool, String) {
         (false, format!("container `{}` printed nothing", c.name))
     } else {
         let first: Vec<&str> = printed.lines().take(3).collect();
-        (
-            false,
-            format!("container `{}` printed: {}", c.name, first.join(" / ")),
-        )
+        (false, format!("container `{}` printed: {}", c.name, first.join(" / ")))
     }
 }
 
@@ -718,37 +523,18 @@ fn image_config(a: &ImageAssertion, d: &crate::engine::ImageDetails) -> (bool, S
     let name = &a.image;
     if let Some(w) = &a.workdir {
         if d.workdir.trim_end_matches('/') != w.trim_end_matches('/') {
-            let have = if d.workdir.is_empty() {
-                "none (/)".to_owned()
-            } else {
-                format!("`{}`", d.workdir)
-            };
-            return (
-                false,
-                format!("image `{name}` has working directory {have}, not `{w}`: check `WORKDIR`"),
-            );
+            let have = if d.workdir.is_empty() { "none (/)".to_owned() } else { format!("`{}`", d.workdir) };
+            return (false, format!("image `{name}` has working directory {have}, not `{w}`: check `WORKDIR`"));
         }
     }
     if let Some(e) = &a.entrypoint {
         if d.entrypoint != *e {
-            return (
-                false,
-                format!(
-                    "image `{name}` has entrypoint {:?}, not {e:?}: check `ENTRYPOINT`",
-                    d.entrypoint
-                ),
-            );
+            return (false, format!("image `{name}` has entrypoint {:?}, not {e:?}: check `ENTRYPOINT`", d.entrypoint));
         }
     }
     if let Some(c) = &a.cmd {
         if d.cmd != *c {
-            return (
-                false,
-                format!(
-                    "image `{name}` has command {:?}, not {c:?}: check `CMD`",
-                    d.cmd
-                ),
-            );
+            return (false, format!("image `{name}` has command {:?}, not {c:?}: check `CMD`", d.cmd));
         }
     }
     if let Some(label) = &a.label {
@@ -756,35 +542,21 @@ fn image_config(a: &ImageAssertion, d: &crate::engine::ImageDetails) -> (bool, S
         match d.labels.get(k) {
             Some(have) if have == v => {}
             Some(have) => {
-                return (
-                    false,
-                    format!("image `{name}` has label {k}={have}, not {k}={v}"),
-                );
+                return (false, format!("image `{name}` has label {k}={have}, not {k}={v}"));
             }
             None => return (false, format!("image `{name}` has no label `{k}`")),
         }
     }
     if let Some(h) = &a.history_contains {
         if !d.history.iter().any(|line| line.contains(h.as_str())) {
-            let recent: Vec<String> = d
-                .history
-                .iter()
-                .take(3)
-                .map(|l| l.chars().take(60).collect())
-                .collect();
+            let recent: Vec<String> = d.history.iter().take(3).map(|l| l.chars().take(60).collect()).collect();
             return (
                 false,
-                format!(
-                    "\"{h}\" is not in the history of image `{name}`; its newest layers: {}",
-                    quoted_list(&recent)
-                ),
+                format!("\"{h}\" is not in the history of image `{name}`; its newest layers: {}", quoted_list(&recent)),
             );
         }
     }
-    (
-        true,
-        format!("image `{name}` ({}) is as expected", short_id(&d.id)),
-    )
+    (true, format!("image `{name}` ({}) is as expected", short_id(&d.id)))
 }
 
 /// The selected containers that were inspected, newest first; or why there are none.
@@ -796,17 +568,11 @@ fn inspected<'a>(
     if found.is_empty() {
         return Err(explain_missing(sel, obs));
     }
-    Ok(found
-        .into_iter()
-        .filter_map(|c| c.details.as_ref().map(|d| (c, d)))
-        .collect())
+    Ok(found.into_iter().filter_map(|c| c.details.as_ref().map(|d| (c, d))).collect())
 }
 
 fn port(a: &PortAssertion, obs: &Observation) -> (bool, String) {
-    let sel = Selector {
-        name: a.name.clone(),
-        image: a.image.clone(),
-    };
+    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
     let found = match inspected(&sel, obs) {
         Ok(f) => f,
         Err(why) => return (false, why),
@@ -815,11 +581,7 @@ fn port(a: &PortAssertion, obs: &Observation) -> (bool, String) {
         p.container_port == a.container_port && p.protocol == a.protocol && p.host_port.is_some()
     };
     for (c, d) in &found {
-        if let Some(p) = d
-            .ports
-            .iter()
-            .find(|p| fits(p) && a.host_port.is_none_or(|h| p.host_port == Some(h)))
-        {
+        if let Some(p) = d.ports.iter().find(|p| fits(p) && a.host_port.is_none_or(|h| p.host_port == Some(h))) {
             return (
                 true,
                 format!(
@@ -848,14 +610,13 @@ fn port(a: &PortAssertion, obs: &Observation) -> (bool, String) {
             ),
         );
     }
-    let published: Vec<String> = d
+    // IPv4 and IPv6 bindings of one port are one publication to the learner.
+    let mut published: Vec<String> = d
         .ports
         .iter()
-        .filter_map(|p| {
-            p.host_port
-                .map(|h| format!("{h}->{}/{}", p.container_port, p.protocol))
-        })
+        .filter_map(|p| p.host_port.map(|h| format!("{h}->{}/{}", p.container_port, p.protocol)))
         .collect();
+    published.dedup();
     if published.is_empty() {
         (
             false,
@@ -877,10 +638,7 @@ fn port(a: &PortAssertion, obs: &Observation) -> (bool, String) {
 }
 
 fn env(a: &EnvAssertion, obs: &Observation) -> (bool, String) {
-    let sel = Selector {
-        name: a.name.clone(),
-        image: a.image.clone(),
-    };
+    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
     let found = match inspected(&sel, obs) {
         Ok(f) => f,
         Err(why) => return (false, why),
@@ -897,21 +655,12 @@ fn env(a: &EnvAssertion, obs: &Observation) -> (bool, String) {
         return (false, "the container could not be inspected".into());
     };
     match d.env.iter().find_map(|e| e.strip_prefix(&prefix)) {
-        Some(v) => (
-            false,
-            format!(
-                "container `{}` has {}={v}, not {}",
-                c.name,
-                a.var,
-                a.value.clone().unwrap_or_default()
-            ),
-        ),
+        Some(v) => {
+            (false, format!("container `{}` has {}={v}, not {}", c.name, a.var, a.value.clone().unwrap_or_default()))
+        }
         None => {
-            let names: Vec<String> = d
-                .env
-                .iter()
-                .filter_map(|e| e.split_once('=').map(|(k, _)| k.to_owned()))
-                .collect();
+            let names: Vec<String> =
+                d.env.iter().filter_map(|e| e.split_once('=').map(|(k, _)| k.to_owned())).collect();
             (
                 false,
                 format!(
@@ -927,23 +676,14 @@ fn env(a: &EnvAssertion, obs: &Observation) -> (bool, String) {
 }
 
 fn mount(a: &MountAssertion, obs: &Observation) -> (bool, String) {
-    let sel = Selector {
-        name: a.name.clone(),
-        image: a.image.clone(),
-    };
+    let sel = Selector { name: a.name.clone(), image: a.image.clone() };
     let found = match inspected(&sel, obs) {
         Ok(f) => f,
         Err(why) => return (false, why),
     };
     let norm = |p: &str| p.trim_end_matches('/').to_owned();
     let source_fits = |m: &crate::engine::MountInfo| {
-        a.source.as_ref().is_none_or(|s| {
-            if m.kind == "volume" {
-                m.name == *s
-            } else {
-                norm(&m.source) == norm(s)
-            }
-        })
+        a.source.as_ref().is_none_or(|s| if m.kind == "volume" { m.name == *s } else { norm(&m.source) == norm(s) })
     };
     for (c, d) in &found {
         if let Some(m) = d.mounts.iter().find(|m| {
@@ -951,18 +691,8 @@ fn mount(a: &MountAssertion, obs: &Observation) -> (bool, String) {
                 && a.mount_type.is_none_or(|t| t.as_str() == m.kind)
                 && source_fits(m)
         }) {
-            let what = if m.kind == "volume" {
-                m.name.clone()
-            } else {
-                m.source.clone()
-            };
-            return (
-                true,
-                format!(
-                    "container `{}` has {} `{what}` at `{}`",
-                    c.name, m.kind, m.destination
-                ),
-            );
+            let what = if m.kind == "volume" { m.name.clone() } else { m.source.clone() };
+            return (true, format!("container `{}` has {} `{what}` at `{}`", c.name, m.kind, m.destination));
         }
     }
     let Some((c, d)) = found.first() else {
@@ -971,28 +701,18 @@ fn mount(a: &MountAssertion, obs: &Observation) -> (bool, String) {
     if d.mounts.is_empty() {
         return (
             false,
-            format!(
-                "container `{}` has no mounts: create it again with `-v SOURCE:{}`",
-                c.name, a.destination
-            ),
+            format!("container `{}` has no mounts: create it again with `-v SOURCE:{}`", c.name, a.destination),
         );
     }
     let have: Vec<String> = d
         .mounts
         .iter()
         .map(|m| {
-            let what = if m.kind == "volume" {
-                m.name.clone()
-            } else {
-                m.source.clone()
-            };
+            let what = if m.kind == "volume" { m.name.clone() } else { m.source.clone() };
             format!("{} {what} at {}", m.kind, m.destination)
         })
         .collect();
-    (
-        false,
-        format!("container `{}` has {}", c.name, quoted_list(&have)),
-    )
+    (false, format!("container `{}` has {}", c.name, quoted_list(&have)))
 }
 
 fn probe_container(result: Option<&ProbeResult>) -> Result<&ProbeResult, String> {
@@ -1005,34 +725,22 @@ fn probe_container(result: Option<&ProbeResult>) -> Result<&ProbeResult, String>
 
 fn http(a: &HttpAssertion, result: Option<&ProbeResult>) -> (bool, String) {
     let (container, url, answer) = match probe_container(result) {
-        Ok(ProbeResult::Http {
-            container,
-            url,
-            answer,
-        }) => (container, url, answer),
+        Ok(ProbeResult::Http { container, url, answer }) => (container, url, answer),
         Ok(_) => return (false, "unexpected probe".to_owned()),
         Err(why) => return (false, why),
     };
     match answer {
-        Err(why) => (
-            false,
-            format!("GET {url} (container `{container}`) failed: {why}"),
-        ),
+        Err(why) => (false, format!("GET {url} (container `{container}`) failed: {why}")),
         Ok((status, body)) => {
             if *status != a.status {
-                return (
-                    false,
-                    format!("GET {url} answered {status}, not {}", a.status),
-                );
+                return (false, format!("GET {url} answered {status}, not {}", a.status));
             }
             if let Some(c) = &a.contains {
                 if !body.contains(c.as_str()) {
                     let start: String = body.trim().chars().take(80).collect();
                     return (
                         false,
-                        format!(
-                            "GET {url} answered {status} but the page lacks \"{c}\"; it begins: {start}"
-                        ),
+                        format!("GET {url} answered {status} but the page lacks \"{c}\"; it begins: {start}"),
                     );
                 }
             }
@@ -1043,32 +751,17 @@ fn http(a: &HttpAssertion, result: Option<&ProbeResult>) -> (bool, String) {
 
 fn exec(a: &ExecAssertion, result: Option<&ProbeResult>) -> (bool, String) {
     let (container, exit_code, output) = match probe_container(result) {
-        Ok(ProbeResult::Exec {
-            container,
-            exit_code,
-            output,
-        }) => (container, *exit_code, output),
+        Ok(ProbeResult::Exec { container, exit_code, output }) => (container, *exit_code, output),
         Ok(_) => return (false, "unexpected probe".to_owned()),
         Err(why) => return (false, why),
     };
-    let first: String = output
-        .trim()
-        .lines()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" / ");
+    let first: String = output.trim().lines().take(2).collect::<Vec<_>>().join(" / ");
     if exit_code != a.exit_code {
-        return (
-            false,
-            format!("in container `{container}` it exited with {exit_code}: {first}"),
-        );
+        return (false, format!("in container `{container}` it exited with {exit_code}: {first}"));
     }
     if let Some(c) = &a.contains {
         if !output.contains(c.as_str()) {
-            return (
-                false,
-                format!("in container `{container}` it printed: {first}"),
-            );
+            return (false, format!("in container `{container}` it printed: {first}"));
         }
     }
     (true, format!("in container `{container}`: {first}"))
@@ -1080,20 +773,17 @@ fn file(a: &FileAssertion, result: Option<&ProbeResult>) -> (bool, String) {
         Ok(_) => return (false, "unexpected probe".to_owned()),
         Err(why) => return (false, why),
     };
+    if !a.present {
+        return match content {
+            Some(_) => (false, format!("container `{container}` has `{}`, which should not be there", a.path)),
+            None => (true, format!("container `{container}` has no `{}`", a.path)),
+        };
+    }
     match (content, &a.contains) {
-        (None, _) => (
-            false,
-            format!("container `{container}` has no file `{}`", a.path),
-        ),
+        (None, _) => (false, format!("container `{container}` has no file `{}`", a.path)),
         (Some(text), Some(c)) if !text.contains(c.as_str()) => {
             let start: String = text.trim().chars().take(60).collect();
-            (
-                false,
-                format!(
-                    "`{}` in container `{container}` lacks \"{c}\"; it begins: {start}",
-                    a.path
-                ),
-            )
+            (false, format!("`{}` in container `{container}` lacks \"{c}\"; it begins: {start}", a.path))
         }
         (Some(_), _) => (true, format!("container `{container}` has `{}`", a.path)),
     }
@@ -1102,13 +792,7 @@ fn file(a: &FileAssertion, result: Option<&ProbeResult>) -> (bool, String) {
 fn network(a: &NetworkAssertion, obs: &Observation) -> (bool, String) {
     if !a.present {
         return if obs.networks.contains(&a.network) {
-            (
-                false,
-                format!(
-                    "network `{}` is still there: `docker network rm {}` removes it",
-                    a.network, a.network
-                ),
-            )
+            (false, format!("network `{}` is still there: `docker network rm {}` removes it", a.network, a.network))
         } else {
             (true, format!("no network `{}`", a.network))
         };
@@ -1116,19 +800,13 @@ fn network(a: &NetworkAssertion, obs: &Observation) -> (bool, String) {
     if !obs.networks.contains(&a.network) {
         return (
             false,
-            format!(
-                "there is no network `{}`: create it with `docker network create {}`",
-                a.network, a.network
-            ),
+            format!("there is no network `{}`: create it with `docker network create {}`", a.network, a.network),
         );
     }
     let Some(name) = &a.container else {
         return (true, format!("network `{}` exists", a.network));
     };
-    let sel = Selector {
-        name: Some(name.clone()),
-        image: None,
-    };
+    let sel = Selector { name: Some(name.clone()), image: None };
     let found = match inspected(&sel, obs) {
         Ok(f) => f,
         Err(why) => return (false, why),
@@ -1137,10 +815,7 @@ fn network(a: &NetworkAssertion, obs: &Observation) -> (bool, String) {
         return (false, "the container could not be inspected".into());
     };
     if d.networks.contains(&a.network) {
-        (
-            true,
-            format!("container `{}` is on `{}`", c.name, a.network),
-        )
+        (true, format!("container `{}` is on `{}`", c.name, a.network))
     } else {
         (
             false,
@@ -1165,33 +840,18 @@ fn compose(a: &ComposeAssertion, obs: &Observation) -> (bool, String) {
         .compose
         .iter()
         .filter(|c| label(c, COMPOSE_SERVICE) == a.service)
-        .filter(|c| {
-            a.project
-                .as_ref()
-                .is_none_or(|p| label(c, COMPOSE_PROJECT) == *p)
-        })
+        .filter(|c| a.project.as_ref().is_none_or(|p| label(c, COMPOSE_PROJECT) == *p))
         .collect();
     if a.state == "absent" {
         return if of_service.is_empty() {
             (true, "none left".to_owned())
         } else {
-            let names: Vec<String> = of_service
-                .iter()
-                .map(|c| format!("{} ({})", c.name, c.state))
-                .collect();
+            let names: Vec<String> = of_service.iter().map(|c| format!("{} ({})", c.name, c.state)).collect();
             (false, format!("still there: {}", quoted_list(&names)))
         };
     }
     if let Some(c) = of_service.iter().find(|c| c.state == a.state) {
-        return (
-            true,
-            format!(
-                "container `{}` of project `{}` is {}",
-                c.name,
-                label(c, COMPOSE_PROJECT),
-                c.state
-            ),
-        );
+        return (true, format!("container `{}` of project `{}` is {}", c.name, label(c, COMPOSE_PROJECT), c.state));
     }
     if let Some(c) = of_service.first() {
         return (
@@ -1205,21 +865,15 @@ fn compose(a: &ComposeAssertion, obs: &Observation) -> (bool, String) {
             ),
         );
     }
-    let mut services: Vec<String> = obs
-        .compose
-        .iter()
-        .map(|c| {
-            format!(
-                "{}/{}",
-                label(c, COMPOSE_PROJECT),
-                label(c, COMPOSE_SERVICE)
-            )
-        })
-        .collect();
+    let mut services: Vec<String> =
+        obs.compose.iter().map(|c| format!("{}/{}", label(c, COMPOSE_PROJECT), label(c, COMPOSE_SERVICE))).collect();
     services.sort();
     services.dedup();
     if services.is_empty() {
-        (false, "no Compose containers at all: run `docker compose up -d` in the directory with compose.yaml".to_owned())
+        (
+            false,
+            "no Compose containers at all: run `docker compose up -d` in the directory with compose.yaml".to_owned(),
+        )
     } else {
         (
             false,
@@ -1233,12 +887,7 @@ fn compose(a: &ComposeAssertion, obs: &Observation) -> (bool, String) {
 }
 
 fn host_file(a: &HostFileAssertion, obs: &Observation) -> (bool, String) {
-    match obs
-        .host_files
-        .iter()
-        .find(|(p, _)| *p == a.path)
-        .and_then(|(_, c)| c.as_ref())
-    {
+    match obs.host_files.iter().find(|(p, _)| *p == a.path).and_then(|(_, c)| c.as_ref()) {
         None => (
             false,
             format!(
@@ -1247,9 +896,7 @@ fn host_file(a: &HostFileAssertion, obs: &Observation) -> (bool, String) {
             ),
         ),
         Some(text) => match &a.contains {
-            Some(c) if !text.contains(c.as_str()) => {
-                (false, format!("`{}` does not contain \"{c}\"", a.path))
-            }
+            Some(c) if !text.contains(c.as_str()) => (false, format!("`{}` does not contain \"{c}\"", a.path)),
             _ => (true, format!("`{}` is there", a.path)),
         },
     }
@@ -1294,14 +941,8 @@ mod tests {
                 endpoint_source: "the default".into(),
             }),
             images: vec![
-                ImageInfo {
-                    id: "sha256:aaa".into(),
-                    tags: vec!["hello-world:latest".into()],
-                },
-                ImageInfo {
-                    id: "sha256:bbb".into(),
-                    tags: vec!["python:3.11".into()],
-                },
+                ImageInfo { id: "sha256:aaa".into(), tags: vec!["hello-world:latest".into()] },
+                ImageInfo { id: "sha256:bbb".into(), tags: vec!["python:3.11".into()] },
             ],
             containers: vec![],
             events: vec![],
@@ -1309,22 +950,12 @@ mod tests {
         }
     }
 
-    fn container(
-        name: &str,
-        image: &str,
-        state: &str,
-        code: Option<i64>,
-        created: i64,
-    ) -> ContainerInfo {
+    fn container(name: &str, image: &str, state: &str, code: Option<i64>, created: i64) -> ContainerInfo {
         ContainerInfo {
             id: format!("id-{name}"),
             name: name.into(),
             image: image.into(),
-            image_id: if image.starts_with("hello") {
-                "sha256:aaa".into()
-            } else {
-                "sha256:ccc".into()
-            },
+            image_id: if image.starts_with("hello") { "sha256:aaa".into() } else { "sha256:ccc".into() },
             state: state.into(),
             exit_code: code,
             created,
@@ -1336,11 +967,7 @@ mod tests {
 
     fn checkpoint(yaml: &str) -> Checkpoint {
         let text = format!("format_version: 1\ncheckpoints:\n  s:\n{yaml}");
-        file::parse("t.yaml", &text)
-            .unwrap()
-            .checkpoints
-            .remove("s")
-            .unwrap()
+        file::parse("t.yaml", &text).unwrap().checkpoints.remove("s").unwrap()
     }
 
     fn verdict(yaml: &str, o: &Observation) -> Verdict {
@@ -1371,23 +998,12 @@ mod tests {
     #[test]
     fn image_references_are_normalised() {
         let o = obs();
-        for r in [
-            "hello-world",
-            "hello-world:latest",
-            "docker.io/library/hello-world:latest",
-        ] {
-            assert!(
-                verdict(&format!("    - kind: image\n      image: {r}\n"), &o).passed(),
-                "{r}"
-            );
+        for r in ["hello-world", "hello-world:latest", "docker.io/library/hello-world:latest"] {
+            assert!(verdict(&format!("    - kind: image\n      image: {r}\n"), &o).passed(), "{r}");
         }
         let v = verdict("    - kind: image\n      image: python:3.12\n", &o);
         assert!(!v.passed());
-        assert!(
-            v.outcomes[0].found.contains("`3.11`"),
-            "{}",
-            v.outcomes[0].found
-        );
+        assert!(v.outcomes[0].found.contains("`3.11`"), "{}", v.outcomes[0].found);
     }
 
     #[test]
@@ -1395,8 +1011,7 @@ mod tests {
         let mut o = obs();
         let yaml = "    - kind: container\n      name: hello\n      exit_code: 0\n";
         assert!(!verdict(yaml, &o).passed());
-        o.containers
-            .push(container("hello", "hello-world", "exited", Some(1), 10));
+        o.containers.push(container("hello", "hello-world", "exited", Some(1), 10));
         let v = verdict(yaml, &o);
         assert_eq!(
             v.outcomes[0].found,
@@ -1409,43 +1024,20 @@ mod tests {
     #[test]
     fn near_misses_are_named() {
         let mut o = obs();
-        o.containers
-            .push(container("helo", "hello-world", "exited", Some(0), 1));
+        o.containers.push(container("helo", "hello-world", "exited", Some(0), 1));
         let v = verdict("    - kind: container\n      name: hello\n", &o);
-        assert!(
-            v.outcomes[0].found.contains("did you mean `helo`"),
-            "{}",
-            v.outcomes[0].found
-        );
-        o.containers
-            .push(container("web", "python:3.11", "running", None, 2));
-        let v = verdict(
-            "    - kind: container\n      name: web\n      image: python:3.12\n",
-            &o,
-        );
-        assert!(
-            v.outcomes[0].found.contains("not `python:3.12`"),
-            "{}",
-            v.outcomes[0].found
-        );
+        assert!(v.outcomes[0].found.contains("did you mean `helo`"), "{}", v.outcomes[0].found);
+        o.containers.push(container("web", "python:3.11", "running", None, 2));
+        let v = verdict("    - kind: container\n      name: web\n      image: python:3.12\n", &o);
+        assert!(v.outcomes[0].found.contains("not `python:3.12`"), "{}", v.outcomes[0].found);
     }
 
     #[test]
     fn container_image_matches_by_reference_or_id() {
         let mut o = obs();
-        o.containers.push(container(
-            "a",
-            "docker.io/library/hello-world",
-            "exited",
-            Some(0),
-            1,
-        ));
-        o.containers
-            .push(container("b", "sha256:aaa", "exited", Some(0), 2));
-        let sel = Selector {
-            name: None,
-            image: Some("hello-world".into()),
-        };
+        o.containers.push(container("a", "docker.io/library/hello-world", "exited", Some(0), 1));
+        o.containers.push(container("b", "sha256:aaa", "exited", Some(0), 2));
+        let sel = Selector { name: None, image: Some("hello-world".into()) };
         let names: Vec<&str> = select(&sel, &o).iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["b", "a"]);
     }
@@ -1455,8 +1047,7 @@ mod tests {
         let mut o = obs();
         let yaml = "    - kind: no_container\n      image: hello-world\n";
         assert!(verdict(yaml, &o).passed());
-        o.containers
-            .push(container("hello", "hello-world", "exited", Some(0), 1));
+        o.containers.push(container("hello", "hello-world", "exited", Some(0), 1));
         let v = verdict(yaml, &o);
         assert_eq!(v.outcomes[0].found, "still there: `hello (exited)`");
     }
@@ -1478,24 +1069,13 @@ mod tests {
     #[test]
     fn events_match_action_image_and_exit_code() {
         let mut o = obs();
-        let yaml =
-            "    - kind: event\n      action: die\n      image: hello-world\n      exit_code: 0\n";
+        let yaml = "    - kind: event\n      action: die\n      image: hello-world\n      exit_code: 0\n";
         let v = verdict(yaml, &o);
-        assert_eq!(
-            v.outcomes[0].found,
-            "no container `die` event since this step began"
-        );
+        assert_eq!(v.outcomes[0].found, "no container `die` event since this step began");
         o.events.push(die("x", "hello-world", "1"));
         let v = verdict(yaml, &o);
-        assert!(
-            v.outcomes[0]
-                .found
-                .contains("x from hello-world exited with code 1"),
-            "{:?}",
-            v
-        );
-        o.events
-            .push(die("y", "docker.io/library/hello-world:latest", "0"));
+        assert!(v.outcomes[0].found.contains("x from hello-world exited with code 1"), "{:?}", v);
+        o.events.push(die("y", "docker.io/library/hello-world:latest", "0"));
         assert!(verdict(yaml, &o).passed());
         let mut podman = die("z", "hello-world", "0");
         podman.action = "died".into();
@@ -1514,13 +1094,7 @@ mod tests {
         died.time_nano = 1_000_000_000;
         o.events = vec![died.clone(), gone.clone()];
         let v = verdict(yaml, &o);
-        assert!(
-            v.outcomes[0]
-                .found
-                .contains("not within 2000 ms of its `die`"),
-            "{:?}",
-            v
-        );
+        assert!(v.outcomes[0].found.contains("not within 2000 ms of its `die`"), "{:?}", v);
         died.time_nano = 4_900_000_000;
         o.events = vec![died.clone(), gone.clone()];
         assert!(verdict(yaml, &o).passed());
@@ -1532,8 +1106,7 @@ mod tests {
     #[test]
     fn output_is_searched_in_matching_containers() {
         let mut o = obs();
-        let yaml =
-            "    - kind: output\n      image: hello-world\n      contains: Hello from Docker!\n";
+        let yaml = "    - kind: output\n      image: hello-world\n      contains: Hello from Docker!\n";
         let mut c = container("h", "hello-world", "exited", Some(0), 1);
         c.output = Some("something else\n".into());
         o.containers.push(c);
@@ -1545,15 +1118,63 @@ mod tests {
 
     #[test]
     fn hints_travel_with_failures() {
-        let v = verdict(
-            "    - kind: image\n      image: nope\n      hint: Build it first.\n",
-            &obs(),
-        );
+        let v = verdict("    - kind: image\n      image: nope\n      hint: Build it first.\n", &obs());
         assert_eq!(v.outcomes[0].hint.as_deref(), Some("Build it first."));
-        let _ = A::Engine(crate::check::EngineAssertion {
-            min_api: None,
-            hint: None,
+        let _ = A::Engine(crate::check::EngineAssertion { min_api: None, hint: None });
+    }
+
+    #[test]
+    fn present_false_asserts_absence() {
+        let mut o = obs();
+        let gone = |y: &str, o: &Observation| verdict(y, o).passed();
+        assert!(!gone("    - kind: image\n      image: hello-world\n      present: false\n", &o));
+        assert!(gone("    - kind: image\n      image: nope\n      present: false\n", &o));
+        assert!(gone("    - kind: volume\n      volume: data\n      present: false\n", &o));
+        o.volumes.push("data".into());
+        let v = verdict("    - kind: volume\n      volume: data\n      present: false\n", &o);
+        assert!(v.outcomes[0].found.contains("docker volume rm data"), "{v:?}");
+        assert!(gone("    - kind: network\n      network: appnet\n      present: false\n", &o));
+        o.networks.push("appnet".into());
+        assert!(!gone("    - kind: network\n      network: appnet\n      present: false\n", &o));
+        let file = "    - kind: file\n      name: c\n      path: /app/secret.env\n      present: false\n";
+        o.probes.insert(0, ProbeResult::File { container: "c".into(), content: Some("KEY=1".into()) });
+        assert!(!gone(file, &o));
+        o.probes.insert(0, ProbeResult::File { container: "c".into(), content: None });
+        assert!(gone(file, &o));
+    }
+
+    #[test]
+    fn ports_mounts_and_env_name_the_difference() {
+        let mut o = obs();
+        let mut c = container("web", "nginx:alpine", "running", None, 1);
+        c.details = Some(ContainerDetails {
+            env: vec!["PATH=/bin".into(), "POSTGRES_PASSWORD=x".into()],
+            ports: vec![crate::engine::PublishedPort {
+                container_port: 8080,
+                protocol: "tcp".into(),
+                host_port: Some(80),
+                host_ip: "0.0.0.0".into(),
+            }],
+            mounts: vec![crate::engine::MountInfo {
+                kind: "bind".into(),
+                source: "/home/u/site".into(),
+                destination: "/work".into(),
+                name: String::new(),
+            }],
+            ..Default::default()
         });
+        o.containers.push(c);
+        let v = verdict("    - kind: port\n      name: web\n      container_port: 80\n", &o);
+        assert!(v.outcomes[0].found.contains("publishes only `80->8080/tcp`"), "{v:?}");
+        assert!(v.outcomes[0].found.contains("container's port comes second"), "{v:?}");
+        let v = verdict("    - kind: mount\n      name: web\n      destination: /home/jovyan/work\n", &o);
+        assert_eq!(v.outcomes[0].found, "container `web` has `bind /home/u/site at /work`");
+        let v = verdict("    - kind: env\n      name: web\n      var: POSTGRES_PASSWORD\n      value: y\n", &o);
+        assert_eq!(v.outcomes[0].found, "container `web` has POSTGRES_PASSWORD=x, not y");
+        assert!(verdict("    - kind: env\n      name: web\n      var: POSTGRES_PASSWORD\n", &o).passed());
+        assert!(
+            verdict("    - kind: mount\n      name: web\n      destination: /work/\n      type: bind\n", &o).passed()
+        );
     }
 
     #[test]

@@ -82,18 +82,14 @@ pub fn parse(path: &str, text: &str) -> Result<ChecksFile, Diagnostics> {
     // than for the fields this build does not know.
     match serde_yaml::from_str::<VersionOnly>(text) {
         Err(e) => return Err(located(&e, "").into()),
-        Ok(VersionOnly {
-            format_version: None,
-        }) => {
+        Ok(VersionOnly { format_version: None }) => {
             return Err(Diagnostic::whole_file(
                 path,
                 format!("a checks file starts with `format_version: {FORMAT_VERSION}`"),
             )
             .into());
         }
-        Ok(VersionOnly {
-            format_version: Some(v),
-        }) if v > FORMAT_VERSION => {
+        Ok(VersionOnly { format_version: Some(v) }) if v > FORMAT_VERSION => {
             return Err(Diagnostic::whole_file(
                 path,
                 format!(
@@ -116,12 +112,7 @@ pub fn parse(path: &str, text: &str) -> Result<ChecksFile, Diagnostics> {
         }
         for a in &assertions {
             for p in a.problems() {
-                problems.push(Diagnostic::new(
-                    path,
-                    line,
-                    1,
-                    format!("checkpoint `{id}`: {p}"),
-                ));
+                problems.push(Diagnostic::new(path, line, 1, format!("checkpoint `{id}`: {p}")));
             }
         }
         checkpoints.insert(id, Checkpoint { assertions, line });
@@ -135,11 +126,8 @@ fn key_line(text: &str, key: &str) -> usize {
         .position(|l| {
             let t = l.trim_start();
             l.len() > t.len()
-                && (t
-                    .strip_prefix(key)
-                    .is_some_and(|r| r.trim_start().starts_with(':'))
-                    || t.strip_prefix(&format!("\"{key}\""))
-                        .is_some_and(|r| r.trim_start().starts_with(':')))
+                && (t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':'))
+                    || t.strip_prefix(&format!("\"{key}\"")).is_some_and(|r| r.trim_start().starts_with(':')))
         })
         .map_or(1, |i| i + 1)
 }
@@ -166,20 +154,13 @@ mod tests {
         let e = first_error("format_version: 1\ncheckpoints:\n  a:\n    - kind: contaner\n");
         assert!(e.starts_with("c.yaml:4:"), "{e}");
         assert!(e.contains("unknown variant `contaner`"), "{e}");
-        let e = first_error(
-            "format_version: 1\ncheckpoints:\n  a:\n    - kind: container\n      nmae: x\n",
-        );
-        assert!(
-            e.starts_with("c.yaml:4:5:") && e.contains("unknown field `nmae`"),
-            "{e}"
-        );
+        let e = first_error("format_version: 1\ncheckpoints:\n  a:\n    - kind: container\n      nmae: x\n");
+        assert!(e.starts_with("c.yaml:4:5:") && e.contains("unknown field `nmae`"), "{e}");
     }
 
     #[test]
     fn duplicate_checkpoint_is_refused() {
-        let e = first_error(
-            "format_version: 1\ncheckpoints:\n  a:\n    - kind: engine\n  a:\n    - kind: engine\n",
-        );
+        let e = first_error("format_version: 1\ncheckpoints:\n  a:\n    - kind: engine\n  a:\n    - kind: engine\n");
         assert!(e.contains("defined twice"), "{e}");
     }
 
@@ -191,9 +172,7 @@ mod tests {
 
     #[test]
     fn semantic_problems_point_at_the_checkpoint() {
-        let e = first_error(
-            "format_version: 1\ncheckpoints:\n  x:\n    - kind: output\n      contains: hi\n",
-        );
+        let e = first_error("format_version: 1\ncheckpoints:\n  x:\n    - kind: output\n      contains: hi\n");
         assert_eq!(
             e,
             "c.yaml:3:1: checkpoint `x`: a `output` assertion needs `name:` or `image:` to say which containers it is about"

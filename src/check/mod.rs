@@ -417,14 +417,7 @@ pub struct OutputAssertion {
 }
 
 /// Every assertion kind, as written in YAML (the book has a section for each).
-pub const KINDS: &[&str] = &[
-    "engine",
-    "image",
-    "container",
-    "no_container",
-    "event",
-    "output",
-];
+pub const KINDS: &[&str] = &["engine", "image", "container", "no_container", "event", "output"];
 
 impl Assertion {
     /// The kind's name as written in YAML.
@@ -492,10 +485,7 @@ impl Assertion {
             | Assertion::Compose(_)
             | Assertion::HostFile(_) => return None,
         };
-        Some(Selector {
-            name: name.clone(),
-            image: image.clone(),
-        })
+        Some(Selector { name: name.clone(), image: image.clone() })
     }
 
     /// Problems a YAML parser cannot see: fields that must go together.
@@ -510,9 +500,7 @@ impl Assertion {
             }
         }
         match self {
-            Assertion::Container(a)
-                if a.exit_code.is_some() && a.state.is_some_and(|s| s != State::Exited) =>
-            {
+            Assertion::Container(a) if a.exit_code.is_some() && a.state.is_some_and(|s| s != State::Exited) => {
                 out.push("`exit_code` only makes sense with `state: exited` (or no state)".into());
             }
             Assertion::Event(a) => {
@@ -520,31 +508,20 @@ impl Assertion {
                     out.push("`exit_code` is only reported on `action: die` events".into());
                 }
                 if a.within_ms.is_some() && a.follows.is_none() {
-                    out.push(
-                        "`within_ms` goes with `follows:` (the action this event must follow)"
-                            .into(),
-                    );
+                    out.push("`within_ms` goes with `follows:` (the action this event must follow)".into());
                 }
             }
             Assertion::Exec(a) if a.command.is_empty() => {
                 out.push("`command` needs at least one word".into());
             }
             Assertion::File(a) if !a.path.starts_with('/') => {
-                out.push(format!(
-                    "`path: {}` must be absolute inside the container",
-                    a.path
-                ));
+                out.push(format!("`path: {}` must be absolute inside the container", a.path));
             }
             Assertion::HostFile(a) if a.path.starts_with('/') || a.path.contains("..") => {
-                out.push(format!(
-                    "`path: {}` must be relative to the learner's directory, without `..`",
-                    a.path
-                ));
+                out.push(format!("`path: {}` must be relative to the learner's directory, without `..`", a.path));
             }
             Assertion::Image(a) if !a.present && a.needs_details() => {
-                out.push(
-                    "`present: false` cannot go with fields about the image's contents".into(),
-                );
+                out.push("`present: false` cannot go with fields about the image's contents".into());
             }
             Assertion::Network(a) if !a.present && a.container.is_some() => {
                 out.push("`present: false` cannot go with `container:`".into());
@@ -559,9 +536,7 @@ impl Assertion {
             Assertion::Engine(a) => {
                 if let Some(v) = &a.min_api {
                     if ApiVersion::parse(v).is_none() {
-                        out.push(format!(
-                            "`min_api: {v}` is not an API version like \"1.24\""
-                        ));
+                        out.push(format!("`min_api: {v}` is not an API version like \"1.24\""));
                     }
                 }
             }
@@ -634,48 +609,28 @@ impl Checkpoint {
                     }
                 }
                 Assertion::Output(_) => n.output_of.extend(sel),
-                Assertion::Port(_) | Assertion::Env(_) | Assertion::Mount(_) => {
-                    n.details_of.extend(sel)
-                }
+                Assertion::Port(_) | Assertion::Env(_) | Assertion::Mount(_) => n.details_of.extend(sel),
                 Assertion::Http(h) => {
                     let sel = sel.expect("http selects containers");
                     n.details_of.push(sel.clone());
-                    n.probes.push((
-                        i,
-                        sel,
-                        Probe::Http {
-                            container_port: h.container_port,
-                            path: h.path.clone(),
-                        },
-                    ));
+                    n.probes.push((i, sel, Probe::Http { container_port: h.container_port, path: h.path.clone() }));
                 }
                 Assertion::Exec(e) => {
                     n.probes.push((
                         i,
                         sel.expect("exec selects containers"),
-                        Probe::Exec {
-                            command: e.command.clone(),
-                        },
+                        Probe::Exec { command: e.command.clone() },
                     ));
                 }
                 Assertion::File(f) => {
-                    n.probes.push((
-                        i,
-                        sel.expect("file selects containers"),
-                        Probe::File {
-                            path: f.path.clone(),
-                        },
-                    ));
+                    n.probes.push((i, sel.expect("file selects containers"), Probe::File { path: f.path.clone() }));
                 }
                 Assertion::Volume(v) => n.volumes.push(v.volume.clone()),
                 Assertion::Network(net) => {
                     n.networks.push(net.network.clone());
                     if let Some(c) = &net.container {
                         n.containers = true;
-                        n.details_of.push(Selector {
-                            name: Some(c.clone()),
-                            image: None,
-                        });
+                        n.details_of.push(Selector { name: Some(c.clone()), image: None });
                     }
                 }
                 Assertion::Compose(_) => n.compose = true,

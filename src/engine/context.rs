@@ -46,22 +46,14 @@ pub enum ContextError {
     )]
     UnknownContext { name: String, meta: PathBuf },
     #[error("the Docker context `{name}` could not be read from {}: {why}", meta.display())]
-    BadContext {
-        name: String,
-        meta: PathBuf,
-        why: String,
-    },
+    BadContext { name: String, meta: PathBuf, why: String },
     #[error("the docker CLI's config file {} could not be read: {why}", path.display())]
     BadConfig { path: PathBuf, why: String },
 }
 
 /// The platform's default engine address.
 pub fn default_host() -> &'static str {
-    if cfg!(windows) {
-        "npipe:////./pipe/docker_engine"
-    } else {
-        "unix:///var/run/docker.sock"
-    }
+    if cfg!(windows) { "npipe:////./pipe/docker_engine" } else { "unix:///var/run/docker.sock" }
 }
 
 /// The docker CLI's configuration directory: `DOCKER_CONFIG`, else `~/.docker`.
@@ -91,45 +83,27 @@ struct ContextEndpoint {
 }
 
 /// Resolves the endpoint from the environment (`env`) and the CLI's files under `home`.
-pub fn resolve(
-    env: &dyn Fn(&str) -> Option<String>,
-    home: Option<&Path>,
-) -> Result<Endpoint, ContextError> {
+pub fn resolve(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Result<Endpoint, ContextError> {
     if let Some(host) = env("DOCKER_HOST").filter(|s| !s.is_empty()) {
-        return Ok(Endpoint {
-            host,
-            source: EndpointSource::DockerHost,
-        });
+        return Ok(Endpoint { host, source: EndpointSource::DockerHost });
     }
     let config = config_dir(env, home);
     if let Some(name) = env("DOCKER_CONTEXT").filter(|s| !s.is_empty()) {
         let host = context_host(config.as_deref(), &name)?;
-        return Ok(Endpoint {
-            host,
-            source: EndpointSource::ContextVariable(name),
-        });
+        return Ok(Endpoint { host, source: EndpointSource::ContextVariable(name) });
     }
     if let Some(dir) = &config {
         let path = dir.join("config.json");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            let parsed: CliConfig =
-                serde_json::from_str(&text).map_err(|e| ContextError::BadConfig {
-                    path: path.clone(),
-                    why: e.to_string(),
-                })?;
+            let parsed: CliConfig = serde_json::from_str(&text)
+                .map_err(|e| ContextError::BadConfig { path: path.clone(), why: e.to_string() })?;
             if let Some(name) = parsed.current_context.filter(|s| !s.is_empty()) {
                 let host = context_host(Some(dir), &name)?;
-                return Ok(Endpoint {
-                    host,
-                    source: EndpointSource::ConfigContext(name),
-                });
+                return Ok(Endpoint { host, source: EndpointSource::ConfigContext(name) });
             }
         }
     }
-    Ok(Endpoint {
-        host: default_host().to_owned(),
-        source: EndpointSource::Default,
-    })
+    Ok(Endpoint { host: default_host().to_owned(), source: EndpointSource::Default })
 }
 
 /// The docker endpoint of a named context; `default` is the platform default.
@@ -139,32 +113,17 @@ fn context_host(config: Option<&Path>, name: &str) -> Result<String, ContextErro
     }
     let digest = Sha256::digest(name.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let meta = config
-        .unwrap_or_else(|| Path::new(".docker"))
-        .join("contexts")
-        .join("meta")
-        .join(hex)
-        .join("meta.json");
-    let text = std::fs::read_to_string(&meta).map_err(|_| ContextError::UnknownContext {
+    let meta = config.unwrap_or_else(|| Path::new(".docker")).join("contexts").join("meta").join(hex).join("meta.json");
+    let text = std::fs::read_to_string(&meta)
+        .map_err(|_| ContextError::UnknownContext { name: name.to_owned(), meta: meta.clone() })?;
+    let parsed: ContextMeta = serde_json::from_str(&text).map_err(|e| ContextError::BadContext {
         name: name.to_owned(),
         meta: meta.clone(),
+        why: e.to_string(),
     })?;
-    let parsed: ContextMeta =
-        serde_json::from_str(&text).map_err(|e| ContextError::BadContext {
-            name: name.to_owned(),
-            meta: meta.clone(),
-            why: e.to_string(),
-        })?;
-    parsed
-        .endpoints
-        .get("docker")
-        .and_then(|e| e.host.clone())
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| ContextError::BadContext {
-            name: name.to_owned(),
-            meta,
-            why: "it has no docker endpoint".to_owned(),
-        })
+    parsed.endpoints.get("docker").and_then(|e| e.host.clone()).filter(|h| !h.is_empty()).ok_or_else(|| {
+        ContextError::BadContext { name: name.to_owned(), meta, why: "it has no docker endpoint".to_owned() }
+    })
 }
 
 /// The current process's view: real environment and home directory.
@@ -179,10 +138,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k: &str| map.get(k).cloned()
     }
 
@@ -200,53 +156,25 @@ mod tests {
 
     #[test]
     fn docker_host_wins() {
-        let e = resolve(
-            &env_of(&[("DOCKER_HOST", "tcp://h:2375"), ("DOCKER_CONTEXT", "x")]),
-            None,
-        )
-        .unwrap();
-        assert_eq!(
-            e,
-            Endpoint {
-                host: "tcp://h:2375".into(),
-                source: EndpointSource::DockerHost
-            }
-        );
+        let e = resolve(&env_of(&[("DOCKER_HOST", "tcp://h:2375"), ("DOCKER_CONTEXT", "x")]), None).unwrap();
+        assert_eq!(e, Endpoint { host: "tcp://h:2375".into(), source: EndpointSource::DockerHost });
     }
 
     #[test]
     fn context_variable_then_config_file() {
         let home = tempfile::tempdir().unwrap();
         let config = home.path().join(".docker");
-        write_context(
-            &config,
-            "desktop-linux",
-            "unix:///home/u/.docker/desktop/docker.sock",
-        );
+        write_context(&config, "desktop-linux", "unix:///home/u/.docker/desktop/docker.sock");
         write_context(&config, "rootless", "unix:///run/user/1000/docker.sock");
-        std::fs::write(
-            config.join("config.json"),
-            r#"{"auths":{},"currentContext":"rootless"}"#,
-        )
-        .unwrap();
+        std::fs::write(config.join("config.json"), r#"{"auths":{},"currentContext":"rootless"}"#).unwrap();
 
-        let e = resolve(
-            &env_of(&[("DOCKER_CONTEXT", "desktop-linux")]),
-            Some(home.path()),
-        )
-        .unwrap();
+        let e = resolve(&env_of(&[("DOCKER_CONTEXT", "desktop-linux")]), Some(home.path())).unwrap();
         assert_eq!(e.host, "unix:///home/u/.docker/desktop/docker.sock");
-        assert_eq!(
-            e.source,
-            EndpointSource::ContextVariable("desktop-linux".into())
-        );
+        assert_eq!(e.source, EndpointSource::ContextVariable("desktop-linux".into()));
 
         let e = resolve(&env_of(&[]), Some(home.path())).unwrap();
         assert_eq!(e.host, "unix:///run/user/1000/docker.sock");
-        assert_eq!(
-            e.source.to_string(),
-            "the docker CLI's current context `rootless`"
-        );
+        assert_eq!(e.source.to_string(), "the docker CLI's current context `rootless`");
     }
 
     #[test]

@@ -3,14 +3,12 @@
 
 use super::context::{ContextError, Endpoint};
 use super::{
-    ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, ImageDetails, ImageInfo, MountInfo,
-    Observation, ProbeResult, PublishedPort, Scope,
+    ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, ImageDetails, ImageInfo, MountInfo, Observation,
+    ProbeResult, PublishedPort, Scope,
 };
 use crate::check::{Needs, Probe, Selector, eval::select_in};
 use bollard::Docker;
-use bollard::query_parameters::{
-    EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions,
-};
+use bollard::query_parameters::{EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::path::Path;
@@ -60,11 +58,7 @@ fn start_advice() -> &'static str {
 impl EngineError {
     /// The first line of the message, for places that have room for one.
     pub fn summary(&self) -> String {
-        self.to_string()
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned()
+        self.to_string().lines().next().unwrap_or_default().to_owned()
     }
 }
 
@@ -96,9 +90,7 @@ impl Ping {
             let value = value.trim().to_owned();
             match name.trim().to_ascii_lowercase().as_str() {
                 "api-version" => {
-                    ping.api = value
-                        .split_once('.')
-                        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+                    ping.api = value.split_once('.').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
                 }
                 "server" => ping.server = Some(value),
                 "ostype" => ping.os = Some(value),
@@ -111,11 +103,7 @@ impl Ping {
 
 impl Engine {
     pub fn new(endpoint: Endpoint, scope: Scope) -> Engine {
-        Engine {
-            endpoint,
-            scope,
-            client: None,
-        }
+        Engine { endpoint, scope, client: None }
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -142,10 +130,7 @@ impl Engine {
 
     async fn connect(&self) -> Result<(Docker, EngineInfo), EngineError> {
         let host = self.endpoint.host.as_str();
-        let unsupported = |why: &str| EngineError::Unsupported {
-            endpoint: host.to_owned(),
-            why: why.to_owned(),
-        };
+        let unsupported = |why: &str| EngineError::Unsupported { endpoint: host.to_owned(), why: why.to_owned() };
         let is_tcp = host.starts_with("tcp://") || host.starts_with("http://");
         if let Some(path) = host.strip_prefix("unix://") {
             if !std::path::Path::new(path).exists() {
@@ -158,9 +143,7 @@ impl Engine {
                 ));
             }
         } else if !(host.starts_with("npipe://") && cfg!(windows)) {
-            return Err(unsupported(
-                "only unix://, tcp:// and (on Windows) npipe:// endpoints are supported",
-            ));
+            return Err(unsupported("only unix://, tcp:// and (on Windows) npipe:// endpoints are supported"));
         }
         let ping = self.ping().await?;
         let mut info = self.info_without_version();
@@ -174,18 +157,10 @@ impl Engine {
         // Speak the engine's API version, or bollard's newest if the engine is newer.
         let newest = bollard::API_DEFAULT_VERSION;
         let version = match ping.api {
-            Some((major, minor))
-                if (major, minor) < (newest.major_version, newest.minor_version) =>
-            {
-                bollard::ClientVersion {
-                    major_version: major,
-                    minor_version: minor,
-                }
+            Some((major, minor)) if (major, minor) < (newest.major_version, newest.minor_version) => {
+                bollard::ClientVersion { major_version: major, minor_version: minor }
             }
-            _ => bollard::ClientVersion {
-                major_version: newest.major_version,
-                minor_version: newest.minor_version,
-            },
+            _ => bollard::ClientVersion { major_version: newest.major_version, minor_version: newest.minor_version },
         };
         let docker = if let Some(path) = host.strip_prefix("unix://") {
             Docker::connect_with_unix(path, TIMEOUT_SECS, &version)
@@ -197,18 +172,12 @@ impl Engine {
         let mut docker = docker.map_err(|e| self.classify(e))?;
         if ping.api.is_none() {
             // No version header (very old engines, some proxies): ask the slow way.
-            docker = docker
-                .negotiate_version()
-                .await
-                .map_err(|e| self.classify(e))?;
+            docker = docker.negotiate_version().await.map_err(|e| self.classify(e))?;
         }
         let v = docker.client_version();
         info.api_version = format!("{}.{}", v.major_version, v.minor_version);
         if (v.major_version as u32, v.minor_version as u32) < MIN_API {
-            return Err(EngineError::TooOld {
-                endpoint: host.to_owned(),
-                api: info.api_version,
-            });
+            return Err(EngineError::TooOld { endpoint: host.to_owned(), api: info.api_version });
         }
         Ok((docker, info))
     }
@@ -231,10 +200,7 @@ impl Engine {
                     loop {
                         let n = s.read(&mut buf).await?;
                         head.extend_from_slice(&buf[..n]);
-                        if n == 0
-                            || head.windows(4).any(|w| w == b"\r\n\r\n")
-                            || head.len() > 64 * 1024
-                        {
+                        if n == 0 || head.windows(4).any(|w| w == b"\r\n\r\n") || head.len() > 64 * 1024 {
                             break;
                         }
                     }
@@ -243,51 +209,31 @@ impl Engine {
             if let Some(path) = host.strip_prefix("unix://") {
                 talk!(tokio::net::UnixStream::connect(path).await?);
             } else {
-                let addr = host
-                    .trim_start_matches("tcp://")
-                    .trim_start_matches("http://")
-                    .trim_end_matches('/');
+                let addr = host.trim_start_matches("tcp://").trim_start_matches("http://").trim_end_matches('/');
                 talk!(tokio::net::TcpStream::connect(addr).await?);
             }
             Ok::<Vec<u8>, std::io::Error>(head)
         };
-        let head = match tokio::time::timeout(
-            std::time::Duration::from_secs(TIMEOUT_SECS),
-            exchange,
-        )
-        .await
-        {
+        let head = match tokio::time::timeout(std::time::Duration::from_secs(TIMEOUT_SECS), exchange).await {
             Ok(Ok(head)) => head,
             Ok(Err(e)) => {
-                return Err(self
-                    .classify_io(&e)
-                    .unwrap_or_else(|| self.other(e.to_string())));
+                return Err(self.classify_io(&e).unwrap_or_else(|| self.other(e.to_string())));
             }
             Err(_) => return Err(self.other(format!("no answer within {TIMEOUT_SECS} seconds"))),
         };
         let head = String::from_utf8_lossy(&head);
         if !head.starts_with("HTTP/") {
-            return Err(self.other(
-                "what answers there does not speak HTTP: is it really a Docker engine?".into(),
-            ));
+            return Err(self.other("what answers there does not speak HTTP: is it really a Docker engine?".into()));
         }
-        Ok(Ping::parse(
-            head.split("\r\n\r\n").next().unwrap_or_default(),
-        ))
+        Ok(Ping::parse(head.split("\r\n\r\n").next().unwrap_or_default()))
     }
 
     fn other(&self, detail: String) -> EngineError {
-        EngineError::Other {
-            endpoint: self.endpoint.host.clone(),
-            detail,
-        }
+        EngineError::Other { endpoint: self.endpoint.host.clone(), detail }
     }
 
     fn not_running(&self) -> EngineError {
-        EngineError::NotRunning {
-            endpoint: self.endpoint.host.clone(),
-            chosen_by: self.endpoint.source.to_string(),
-        }
+        EngineError::NotRunning { endpoint: self.endpoint.host.clone(), chosen_by: self.endpoint.source.to_string() }
     }
 
     fn classify_io(&self, io: &std::io::Error) -> Option<EngineError> {
@@ -296,9 +242,7 @@ impl Engine {
             ErrorKind::PermissionDenied => Some(EngineError::PermissionDenied {
                 socket: self.endpoint.host.trim_start_matches("unix://").to_owned(),
             }),
-            ErrorKind::NotFound | ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset => {
-                Some(self.not_running())
-            }
+            ErrorKind::NotFound | ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset => Some(self.not_running()),
             _ => None,
         }
     }
@@ -310,10 +254,7 @@ impl Engine {
         }
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(err) = source {
-            if let Some(found) = err
-                .downcast_ref::<std::io::Error>()
-                .and_then(|io| self.classify_io(io))
-            {
+            if let Some(found) = err.downcast_ref::<std::io::Error>().and_then(|io| self.classify_io(io)) {
                 return found;
             }
             source = err.source();
@@ -348,16 +289,8 @@ impl Engine {
     async fn list_scoped(&self, docker: &Docker) -> Result<Vec<ContainerInfo>, EngineError> {
         let mut out: Vec<ContainerInfo> = Vec::new();
         for filters in self.scoped(HashMap::new()) {
-            let options = ListContainersOptions {
-                all: true,
-                filters: Some(filters),
-                ..Default::default()
-            };
-            for c in docker
-                .list_containers(Some(options))
-                .await
-                .map_err(|e| self.classify(e))?
-            {
+            let options = ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
+            for c in docker.list_containers(Some(options)).await.map_err(|e| self.classify(e))? {
                 let c = container_info(c);
                 if !out.iter().any(|o| o.id == c.id) {
                     out.push(c);
@@ -373,11 +306,7 @@ impl Engine {
     /// remade on the next call.
     pub async fn observe(&mut self, needs: &Needs, since: i64, workdir: &Path) -> Observation {
         let mut obs = Observation::empty(Ok(self.info_without_version()), since);
-        obs.host_files = needs
-            .host_files
-            .iter()
-            .map(|p| (p.clone(), super::host::read_file(workdir, p)))
-            .collect();
+        obs.host_files = needs.host_files.iter().map(|p| (p.clone(), super::host::read_file(workdir, p))).collect();
         if let Err(e) = self.gather(needs, since, &mut obs).await {
             self.client = None;
             obs.engine = Err(e.to_string());
@@ -385,55 +314,19 @@ impl Engine {
         obs
     }
 
-    async fn gather(
-        &mut self,
-        needs: &Needs,
-        since: i64,
-        obs: &mut Observation,
-    ) -> Result<(), EngineError> {
+    async fn gather(&mut self, needs: &Needs, since: i64, obs: &mut Observation) -> Result<(), EngineError> {
         let (docker, info) = self.connected().await?;
         obs.engine = Ok(info);
         let list = |filters: HashMap<String, Vec<String>>| {
-            let options = ListContainersOptions {
-                all: true,
-                filters: Some(filters),
-                ..Default::default()
-            };
+            let options = ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
             docker.list_containers(Some(options))
         };
-        let compose_filter = HashMap::from([(
-            "label".to_owned(),
-            vec!["com.docker.compose.project".to_owned()],
-        )]);
+        let compose_filter = HashMap::from([("label".to_owned(), vec!["com.docker.compose.project".to_owned()])]);
         let (images, containers, events, compose) = tokio::join!(
-            async {
-                if needs.images {
-                    Some(docker.list_images(None::<ListImagesOptions>).await)
-                } else {
-                    None
-                }
-            },
-            async {
-                if needs.containers {
-                    Some(self.list_scoped(&docker).await)
-                } else {
-                    None
-                }
-            },
-            async {
-                if needs.events {
-                    Some(self.events(&docker, since, &needs.other_events).await)
-                } else {
-                    None
-                }
-            },
-            async {
-                if needs.compose {
-                    Some(list(compose_filter).await)
-                } else {
-                    None
-                }
-            },
+            async { if needs.images { Some(docker.list_images(None::<ListImagesOptions>).await) } else { None } },
+            async { if needs.containers { Some(self.list_scoped(&docker).await) } else { None } },
+            async { if needs.events { Some(self.events(&docker, since, &needs.other_events).await) } else { None } },
+            async { if needs.compose { Some(list(compose_filter).await) } else { None } },
         );
         if let Some(images) = images {
             obs.images = images
@@ -441,11 +334,7 @@ impl Engine {
                 .into_iter()
                 .map(|i| ImageInfo {
                     id: i.id,
-                    tags: i
-                        .repo_tags
-                        .into_iter()
-                        .filter(|t| t != "<none>:<none>")
-                        .collect(),
+                    tags: i.repo_tags.into_iter().filter(|t| t != "<none>:<none>").collect(),
                 })
                 .collect();
         }
@@ -453,11 +342,7 @@ impl Engine {
             obs.containers = containers?;
         }
         if let Some(compose) = compose {
-            obs.compose = compose
-                .map_err(|e| self.classify(e))?
-                .into_iter()
-                .map(container_info)
-                .collect();
+            obs.compose = compose.map_err(|e| self.classify(e))?.into_iter().map(container_info).collect();
         }
         if let Some(events) = events {
             obs.events = events?;
@@ -466,17 +351,8 @@ impl Engine {
     }
 
     /// Exit codes the list did not give, logs, inspections and probes.
-    async fn fill_details(
-        &self,
-        docker: &Docker,
-        needs: &Needs,
-        obs: &mut Observation,
-    ) -> Result<(), EngineError> {
-        for c in obs
-            .containers
-            .iter_mut()
-            .filter(|c| c.state == "exited" && c.exit_code.is_none())
-        {
+    async fn fill_details(&self, docker: &Docker, needs: &Needs, obs: &mut Observation) -> Result<(), EngineError> {
+        for c in obs.containers.iter_mut().filter(|c| c.state == "exited" && c.exit_code.is_none()) {
             if let Ok(details) = docker.inspect_container(&c.id, None).await {
                 c.exit_code = details.state.and_then(|s| s.exit_code);
             }
@@ -484,10 +360,7 @@ impl Engine {
         let newest = |sels: &[Selector], obs: &Observation| {
             let mut ids: Vec<String> = Vec::new();
             for sel in sels {
-                for c in select_in(sel, &obs.containers, &obs.images)
-                    .into_iter()
-                    .take(3)
-                {
+                for c in select_in(sel, &obs.containers, &obs.images).into_iter().take(3) {
                     if !ids.contains(&c.id) {
                         ids.push(c.id.clone());
                     }
@@ -496,18 +369,14 @@ impl Engine {
             ids
         };
         let wanted = newest(&needs.output_of, obs);
-        let logs =
-            futures_util::future::join_all(wanted.iter().map(|id| self.logs(docker, id))).await;
+        let logs = futures_util::future::join_all(wanted.iter().map(|id| self.logs(docker, id))).await;
         for (id, text) in wanted.iter().zip(logs) {
             if let Some(c) = obs.containers.iter_mut().find(|c| c.id == *id) {
                 c.output = Some(text?);
             }
         }
         let inspect = newest(&needs.details_of, obs);
-        let details = futures_util::future::join_all(
-            inspect.iter().map(|id| docker.inspect_container(id, None)),
-        )
-        .await;
+        let details = futures_util::future::join_all(inspect.iter().map(|id| docker.inspect_container(id, None))).await;
         for (id, d) in inspect.iter().zip(details) {
             // A container removed meanwhile simply has no details.
             if let (Ok(d), Some(c)) = (d, obs.containers.iter_mut().find(|c| c.id == *id)) {
@@ -522,18 +391,14 @@ impl Engine {
         for name in &needs.volumes {
             match docker.inspect_volume(name).await {
                 Ok(_) => obs.volumes.push(name.clone()),
-                Err(bollard::errors::Error::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => {}
+                Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {}
                 Err(e) => return Err(self.classify(e)),
             }
         }
         for name in &needs.networks {
             match docker.inspect_network(name, None).await {
                 Ok(_) => obs.networks.push(name.clone()),
-                Err(bollard::errors::Error::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => {}
+                Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {}
                 Err(e) => return Err(self.classify(e)),
             }
         }
@@ -544,22 +409,13 @@ impl Engine {
         Ok(())
     }
 
-    async fn image_details(
-        &self,
-        docker: &Docker,
-        reference: &str,
-    ) -> Result<Option<ImageDetails>, EngineError> {
+    async fn image_details(&self, docker: &Docker, reference: &str) -> Result<Option<ImageDetails>, EngineError> {
         let inspect = match docker.inspect_image(reference).await {
             Ok(i) => i,
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => return Ok(None),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => return Ok(None),
             Err(e) => return Err(self.classify(e)),
         };
-        let history = docker
-            .image_history(reference)
-            .await
-            .map_err(|e| self.classify(e))?;
+        let history = docker.image_history(reference).await.map_err(|e| self.classify(e))?;
         let config = inspect.config.unwrap_or_default();
         let mut lines: Vec<String> = Vec::new();
         if let Some(c) = inspect.comment.filter(|c| !c.is_empty()) {
@@ -601,42 +457,26 @@ impl Engine {
         match probe {
             Probe::Exec { command } => {
                 let Some(c) = running else {
-                    return Ok(missing(
-                        "a command can only run in a running container (`docker start` it)",
-                    ));
+                    return Ok(missing("a command can only run in a running container (`docker start` it)"));
                 };
                 let (exit_code, output) = self.exec(docker, &c.id, command).await?;
-                Ok(ProbeResult::Exec {
-                    container: c.name.clone(),
-                    exit_code,
-                    output,
-                })
+                Ok(ProbeResult::Exec { container: c.name.clone(), exit_code, output })
             }
             Probe::File { path } => {
                 let Some(c) = candidates.first() else {
                     return Ok(missing(""));
                 };
                 let content = self.read_container_file(docker, &c.id, path).await?;
-                Ok(ProbeResult::File {
-                    container: c.name.clone(),
-                    content,
-                })
+                Ok(ProbeResult::File { container: c.name.clone(), content })
             }
-            Probe::Http {
-                container_port,
-                path,
-            } => {
+            Probe::Http { container_port, path } => {
                 let Some(c) = running else {
                     return Ok(missing("it must be running to answer"));
                 };
                 let port = c
                     .details
                     .as_ref()
-                    .and_then(|d| {
-                        d.ports
-                            .iter()
-                            .find(|p| p.container_port == *container_port && p.protocol == "tcp")
-                    })
+                    .and_then(|d| d.ports.iter().find(|p| p.container_port == *container_port && p.protocol == "tcp"))
                     .and_then(|p| p.host_port);
                 let Some(port) = port else {
                     return Ok(ProbeResult::NoContainer(format!(
@@ -646,21 +486,12 @@ impl Engine {
                 };
                 let url = format!("http://127.0.0.1:{port}{path}");
                 let answer = super::host::http_get("127.0.0.1", port, path).await;
-                Ok(ProbeResult::Http {
-                    container: c.name.clone(),
-                    url,
-                    answer,
-                })
+                Ok(ProbeResult::Http { container: c.name.clone(), url, answer })
             }
         }
     }
 
-    async fn exec(
-        &self,
-        docker: &Docker,
-        id: &str,
-        command: &[String],
-    ) -> Result<(i64, String), EngineError> {
+    async fn exec(&self, docker: &Docker, id: &str, command: &[String]) -> Result<(i64, String), EngineError> {
         use bollard::exec::{StartExecOptions, StartExecResults};
         let config = bollard::models::ExecConfig {
             attach_stdout: Some(true),
@@ -677,19 +508,10 @@ impl Engine {
         };
         let mut output = String::new();
         let started = docker
-            .start_exec(
-                &created.id,
-                Some(StartExecOptions {
-                    detach: false,
-                    tty: false,
-                    output_capacity: None,
-                }),
-            )
+            .start_exec(&created.id, Some(StartExecOptions { detach: false, tty: false, output_capacity: None }))
             .await;
         match started {
-            Ok(StartExecResults::Attached {
-                output: mut stream, ..
-            }) => {
+            Ok(StartExecResults::Attached { output: mut stream, .. }) => {
                 while let Some(chunk) = stream.next().await {
                     match chunk {
                         Ok(out) => output.push_str(&String::from_utf8_lossy(&out.into_bytes())),
@@ -707,31 +529,19 @@ impl Engine {
             }
             Err(e) => return Err(self.classify(e)),
         }
-        let inspect = docker
-            .inspect_exec(&created.id)
-            .await
-            .map_err(|e| self.classify(e))?;
+        let inspect = docker.inspect_exec(&created.id).await.map_err(|e| self.classify(e))?;
         Ok((inspect.exit_code.unwrap_or(-1), output))
     }
 
     /// A file's content through the archive API (works on stopped containers too).
-    async fn read_container_file(
-        &self,
-        docker: &Docker,
-        id: &str,
-        path: &str,
-    ) -> Result<Option<String>, EngineError> {
-        let options = bollard::query_parameters::DownloadFromContainerOptions {
-            path: path.to_owned(),
-        };
+    async fn read_container_file(&self, docker: &Docker, id: &str, path: &str) -> Result<Option<String>, EngineError> {
+        let options = bollard::query_parameters::DownloadFromContainerOptions { path: path.to_owned() };
         let mut stream = docker.download_from_container(id, Some(options));
         let mut tar = Vec::new();
         while let Some(chunk) = stream.next().await {
             match chunk {
                 Ok(bytes) => tar.extend_from_slice(&bytes),
-                Err(bollard::errors::Error::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => return Ok(None),
+                Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => return Ok(None),
                 Err(e) => return Err(self.classify(e)),
             }
             if tar.len() > 4 * MAX_OUTPUT {
@@ -742,12 +552,7 @@ impl Engine {
     }
 
     async fn logs(&self, docker: &Docker, id: &str) -> Result<String, EngineError> {
-        let options = LogsOptions {
-            stdout: true,
-            stderr: true,
-            tail: "500".to_owned(),
-            ..Default::default()
-        };
+        let options = LogsOptions { stdout: true, stderr: true, tail: "500".to_owned(), ..Default::default() };
         let mut stream = docker.logs(id, Some(options));
         let mut text = String::new();
         while let Some(chunk) = stream.next().await {
@@ -773,10 +578,7 @@ impl Engine {
     ) -> Result<Vec<EngineEvent>, EngineError> {
         let until = crate::progress::now();
         let mut out = Vec::new();
-        for filters in self.scoped(HashMap::from([(
-            "type".to_owned(),
-            vec!["container".to_owned()],
-        )])) {
+        for filters in self.scoped(HashMap::from([("type".to_owned(), vec!["container".to_owned()])])) {
             out.extend(self.events_of(docker, since, until, filters).await?);
         }
         if !other_types.is_empty() {
@@ -832,29 +634,24 @@ impl Engine {
     /// Every `repo:tag` on the engine, to tell afterwards which ones a run created.
     pub async fn image_tags(&mut self) -> Result<std::collections::BTreeSet<String>, EngineError> {
         let docker = self.client().await?;
-        let images = docker
-            .list_images(None::<ListImagesOptions>)
-            .await
-            .map_err(|e| self.classify(e))?;
-        Ok(images
-            .into_iter()
-            .flat_map(|i| i.repo_tags)
-            .filter(|t| t != "<none>:<none>")
-            .collect())
+        let images = docker.list_images(None::<ListImagesOptions>).await.map_err(|e| self.classify(e))?;
+        Ok(images.into_iter().flat_map(|i| i.repo_tags).filter(|t| t != "<none>:<none>").collect())
+    }
+
+    /// Ids of the images carrying a label (`key=value`), dangling ones included.
+    pub async fn labelled_images(&mut self, label: &str) -> Result<Vec<String>, EngineError> {
+        let docker = self.client().await?;
+        let filters = HashMap::from([("label".to_owned(), vec![label.to_owned()])]);
+        let options = ListImagesOptions { filters: Some(filters), ..Default::default() };
+        let images = docker.list_images(Some(options)).await.map_err(|e| self.classify(e))?;
+        Ok(images.into_iter().map(|i| i.id).collect())
     }
 
     /// Removes one tag (the image goes only if nothing else names or uses it).
     pub async fn untag(&mut self, tag: &str) -> Result<(), EngineError> {
         let docker = self.client().await?;
-        let options = bollard::query_parameters::RemoveImageOptions {
-            force: false,
-            noprune: false,
-            platforms: None,
-        };
-        docker
-            .remove_image(tag, Some(options), None)
-            .await
-            .map_err(|e| self.classify(e))?;
+        let options = bollard::query_parameters::RemoveImageOptions { force: false, noprune: false, platforms: None };
+        docker.remove_image(tag, Some(options), None).await.map_err(|e| self.classify(e))?;
         Ok(())
     }
 
@@ -885,38 +682,22 @@ impl Engine {
             .await
             .map_err(|e| self.classify(e))?;
         for c in containers {
-            let options = bollard::query_parameters::RemoveContainerOptions {
-                force: true,
-                v: true,
-                link: false,
-            };
-            if docker
-                .remove_container(c.id.as_deref().unwrap_or_default(), Some(options))
-                .await
-                .is_ok()
-            {
+            let options = bollard::query_parameters::RemoveContainerOptions { force: true, v: true, link: false };
+            if docker.remove_container(c.id.as_deref().unwrap_or_default(), Some(options)).await.is_ok() {
                 removed.containers += 1;
             }
         }
         let networks = docker
-            .list_networks(Some(bollard::query_parameters::ListNetworksOptions {
-                filters: Some(filters.clone()),
-            }))
+            .list_networks(Some(bollard::query_parameters::ListNetworksOptions { filters: Some(filters.clone()) }))
             .await
             .map_err(|e| self.classify(e))?;
         for n in networks {
-            if docker
-                .remove_network(n.id.as_deref().unwrap_or_default())
-                .await
-                .is_ok()
-            {
+            if docker.remove_network(n.id.as_deref().unwrap_or_default()).await.is_ok() {
                 removed.networks += 1;
             }
         }
         let volumes = docker
-            .list_volumes(Some(bollard::query_parameters::ListVolumesOptions {
-                filters: Some(filters),
-            }))
+            .list_volumes(Some(bollard::query_parameters::ListVolumesOptions { filters: Some(filters) }))
             .await
             .map_err(|e| self.classify(e))?;
         for v in volumes.volumes.unwrap_or_default() {
@@ -931,30 +712,17 @@ impl Engine {
 
 /// `seconds.nanoseconds`, the form the events API takes for `since` and `until`.
 fn unix_time_arg(nanos: i64) -> String {
-    format!(
-        "{}.{:09}",
-        nanos.div_euclid(1_000_000_000),
-        nanos.rem_euclid(1_000_000_000)
-    )
+    format!("{}.{:09}", nanos.div_euclid(1_000_000_000), nanos.rem_euclid(1_000_000_000))
 }
 
 fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
     let state = c.state.map(|s| s.to_string()).unwrap_or_default();
-    let exit_code = if state == "exited" {
-        c.status.as_deref().and_then(exit_code_from_status)
-    } else {
-        None
-    };
+    let exit_code = if state == "exited" { c.status.as_deref().and_then(exit_code_from_status) } else { None };
     ContainerInfo {
         labels: c.labels.clone().unwrap_or_default(),
         details: None,
         id: c.id.unwrap_or_default(),
-        name: c
-            .names
-            .unwrap_or_default()
-            .first()
-            .map(|n| n.trim_start_matches('/').to_owned())
-            .unwrap_or_default(),
+        name: c.names.unwrap_or_default().first().map(|n| n.trim_start_matches('/').to_owned()).unwrap_or_default(),
         image: c.image.unwrap_or_default(),
         image_id: c.image_id.unwrap_or_default(),
         state,
@@ -1030,10 +798,7 @@ mod tests {
         let head = "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nDocker-Experimental: false\r\nOstype: linux\r\nServer: Docker/20.10.24+dfsg1 (linux)\r\nContent-Length: 2";
         let ping = Ping::parse(head);
         assert_eq!(ping.api, Some((1, 41)));
-        assert_eq!(
-            ping.server.as_deref(),
-            Some("Docker/20.10.24+dfsg1 (linux)")
-        );
+        assert_eq!(ping.server.as_deref(), Some("Docker/20.10.24+dfsg1 (linux)"));
         assert_eq!(ping.os.as_deref(), Some("linux"));
         assert_eq!(Ping::parse("HTTP/1.1 404 Not Found\r\n"), Ping::default());
     }
@@ -1041,19 +806,13 @@ mod tests {
     #[test]
     fn exit_codes_are_read_from_status() {
         assert_eq!(exit_code_from_status("Exited (0) 5 seconds ago"), Some(0));
-        assert_eq!(
-            exit_code_from_status("Exited (137) About a minute ago"),
-            Some(137)
-        );
+        assert_eq!(exit_code_from_status("Exited (137) About a minute ago"), Some(137));
         assert_eq!(exit_code_from_status("Up 3 minutes"), None);
     }
 
     #[test]
     fn event_times_keep_nanoseconds() {
-        assert_eq!(
-            unix_time_arg(1_700_000_000_123_456_789),
-            "1700000000.123456789"
-        );
+        assert_eq!(unix_time_arg(1_700_000_000_123_456_789), "1700000000.123456789");
         assert_eq!(unix_time_arg(5), "0.000000005");
     }
 }

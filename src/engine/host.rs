@@ -37,16 +37,10 @@ pub async fn http_get(host: &str, port: u16, path: &str) -> Result<(u16, String)
     };
     let raw = match tokio::time::timeout(HTTP_TIMEOUT, exchange).await {
         Err(_) => {
-            return Err(format!(
-                "no answer within {} seconds",
-                HTTP_TIMEOUT.as_secs()
-            ));
+            return Err(format!("no answer within {} seconds", HTTP_TIMEOUT.as_secs()));
         }
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            return Err(
-                "connection refused: nothing listens there yet (is the server still starting?)"
-                    .to_owned(),
-            );
+            return Err("connection refused: nothing listens there yet (is the server still starting?)".to_owned());
         }
         Ok(Err(e)) => return Err(e.to_string()),
         Ok(Ok(raw)) => raw,
@@ -67,14 +61,7 @@ fn parse_response(raw: &[u8]) -> Result<(u16, String), String> {
         let l = l.to_ascii_lowercase();
         l.starts_with("transfer-encoding:") && l.contains("chunked")
     });
-    Ok((
-        status,
-        if chunked {
-            dechunk(body)
-        } else {
-            body.to_owned()
-        },
-    ))
+    Ok((status, if chunked { dechunk(body) } else { body.to_owned() }))
 }
 
 fn dechunk(body: &str) -> String {
@@ -103,11 +90,7 @@ pub fn first_tar_entry(tar: &[u8]) -> Option<String> {
             return None;
         }
         let size_field = String::from_utf8_lossy(&header[124..136]);
-        let size = usize::from_str_radix(
-            size_field.trim_matches(|c: char| c == '\0' || c.is_whitespace()),
-            8,
-        )
-        .ok()?;
+        let size = usize::from_str_radix(size_field.trim_matches(|c: char| c == '\0' || c.is_whitespace()), 8).ok()?;
         let kind = header[156];
         let start = offset + 512;
         if kind == b'0' || kind == 0 {
@@ -127,7 +110,8 @@ mod tests {
     fn http_answers_are_parsed_plain_and_chunked() {
         let plain = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
         assert_eq!(parse_response(plain), Ok((200, "hello".to_owned())));
-        let chunked = b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+        let chunked =
+            b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
         assert_eq!(parse_response(chunked), Ok((404, "hello world".to_owned())));
         assert!(parse_response(b"SSH-2.0-OpenSSH").is_err());
     }

@@ -23,9 +23,7 @@ pub struct Scope {
 
 impl Scope {
     pub fn label(label: impl Into<String>) -> Scope {
-        Scope {
-            labels: vec![label.into()],
-        }
+        Scope { labels: vec![label.into()] }
     }
     pub fn everything() -> Scope {
         Scope::default()

@@ -12,38 +12,22 @@ pub struct Compose {
 }
 
 fn version_of(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-        .filter(|v| !v.is_empty())
+    let out = Command::new(program).args(args).stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// Looks for Compose v2, then v1.
 pub fn compose() -> Option<Compose> {
     if let Some(v) = version_of("docker", &["compose", "version", "--short"]) {
-        return Some(Compose {
-            command: "docker compose",
-            version: v,
-        });
+        return Some(Compose { command: "docker compose", version: v });
     }
-    version_of("docker-compose", &["version", "--short"]).map(|v| Compose {
-        command: "docker-compose",
-        version: v,
-    })
+    version_of("docker-compose", &["version", "--short"]).map(|v| Compose { command: "docker-compose", version: v })
 }
 
 /// Lesson text and commands as this learner must type them.
 pub fn rewrite(text: &str, compose: Option<&Compose>) -> String {
     match compose {
-        Some(c) if c.command == "docker-compose" => {
-            text.replace("docker compose ", "docker-compose ")
-        }
+        Some(c) if c.command == "docker-compose" => text.replace("docker compose ", "docker-compose "),
         _ => text.to_owned(),
     }
 }
@@ -66,22 +50,13 @@ mod tests {
 
     #[test]
     fn v1_rewrites_commands_and_v2_leaves_them() {
-        let v1 = Compose {
-            command: "docker-compose",
-            version: "1.29.2".into(),
-        };
-        let v2 = Compose {
-            command: "docker compose",
-            version: "2.29.0".into(),
-        };
+        let v1 = Compose { command: "docker-compose", version: "1.29.2".into() };
+        let v2 = Compose { command: "docker compose", version: "2.29.0".into() };
         assert_eq!(
             rewrite("docker compose up -d && docker compose ps", Some(&v1)),
             "docker-compose up -d && docker-compose ps"
         );
-        assert_eq!(
-            rewrite("docker compose up -d", Some(&v2)),
-            "docker compose up -d"
-        );
+        assert_eq!(rewrite("docker compose up -d", Some(&v2)), "docker compose up -d");
         assert!(describe(Some(&v1)).contains("Compose v1 found"));
         assert!(describe(None).contains("No Compose found"));
     }

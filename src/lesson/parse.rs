@@ -69,21 +69,14 @@ pub fn parse(path: &str, fallback_id: &str, text: &str) -> Result<Lesson, Diagno
         Err(e) => {
             // Front matter starts on line 2, after the opening `---`.
             let (line, column) = e.location().map_or((1, 1), |l| (l.line() + 1, l.column()));
-            problems.push(Diagnostic::new(
-                path,
-                line,
-                column,
-                format!("front matter: {}", yaml_message(&e)),
-            ));
+            problems.push(Diagnostic::new(path, line, column, format!("front matter: {}", yaml_message(&e))));
             None
         }
     };
 
     let body = &text[body_start..];
     let sections = sections(path, body, body_start, &index, &mut problems);
-    let intro_end = sections
-        .first()
-        .map_or(body.len(), |s| s.heading_start - body_start);
+    let intro_end = sections.first().map_or(body.len(), |s| s.heading_start - body_start);
     let intro = body[..intro_end].trim().to_owned();
 
     let mut steps: Vec<Step> = Vec::new();
@@ -137,29 +130,20 @@ impl WithPath for (usize, usize, String) {
 }
 
 fn split_front_matter(text: &str) -> Result<(&str, usize), (usize, usize, String)> {
-    let missing = "a lesson starts with front matter: a `---` line, YAML with at least `title:`, and another `---` line";
-    let Some(rest) = text
-        .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---\r\n"))
-    else {
+    let missing =
+        "a lesson starts with front matter: a `---` line, YAML with at least `title:`, and another `---` line";
+    let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else {
         return Err((1, 1, missing.to_owned()));
     };
     let mut offset = text.len() - rest.len();
     for line in rest.split_inclusive('\n') {
         if line.trim_end() == "---" {
             let yaml_end = offset;
-            return Ok((
-                &text[text.len() - rest.len()..yaml_end],
-                offset + line.len(),
-            ));
+            return Ok((&text[text.len() - rest.len()..yaml_end], offset + line.len()));
         }
         offset += line.len();
     }
-    Err((
-        1,
-        1,
-        "the front matter opened on line 1 is never closed: add a `---` line after it".to_owned(),
-    ))
+    Err((1, 1, "the front matter opened on line 1 is never closed: add a `---` line after it".to_owned()))
 }
 
 pub(crate) fn yaml_message(e: &serde_yaml::Error) -> String {
@@ -192,13 +176,7 @@ struct PartRange {
 
 /// Walks the body once, cutting it at `##` headings into steps and at `### Hint` /
 /// `### Solution` headings into their parts.
-fn sections(
-    path: &str,
-    body: &str,
-    base: usize,
-    index: &LineIndex,
-    problems: &mut Diagnostics,
-) -> Vec<Section> {
+fn sections(path: &str, body: &str, base: usize, index: &LineIndex, problems: &mut Diagnostics) -> Vec<Section> {
     let at = |offset: usize| index.line_col(base + offset);
     let mut out: Vec<Section> = Vec::new();
     let mut parts: Vec<PartRange> = Vec::new();
@@ -209,9 +187,7 @@ fn sections(
 
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading {
-                level, id, classes, ..
-            }) => {
+            Event::Start(Tag::Heading { level, id, classes, .. }) => {
                 heading = Some((
                     level,
                     range.start,
@@ -235,9 +211,7 @@ fn sections(
                         let id = match id {
                             Some(id) if is_valid_id(&id) => id,
                             Some(id) => {
-                                problem(format!(
-                                    "step id `{id}` may use only lowercase letters, digits and `-`"
-                                ));
+                                problem(format!("step id `{id}` may use only lowercase letters, digits and `-`"));
                                 id
                             }
                             None => {
@@ -248,10 +222,7 @@ fn sections(
                                 slug(&title)
                             }
                         };
-                        for class in classes
-                            .iter()
-                            .filter(|c| !matches!(c.as_str(), "read" | "network"))
-                        {
+                        for class in classes.iter().filter(|c| !matches!(c.as_str(), "read" | "network")) {
                             problem(format!(
                                 "unknown step class `.{class}`: use `.read` (a reading-only step) or `.network` (the step downloads)"
                             ));
@@ -270,11 +241,7 @@ fn sections(
                                 line,
                             },
                         });
-                        parts.push(PartRange {
-                            part: Part::Body,
-                            start: range.end,
-                            end: None,
-                        });
+                        parts.push(PartRange { part: Part::Body, start: range.end, end: None });
                     }
                     HeadingLevel::H3 if !out.is_empty() => {
                         let lower = title.to_lowercase();
@@ -285,20 +252,13 @@ fn sections(
                         } else {
                             continue;
                         };
-                        if part == Part::Solution && parts.iter().any(|p| p.part == Part::Solution)
-                        {
-                            problem(
-                                "this step already has a `### Solution`: merge the two".to_owned(),
-                            );
+                        if part == Part::Solution && parts.iter().any(|p| p.part == Part::Solution) {
+                            problem("this step already has a `### Solution`: merge the two".to_owned());
                         }
                         if let Some(previous) = parts.last_mut() {
                             previous.end = Some(start);
                         }
-                        parts.push(PartRange {
-                            part,
-                            start: range.end,
-                            end: None,
-                        });
+                        parts.push(PartRange { part, start: range.end, end: None });
                     }
                     _ => {}
                 }
@@ -323,18 +283,14 @@ fn sections(
             }
             Event::End(TagEnd::CodeBlock) => {
                 if let Some((info, text, start)) = code.take() {
-                    let shell =
-                        matches!(info.language.as_str(), "sh" | "bash" | "shell" | "console");
+                    let shell = matches!(info.language.as_str(), "sh" | "bash" | "shell" | "console");
                     if info.runnable && !shell {
                         let (line, column) = at(start);
                         problems.push(Diagnostic::new(
                             path,
                             line,
                             column,
-                            format!(
-                                "only shell blocks can be `run`: write ```sh run, not ```{} run",
-                                info.language
-                            ),
+                            format!("only shell blocks can be `run`: write ```sh run, not ```{} run", info.language),
                         ));
                     }
                     blocks.push((start, info, text));
@@ -347,11 +303,16 @@ fn sections(
     for section in &out {
         for (i, hint) in section.step.hints.iter().enumerate() {
             if hint.is_empty() {
-                problems.push(Diagnostic::new(path, section.step.line, 1, format!(
-                    "hint {} of step `{}` is empty: write the hint under its `### Hint` heading",
-                    i + 1,
-                    section.step.id
-                )));
+                problems.push(Diagnostic::new(
+                    path,
+                    section.step.line,
+                    1,
+                    format!(
+                        "hint {} of step `{}` is empty: write the hint under its `### Hint` heading",
+                        i + 1,
+                        section.step.id
+                    ),
+                ));
             }
         }
     }
@@ -407,9 +368,7 @@ fn fence_closed(raw: &str) -> bool {
 
 pub(crate) fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-')
 }
 

@@ -4,8 +4,7 @@
 
 use crate::support::{Image, Test, course_dir, fixed_names};
 
-const OK_CHECK: &str =
-    "format_version: 1\ncheckpoints:\n  do:\n    - kind: image\n      image: hello-world\n";
+const OK_CHECK: &str = "format_version: 1\ncheckpoints:\n  do:\n    - kind: image\n      image: hello-world\n";
 
 fn lesson(title: &str, body: &str) -> String {
     format!("---\ntitle: {title}\nimages: [hello-world]\n---\nIntro.\n{body}")
@@ -19,123 +18,63 @@ fn lint_reports_every_broken_lesson_with_file_and_line() {
             "lessons/course.yaml",
             "format_version: 1\nid: broken\ntitle: Broken\nlessons:\n  - missing-check\n  - unknown-kind\n  - bad-yaml\n  - bad-fence\n  - dup-step\n  - unlisted-image\n  - unknown-kind\n",
         ),
-        (
-            "lessons/01-missing-check.md",
-            &lesson("A", &format!("{good_step}## Other {{#other}}\ny\n")),
-        ),
+        ("lessons/01-missing-check.md", &lesson("A", &format!("{good_step}## Other {{#other}}\ny\n"))),
         ("checks/missing-check.yaml", OK_CHECK),
         ("lessons/02-unknown-kind.md", &lesson("B", good_step)),
-        (
-            "checks/unknown-kind.yaml",
-            "format_version: 1\ncheckpoints:\n  do:\n    - kind: port_open\n      port: 80\n",
-        ),
+        ("checks/unknown-kind.yaml", "format_version: 1\ncheckpoints:\n  do:\n    - kind: port_open\n      port: 80\n"),
         ("lessons/03-bad-yaml.md", &lesson("C", good_step)),
-        (
-            "checks/bad-yaml.yaml",
-            "format_version: 1\ncheckpoints:\n  do: [\n",
-        ),
-        (
-            "lessons/04-bad-fence.md",
-            &lesson("D", "## Do {#do}\n```sh run\ndocker run hello-world\n"),
-        ),
+        ("checks/bad-yaml.yaml", "format_version: 1\ncheckpoints:\n  do: [\n"),
+        ("lessons/04-bad-fence.md", &lesson("D", "## Do {#do}\n```sh run\ndocker run hello-world\n")),
         ("checks/bad-fence.yaml", OK_CHECK),
-        (
-            "lessons/05-dup-step.md",
-            &lesson("E", &format!("{good_step}## Again {{#do}}\nz\n")),
-        ),
+        ("lessons/05-dup-step.md", &lesson("E", &format!("{good_step}## Again {{#do}}\nz\n"))),
         ("checks/dup-step.yaml", OK_CHECK),
-        (
-            "lessons/06-unlisted-image.md",
-            &lesson(
-                "F",
-                "## Do {#do}\n```sh run\ndocker run busybox echo hi\n```\n",
-            ),
-        ),
+        ("lessons/06-unlisted-image.md", &lesson("F", "## Do {#do}\n```sh run\ndocker run busybox echo hi\n```\n")),
         ("checks/unlisted-image.yaml", OK_CHECK),
     ]);
     let ran = Test::new().args(["lint"]).args([dir.path()]).run().code(1);
     let at = |file: &str, line: usize, message: &str| {
         let want = format!("{}:{line}:", dir.path().join(file).display());
-        let found = ran
-            .stdout
-            .lines()
-            .any(|l| l.starts_with(&want) && l.contains(message));
+        let found = ran.stdout.lines().any(|l| l.starts_with(&want) && l.contains(message));
         assert!(found, "expected `{want}… {message}` in:\n{}", ran.stdout);
     };
-    at(
-        "lessons/course.yaml",
-        11,
-        "lesson `unknown-kind` is listed twice",
-    );
-    at(
-        "lessons/01-missing-check.md",
-        10,
-        "step `other` has no checkpoint",
-    );
+    at("lessons/course.yaml", 11, "lesson `unknown-kind` is listed twice");
+    at("lessons/01-missing-check.md", 10, "step `other` has no checkpoint");
     at("checks/unknown-kind.yaml", 4, "unknown variant `port_open`");
-    at(
-        "checks/bad-yaml.yaml",
-        4,
-        "did not find expected node content",
-    );
-    at(
-        "lessons/04-bad-fence.md",
-        7,
-        "this code block is never closed",
-    );
-    at(
-        "lessons/05-dup-step.md",
-        10,
-        "step id `do` is used twice (first on line 6)",
-    );
-    at(
-        "lessons/06-unlisted-image.md",
-        6,
-        "runs image `busybox`, which the front matter does not list",
-    );
-    at(
-        "lessons/06-unlisted-image.md",
-        2,
-        "lists image `hello-world:latest`, but no command of the lesson uses it",
-    );
-    assert_eq!(
-        ran.stdout.lines().count(),
-        8,
-        "exactly these problems:\n{}",
-        ran.stdout
-    );
+    at("checks/bad-yaml.yaml", 4, "did not find expected node content");
+    at("lessons/04-bad-fence.md", 7, "this code block is never closed");
+    at("lessons/05-dup-step.md", 10, "step id `do` is used twice (first on line 6)");
+    at("lessons/06-unlisted-image.md", 6, "runs image `busybox`, which the front matter does not list");
+    at("lessons/06-unlisted-image.md", 2, "lists image `hello-world:latest`, but no command of the lesson uses it");
+    assert_eq!(ran.stdout.lines().count(), 8, "exactly these problems:\n{}", ran.stdout);
     assert!(ran.stderr.contains("8 problem(s)"), "{}", ran.stderr);
 }
 
 #[test]
 fn the_shipped_course_lints_clean() {
-    Test::new()
-        .args(["lint"])
-        .run()
-        .code(0)
-        .stdout_has("no problems found");
+    Test::new().args(["lint"]).run().code(0).stdout_has("no problems found");
     let repo = env!("CARGO_MANIFEST_DIR");
-    Test::new()
-        .args(["lint", repo])
-        .run()
-        .code(0)
-        .stdout_has("no problems found");
+    Test::new().args(["lint", repo]).run().code(0).stdout_has("no problems found");
 }
 
 #[test]
 fn verify_proves_the_shipped_course() {
-    let _image = Image::hello_world();
+    let _images = Image::all();
     let _names = fixed_names();
     let ran = Test::new().args(["verify"]).run().code(0);
     let course = dockerlearn::course::load_from(None).unwrap();
     for cl in &course.lessons {
         for s in &cl.lesson.steps {
-            let row = ran.stdout.lines().find(|l| {
-                l.starts_with(&cl.lesson.id) && l.split_whitespace().nth(1) == Some(&s.id)
-            });
-            let row = row
-                .unwrap_or_else(|| panic!("no row for {}/{}:\n{}", cl.lesson.id, s.id, ran.stdout));
-            let expected = if s.reading_only { "read" } else { "pass" };
+            let row =
+                ran.stdout.lines().find(|l| l.starts_with(&cl.lesson.id) && l.split_whitespace().nth(1) == Some(&s.id));
+            let row = row.unwrap_or_else(|| panic!("no row for {}/{}:\n{}", cl.lesson.id, s.id, ran.stdout));
+            // A `.network` step's images are prepared here, so it holds before: `prep`.
+            let expected = if s.reading_only {
+                "read"
+            } else if s.needs_network {
+                "prep"
+            } else {
+                "pass"
+            };
             assert_eq!(row.split_whitespace().nth(2), Some(expected), "{row}");
         }
     }
@@ -149,10 +88,7 @@ fn verify_proves_the_shipped_course() {
 fn verify_fails_a_checkpoint_that_passes_before_its_step() {
     let _image = Image::hello_world();
     let dir = course_dir(&[
-        (
-            "lessons/course.yaml",
-            "format_version: 1\nid: weak\ntitle: Weak\nlessons:\n  - weak\n",
-        ),
+        ("lessons/course.yaml", "format_version: 1\nid: weak\ntitle: Weak\nlessons:\n  - weak\n"),
         (
             "lessons/weak.md",
             &lesson(
@@ -165,21 +101,12 @@ fn verify_fails_a_checkpoint_that_passes_before_its_step() {
             "format_version: 1\ncheckpoints:\n  look:\n    - kind: image\n      image: hello-world\n  named:\n    - kind: container\n      name: never-made\n",
         ),
     ]);
-    let ran = Test::new()
-        .args(["verify"])
-        .args([dir.path()])
-        .run()
-        .code(1);
+    let ran = Test::new().args(["verify"]).args([dir.path()]).run().code(1);
     let row = |step: &str| {
-        ran.stdout
-            .lines()
-            .find(|l| l.starts_with("weak") && l.contains(&format!(" {step} ")))
-            .unwrap()
-            .to_owned()
+        ran.stdout.lines().find(|l| l.starts_with("weak") && l.contains(&format!(" {step} "))).unwrap().to_owned()
     };
     assert!(
-        row("look").contains("FAIL")
-            && row("look").contains("passes before its step: image `hello-world` is present"),
+        row("look").contains("FAIL") && row("look").contains("passes before its step: image `hello-world` is present"),
         "{}",
         ran.stdout
     );
@@ -191,39 +118,12 @@ fn verify_fails_a_checkpoint_that_passes_before_its_step() {
 fn new_scaffolds_a_lesson_that_lints_and_verifies() {
     let _image = Image::hello_world();
     let dir = tempfile::tempdir().unwrap();
-    Test::new()
-        .args(["new", "volumes", "--dir"])
-        .args([dir.path()])
-        .run()
-        .code(0)
-        .stdout_has("Started a course");
-    Test::new()
-        .args(["new", "second-one", "--title", "The second one", "--dir"])
-        .args([dir.path()])
-        .run()
-        .code(0);
+    Test::new().args(["new", "volumes", "--dir"]).args([dir.path()]).run().code(0).stdout_has("Started a course");
+    Test::new().args(["new", "second-one", "--title", "The second one", "--dir"]).args([dir.path()]).run().code(0);
     assert!(dir.path().join("lessons/02-second-one.md").exists());
     Test::new().args(["lint"]).args([dir.path()]).run().code(0);
-    Test::new()
-        .args(["new", "Bad Id", "--dir"])
-        .args([dir.path()])
-        .run()
-        .code(2)
-        .stderr_has("cannot be a lesson id");
-    let ran = Test::new()
-        .args(["verify", "--lesson", "volumes"])
-        .args([dir.path()])
-        .run()
-        .code(0);
-    assert!(
-        ran.stdout.contains("volumes") && ran.stdout.contains("run-a-container  pass"),
-        "{}",
-        ran.stdout
-    );
-    Test::new()
-        .env("DOCKERLEARN_LESSONS", dir.path())
-        .args(["list"])
-        .run()
-        .code(0)
-        .stdout_has("second-one");
+    Test::new().args(["new", "Bad Id", "--dir"]).args([dir.path()]).run().code(2).stderr_has("cannot be a lesson id");
+    let ran = Test::new().args(["verify", "--lesson", "volumes"]).args([dir.path()]).run().code(0);
+    assert!(ran.stdout.contains("volumes") && ran.stdout.contains("run-a-container  pass"), "{}", ran.stdout);
+    Test::new().env("DOCKERLEARN_LESSONS", dir.path()).args(["list"]).run().code(0).stdout_has("second-one");
 }

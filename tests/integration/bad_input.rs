@@ -13,36 +13,24 @@ fn malformed_lesson_is_reported_with_file_line_and_column() {
             "lessons/01-one.md",
             "---\ntitle: One\nminutes: ten\n---\nIntro\n## No id here\ntext\n## Fine {#fine}\n```sh run\ndocker ps\n",
         ),
-        (
-            "checks/one.yaml",
-            "format_version: 1\ncheckpoints:\n  fine:\n    - kind: engine\n",
-        ),
+        ("checks/one.yaml", "format_version: 1\ncheckpoints:\n  fine:\n    - kind: engine\n"),
     ]);
-    let ran = Test::new()
-        .args(["list", "--lessons"])
-        .arg_path(dir.path())
-        .run()
-        .code(2);
+    let ran = Test::new().args(["list", "--lessons"]).arg_path(dir.path()).run().code(2);
     let file = dir.path().join("lessons/01-one.md").display().to_string();
     assert!(
+        ran.stderr.contains(&format!("{file}:3:10: front matter: minutes: invalid type: string \"ten\"")),
+        "{}",
+        ran.stderr
+    );
+    assert!(
         ran.stderr.contains(&format!(
-            "{file}:3:10: front matter: minutes: invalid type: string \"ten\""
+            "{file}:6:1: step heading `No id here` needs an id: write `## No id here {{#no-id-here}}`"
         )),
         "{}",
         ran.stderr
     );
-    assert!(ran.stderr.contains(&format!("{file}:6:1: step heading `No id here` needs an id: write `## No id here {{#no-id-here}}`")), "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains(&format!("{file}:9:1: this code block is never closed")),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr.contains("the course has 3 problem(s)"),
-        "{}",
-        ran.stderr
-    );
+    assert!(ran.stderr.contains(&format!("{file}:9:1: this code block is never closed")), "{}", ran.stderr);
+    assert!(ran.stderr.contains("the course has 3 problem(s)"), "{}", ran.stderr);
 }
 
 #[test]
@@ -50,19 +38,14 @@ fn unknown_assertion_kind_is_reported_in_the_checks_file() {
     let dir = course_dir(&[
         ("lessons/course.yaml", MANIFEST),
         ("lessons/one.md", "---\ntitle: One\n---\n## Do {#do}\nx\n"),
-        (
-            "checks/one.yaml",
-            "format_version: 1\ncheckpoints:\n  do:\n    - kind: container_running\n      name: web\n",
-        ),
+        ("checks/one.yaml", "format_version: 1\ncheckpoints:\n  do:\n    - kind: container_running\n      name: web\n"),
     ]);
-    let ran = Test::new()
-        .args(["list", "--lessons"])
-        .arg_path(dir.path())
-        .run()
-        .code(2);
+    let ran = Test::new().args(["list", "--lessons"]).arg_path(dir.path()).run().code(2);
     let file = dir.path().join("checks/one.yaml").display().to_string();
     assert!(
-        ran.stderr.contains(&format!("{file}:4:13: checkpoints.do[0].kind: unknown variant `container_running`, expected one of")),
+        ran.stderr.contains(&format!(
+            "{file}:4:13: checkpoints.do[0].kind: unknown variant `container_running`, expected one of"
+        )),
         "{}",
         ran.stderr
     );
@@ -72,43 +55,19 @@ fn unknown_assertion_kind_is_reported_in_the_checks_file() {
 fn missing_and_orphan_checkpoints_are_reported() {
     let dir = course_dir(&[
         ("lessons/course.yaml", MANIFEST),
-        (
-            "lessons/one.md",
-            "---\ntitle: One\n---\n## Do {#do}\nx\n## Read {#read .read}\ny\n",
-        ),
-        (
-            "checks/one.yaml",
-            "format_version: 1\ncheckpoints:\n  dont:\n    - kind: engine\n",
-        ),
+        ("lessons/one.md", "---\ntitle: One\n---\n## Do {#do}\nx\n## Read {#read .read}\ny\n"),
+        ("checks/one.yaml", "format_version: 1\ncheckpoints:\n  dont:\n    - kind: engine\n"),
     ]);
-    let ran = Test::new()
-        .env("DOCKERLEARN_LESSONS", dir.path())
-        .args(["list"])
-        .run()
-        .code(2);
-    assert!(
-        ran.stderr
-            .contains("one.md:4:1: step `do` has no checkpoint"),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr
-            .contains("one.yaml:3:1: checkpoint `dont` belongs to no step"),
-        "{}",
-        ran.stderr
-    );
+    let ran = Test::new().env("DOCKERLEARN_LESSONS", dir.path()).args(["list"]).run().code(2);
+    assert!(ran.stderr.contains("one.md:4:1: step `do` has no checkpoint"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("one.yaml:3:1: checkpoint `dont` belongs to no step"), "{}", ran.stderr);
 }
 
 #[test]
 fn corrupt_progress_is_set_aside_with_a_message() {
     let sb = Sandbox::new();
     let path = sb.data.path().join("progress.json");
-    std::fs::write(
-        &path,
-        "{\"format_version\": 1, \"courses\": {\"docker-basics\": ",
-    )
-    .unwrap();
+    std::fs::write(&path, "{\"format_version\": 1, \"courses\": {\"docker-basics\": ").unwrap();
     let ran = sb.dl().args(["list"]).run().code(0);
     assert!(ran.stderr.contains("could not be read"), "{}", ran.stderr);
     assert!(ran.stderr.contains("Nothing was deleted"), "{}", ran.stderr);
@@ -119,10 +78,7 @@ fn corrupt_progress_is_set_aside_with_a_message() {
         .collect();
     assert_eq!(aside.len(), 1);
     let kept = std::fs::read_to_string(sb.data.path().join(&aside[0])).unwrap();
-    assert!(
-        kept.contains("docker-basics"),
-        "the damaged text is kept as it was"
-    );
+    assert!(kept.contains("docker-basics"), "the damaged text is kept as it was");
 }
 
 #[test]
@@ -130,15 +86,8 @@ fn newer_progress_file_is_refused_untouched() {
     let sb = Sandbox::new();
     let path = sb.data.path().join("progress.json");
     std::fs::write(&path, "{\"format_version\": 99}").unwrap();
-    sb.dl()
-        .args(["list"])
-        .run()
-        .code(2)
-        .stderr_has("written by a newer dockerlearn");
-    assert_eq!(
-        std::fs::read_to_string(&path).unwrap(),
-        "{\"format_version\": 99}"
-    );
+    sb.dl().args(["list"]).run().code(2).stderr_has("written by a newer dockerlearn");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"format_version\": 99}");
 }
 
 trait ArgPath {

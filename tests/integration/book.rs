@@ -80,11 +80,7 @@ fn summary_lists_every_chapter_and_only_existing_ones() {
     let summary = std::fs::read_to_string(src().join("SUMMARY.md")).unwrap();
     let listed: BTreeSet<PathBuf> = links(&summary).iter().map(|l| src().join(l)).collect();
     for l in &listed {
-        assert!(
-            l.exists(),
-            "SUMMARY.md lists {} which does not exist",
-            l.display()
-        );
+        assert!(l.exists(), "SUMMARY.md lists {} which does not exist", l.display());
     }
     for c in chapters() {
         assert!(listed.contains(&c), "{} is not in SUMMARY.md", c.display());
@@ -101,11 +97,7 @@ fn links_between_chapters_resolve() {
                 continue;
             }
             let (file, anchor) = link.split_once('#').unwrap_or((&link, ""));
-            let target = if file.is_empty() {
-                chapter.clone()
-            } else {
-                chapter.parent().unwrap().join(file)
-            };
+            let target = if file.is_empty() { chapter.clone() } else { chapter.parent().unwrap().join(file) };
             if !target.exists() {
                 broken.push(format!("{}: {link} (no such file)", chapter.display()));
                 continue;
@@ -113,10 +105,7 @@ fn links_between_chapters_resolve() {
             if !anchor.is_empty() && target.extension().is_some_and(|e| e == "md") {
                 let ids = anchors(&std::fs::read_to_string(&target).unwrap());
                 if !ids.contains(anchor) {
-                    broken.push(format!(
-                        "{}: {link} (no heading #{anchor})",
-                        chapter.display()
-                    ));
+                    broken.push(format!("{}: {link} (no heading #{anchor})", chapter.display()));
                 }
             }
         }
@@ -129,40 +118,16 @@ fn lesson_pages_include_every_shipped_lesson_after_its_front_matter() {
     let course = dockerlearn::course::load_from(None).unwrap();
     for cl in &course.lessons {
         let page = src().join("lessons").join(format!("{}.md", cl.lesson.id));
-        let text = std::fs::read_to_string(&page)
-            .unwrap_or_else(|_| panic!("no book page {}", page.display()));
-        let directive = text
-            .lines()
-            .find(|l| l.starts_with("{{#include"))
-            .expect("an include");
-        let inner = directive
-            .trim_start_matches("{{#include ")
-            .trim_end_matches("}}");
+        let text = std::fs::read_to_string(&page).unwrap_or_else(|_| panic!("no book page {}", page.display()));
+        let directive = text.lines().find(|l| l.starts_with("{{#include")).expect("an include");
+        let inner = directive.trim_start_matches("{{#include ").trim_end_matches("}}");
         let mut parts = inner.split(':');
         let path = page.parent().unwrap().join(parts.next().unwrap());
         let start: usize = parts.next().unwrap().parse().unwrap();
-        let lesson =
-            std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{directive}: no file"));
-        let closing = lesson
-            .lines()
-            .enumerate()
-            .skip(1)
-            .find(|(_, l)| l.trim_end() == "---")
-            .unwrap()
-            .0
-            + 1;
-        assert_eq!(
-            start,
-            closing + 1,
-            "{}: include should start at line {}",
-            page.display(),
-            closing + 1
-        );
-        assert!(text.starts_with(&format!(
-            "# {}. {}",
-            course.find(&cl.lesson.id).unwrap() + 1,
-            cl.lesson.title
-        )));
+        let lesson = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{directive}: no file"));
+        let closing = lesson.lines().enumerate().skip(1).find(|(_, l)| l.trim_end() == "---").unwrap().0 + 1;
+        assert_eq!(start, closing + 1, "{}: include should start at line {}", page.display(), closing + 1);
+        assert!(text.starts_with(&format!("# {}. {}", course.find(&cl.lesson.id).unwrap() + 1, cl.lesson.title)));
     }
 }
 
@@ -172,10 +137,7 @@ fn the_assertion_reference_covers_every_kind_with_examples_that_parse() {
     let sections: BTreeSet<String> = Parser::new(&text)
         .scan(None, |state: &mut Option<String>, e| {
             Some(match e {
-                Event::Start(Tag::Heading {
-                    level: HeadingLevel::H2,
-                    ..
-                }) => {
+                Event::Start(Tag::Heading { level: HeadingLevel::H2, .. }) => {
                     *state = Some(String::new());
                     None
                 }
@@ -190,10 +152,7 @@ fn the_assertion_reference_covers_every_kind_with_examples_that_parse() {
         .flatten()
         .collect();
     for kind in check::KINDS {
-        assert!(
-            sections.contains(*kind),
-            "checks.md has no section for `{kind}`"
-        );
+        assert!(sections.contains(*kind), "checks.md has no section for `{kind}`");
     }
     let mut examples = 0;
     let mut in_yaml = false;

@@ -6,40 +6,18 @@ use crate::support::{Sandbox, Test};
 fn list_shows_every_lesson_with_progress() {
     let sb = Sandbox::new();
     let ran = sb.dl().args(["list"]).run().code(0);
-    assert!(
-        ran.stdout.starts_with("Docker, hands-on ("),
-        "{}",
-        ran.stdout
-    );
+    assert!(ran.stdout.starts_with("Docker, hands-on ("), "{}", ran.stdout);
     let course = dockerlearn::course::load_from(None).unwrap();
     for (i, l) in course.lessons.iter().enumerate() {
-        let row = ran
-            .stdout
-            .lines()
-            .find(|r| r.contains(&format!(" {}. {}", i + 1, l.lesson.id)));
+        let row = ran.stdout.lines().find(|r| r.contains(&format!(" {}. {}", i + 1, l.lesson.id)));
         let row = row.unwrap_or_else(|| panic!("no row for {}:\n{}", l.lesson.id, ran.stdout));
-        assert!(
-            row.contains(&l.lesson.title) && row.ends_with("not started"),
-            "{row}"
-        );
+        assert!(row.contains(&l.lesson.title) && row.ends_with("not started"), "{row}");
     }
     // A step passed elsewhere shows in the list.
-    sb.dl()
-        .args(["check", "install-check/engine-version"])
-        .run()
-        .code(0);
-    sb.dl()
-        .args(["list"])
-        .run()
-        .code(0)
-        .stdout_has("install-check  Is Docker ready?");
+    sb.dl().args(["check", "install-check/engine-version"]).run().code(0);
+    sb.dl().args(["list"]).run().code(0).stdout_has("install-check  Is Docker ready?");
     let ran = sb.dl().args(["list"]).run();
-    let row = ran
-        .stdout
-        .lines()
-        .find(|r| r.contains("install-check"))
-        .unwrap()
-        .to_owned();
+    let row = ran.stdout.lines().find(|r| r.contains("install-check")).unwrap().to_owned();
     assert!(row.ends_with("1/2 steps"), "{row}");
 }
 
@@ -49,25 +27,10 @@ fn show_prints_a_lesson_by_id_or_number() {
     let by_number = Test::new().args(["show", "2"]).run().code(0);
     assert_eq!(by_id.stdout, by_number.stdout);
     assert!(by_id.stdout.contains("# Lesson 2/"));
-    assert!(
-        by_id
-            .stdout
-            .contains("## Step 1/5: Run your first container")
-    );
-    assert!(
-        !by_id.stdout.contains("Hint 1/"),
-        "hints stay hidden without --solutions"
-    );
-    Test::new()
-        .args(["show", "hello-world", "--solutions"])
-        .run()
-        .code(0)
-        .stdout_has("**Solution:**");
-    Test::new()
-        .args(["show", "nope"])
-        .run()
-        .code(2)
-        .stderr_has("there is no lesson `nope`");
+    assert!(by_id.stdout.contains("## Step 1/5: Run your first container"));
+    assert!(!by_id.stdout.contains("Hint 1/"), "hints stay hidden without --solutions");
+    Test::new().args(["show", "hello-world", "--solutions"]).run().code(0).stdout_has("**Solution:**");
+    Test::new().args(["show", "nope"]).run().code(2).stderr_has("there is no lesson `nope`");
 }
 
 #[test]
@@ -76,39 +39,15 @@ fn check_targets_are_validated() {
     sb.dl().args(["check", "hello-world/nope"]).run().code(2).stderr_has(
         "lesson `hello-world` has no step `nope`; its steps are: run-it, name-it, clean-up, rm-flag, recap",
     );
-    sb.dl()
-        .args(["check", "ghost"])
-        .run()
-        .code(2)
-        .stderr_has("there is no lesson `ghost`");
-    sb.dl()
-        .args(["check", "install-check/context"])
-        .run()
-        .code(0)
-        .stdout_has("reading step");
+    sb.dl().args(["check", "ghost"]).run().code(2).stderr_has("there is no lesson `ghost`");
+    sb.dl().args(["check", "install-check/context"]).run().code(0).stdout_has("reading step");
 }
 
 #[test]
 fn help_teaches() {
     let ran = Test::new().args(["--help"]).run().code(0);
-    for needle in [
-        "start",
-        "list",
-        "show",
-        "check",
-        "--lessons",
-        "--data-dir",
-        "dockerlearn start",
-    ] {
-        assert!(
-            ran.stdout.contains(needle),
-            "help lacks {needle}:\n{}",
-            ran.stdout
-        );
+    for needle in ["start", "list", "show", "check", "--lessons", "--data-dir", "dockerlearn start"] {
+        assert!(ran.stdout.contains(needle), "help lacks {needle}:\n{}", ran.stdout);
     }
-    Test::new()
-        .args(["check", "--help"])
-        .run()
-        .code(0)
-        .stdout_has("0 passed, 1 not passed yet");
+    Test::new().args(["check", "--help"]).run().code(0).stdout_has("0 passed, 1 not passed yet");
 }

@@ -4,9 +4,7 @@
 use crate::support::{Image, Sandbox, docker, fixed_names};
 
 fn check(sb: &Sandbox, step: &str) -> crate::support::Ran {
-    sb.dl()
-        .args(["check", &format!("hello-world/{step}"), "--json"])
-        .run()
+    sb.dl().args(["check", &format!("hello-world/{step}"), "--json"]).run()
 }
 
 #[test]
@@ -15,10 +13,7 @@ fn run_it() {
     let sb = Sandbox::new();
     let before = check(&sb, "run-it").code(1);
     assert_eq!(before.json()["passed"], false);
-    assert_eq!(
-        before.json()["outcomes"][0]["found"],
-        "no container `die` event since this step began"
-    );
+    assert_eq!(before.json()["outcomes"][0]["found"], "no container `die` event since this step began");
     let out = sb.run(&["hello-world"]);
     assert!(out.contains("Hello from Docker!"));
     let after = check(&sb, "run-it").code(0);
@@ -31,22 +26,12 @@ fn run_it_fails_when_the_container_fails() {
     let sb = Sandbox::new();
     // Close but wrong: the container runs another command and exits non-zero.
     let out = std::process::Command::new("docker")
-        .args([
-            "run",
-            "--label",
-            &sb.label,
-            "hello-world",
-            "/bin/busybox",
-            "false",
-        ])
+        .args(["run", "--label", &sb.label, "hello-world", "/bin/busybox", "false"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let ran = check(&sb, "run-it").code(1);
-    let found = ran.json()["outcomes"][0]["found"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let found = ran.json()["outcomes"][0]["found"].as_str().unwrap().to_owned();
     assert!(found.contains("exited with code 1"), "{found}");
 }
 
@@ -59,23 +44,15 @@ fn name_it_and_clean_up() {
     check(&sb, "name-it").code(1);
     sb.run(&["--name", "helo", "hello-world"]);
     let near = check(&sb, "name-it").code(1);
-    assert_eq!(
-        near.json()["outcomes"][0]["found"],
-        "there is no container named `hello`; did you mean `helo`?"
-    );
+    assert_eq!(near.json()["outcomes"][0]["found"], "there is no container named `hello`; did you mean `helo`?");
     sb.run(&["--name", "hello", "hello-world"]);
     check(&sb, "name-it").code(0);
 
     // clean-up: both containers are still there, then removed.
     let left = check(&sb, "clean-up").code(1);
-    let found = left.json()["outcomes"][0]["found"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let found = left.json()["outcomes"][0]["found"].as_str().unwrap().to_owned();
     assert!(
-        found.starts_with("still there:")
-            && found.contains("hello (exited)")
-            && found.contains("helo (exited)"),
+        found.starts_with("still there:") && found.contains("hello (exited)") && found.contains("helo (exited)"),
         "{found}"
     );
     docker(&["rm", "hello"]);
@@ -99,10 +76,7 @@ fn rm_flag() {
         docker(&["rm", &id]);
     }
     let by_hand = check(&sb, "rm-flag").code(1);
-    let found = by_hand.json()["outcomes"][0]["found"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let found = by_hand.json()["outcomes"][0]["found"].as_str().unwrap().to_owned();
     assert!(found.contains("done by hand"), "{found}");
     sb.run(&["--rm", "hello-world"]);
     check(&sb, "rm-flag").code(0);

@@ -16,11 +16,7 @@ fn engine_version_fails_without_an_engine_and_passes_with_one() {
         .stdout_has("FAIL the Docker engine answers")
         .stdout_has("the Docker engine is not running")
         .stdout_has("(chosen by DOCKER_HOST)");
-    assert!(
-        ran.stdout.contains("systemctl start docker"),
-        "says how to start it:\n{}",
-        ran.stdout
-    );
+    assert!(ran.stdout.contains("systemctl start docker"), "says how to start it:\n{}", ran.stdout);
 
     sb.dl()
         .remove_env("DOCKER_HOST")
@@ -39,20 +35,10 @@ fn docker_context_variable_is_followed() {
     // Create a context the way the docker CLI does, pointing at the proxy.
     let out = std::process::Command::new("docker")
         .env("DOCKER_CONFIG", config.path())
-        .args([
-            "context",
-            "create",
-            "classroom",
-            "--docker",
-            &format!("host={}", proxy.host()),
-        ])
+        .args(["context", "create", "classroom", "--docker", &format!("host={}", proxy.host())])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let ran = sb
         .dl()
         .env("DOCKER_CONFIG", config.path())
@@ -61,15 +47,9 @@ fn docker_context_variable_is_followed() {
         .args(["check", "install-check/engine-version", "--json"])
         .run()
         .code(0);
-    let found = ran.json()["outcomes"][0]["found"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let found = ran.json()["outcomes"][0]["found"].as_str().unwrap().to_owned();
     assert!(found.contains(&proxy.host()), "{found}");
-    assert!(
-        found.contains("DOCKER_CONTEXT (context `classroom`)"),
-        "{found}"
-    );
+    assert!(found.contains("DOCKER_CONTEXT (context `classroom`)"), "{found}");
 }
 
 #[test]
@@ -81,11 +61,7 @@ fn permission_denied_says_how_to_fix_it() {
         return;
     }
     let data = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(
-        data.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o777),
-    )
-    .unwrap();
+    std::fs::set_permissions(data.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     let bin_copy = data.path().join("dockerlearn");
     std::fs::copy(crate::support::bin(), &bin_copy).unwrap();
     let out = std::process::Command::new("setpriv")
@@ -99,23 +75,11 @@ fn permission_denied_says_how_to_fix_it() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("permission denied on /var/run/docker.sock"),
-        "{stdout}"
-    );
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("permission denied on /var/run/docker.sock"), "{stdout}");
     assert!(stdout.contains("usermod -aG docker"), "{stdout}");
 }
 
 fn nix_is_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false)
+    std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false)
 }

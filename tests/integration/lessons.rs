@@ -17,16 +17,8 @@ fn every_checked_step_has_a_solution_and_hints() {
     let course = course::load_from(None).unwrap();
     for cl in &course.lessons {
         for s in cl.lesson.steps.iter().filter(|s| !s.reading_only) {
-            let sol = s
-                .solution
-                .as_ref()
-                .unwrap_or_else(|| panic!("{}/{} has no solution", cl.lesson.id, s.id));
-            assert!(
-                !sol.commands.is_empty(),
-                "{}/{}: the solution runs nothing",
-                cl.lesson.id,
-                s.id
-            );
+            let sol = s.solution.as_ref().unwrap_or_else(|| panic!("{}/{} has no solution", cl.lesson.id, s.id));
+            assert!(!sol.commands.is_empty(), "{}/{}: the solution runs nothing", cl.lesson.id, s.id);
             assert!(!s.hints.is_empty(), "{}/{} has no hint", cl.lesson.id, s.id);
         }
     }

@@ -2,12 +2,14 @@
 //! engine. Every resource a test creates carries `org.dockerlearn.test=<run id>` and is
 //! removed by the test; images that existed before are never retagged or removed.
 
+mod fixtures;
 mod support;
 
 mod authoring;
 mod bad_input;
 mod book;
 mod cli;
+mod course;
 mod fuzz;
 mod hello_world;
 mod install_check;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -19,10 +19,7 @@ pub fn bin() -> &'static str {
 pub fn run_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
     ID.get_or_init(|| {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
         format!("{}-{}", std::process::id(), nanos % 1_000_000_000)
     })
 }
@@ -30,25 +27,14 @@ pub fn run_id() -> &'static str {
 /// A `docker` CLI call that must succeed.
 #[track_caller]
 pub fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker CLI runs");
-    assert!(
-        out.status.success(),
-        "docker {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new("docker").args(args).output().expect("docker CLI runs");
+    assert!(out.status.success(), "docker {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A `docker` CLI call that may fail.
 pub fn docker_status(args: &[&str]) -> Output {
-    Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker CLI runs")
+    Command::new("docker").args(args).output().expect("docker CLI runs")
 }
 
 /// Tests that create containers with a fixed name (a lesson's `hello`) take this lock:
@@ -69,10 +55,7 @@ impl Sandbox {
     pub fn new() -> Sandbox {
         static N: AtomicUsize = AtomicUsize::new(0);
         let n = N.fetch_add(1, Ordering::SeqCst);
-        Sandbox {
-            label: format!("{LABEL_KEY}={}-{n}", run_id()),
-            data: tempfile::tempdir().unwrap(),
-        }
+        Sandbox { label: format!("{LABEL_KEY}={}-{n}", run_id()), data: tempfile::tempdir().unwrap() }
     }
 
     /// `docker run` with this sandbox's label added.
@@ -85,16 +68,11 @@ impl Sandbox {
 
     /// The dockerlearn binary, scoped to this sandbox.
     pub fn dl(&self) -> Test {
-        Test::new()
-            .env("DOCKERLEARN_SCOPE", &self.label)
-            .env("DOCKERLEARN_DATA_DIR", self.data.path())
+        Test::new().env("DOCKERLEARN_SCOPE", &self.label).env("DOCKERLEARN_DATA_DIR", self.data.path())
     }
 
     pub fn container_ids(&self) -> Vec<String> {
-        docker(&["ps", "-aq", "--filter", &format!("label={}", self.label)])
-            .lines()
-            .map(str::to_owned)
-            .collect()
+        docker(&["ps", "-aq", "--filter", &format!("label={}", self.label)]).lines().map(str::to_owned).collect()
     }
 }
 
@@ -124,18 +102,13 @@ pub struct Ran {
 
 impl Test {
     pub fn new() -> Test {
-        Test {
-            args: Vec::new(),
-            env: HashMap::new(),
-            removed: Vec::new(),
-        }
-        .env("NO_COLOR", "1")
-        .remove_env("DOCKERLEARN_LESSONS")
+        Test { args: Vec::new(), env: HashMap::new(), removed: Vec::new() }
+            .env("NO_COLOR", "1")
+            .remove_env("DOCKERLEARN_LESSONS")
     }
 
     pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, args: I) -> Test {
-        self.args
-            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
         self
     }
 
@@ -173,44 +146,30 @@ impl Test {
 impl Ran {
     #[track_caller]
     pub fn code(self, expected: i32) -> Ran {
-        assert_eq!(
-            self.code, expected,
-            "exit status\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.code, expected, "exit status\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
 
     #[track_caller]
     pub fn stdout_has(self, needle: &str) -> Ran {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
+        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
 
     #[track_caller]
     pub fn stderr_has(self, needle: &str) -> Ran {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}:\n{}",
-            self.stderr
-        );
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr);
         self
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
 }
 
 /// A fixture image, built from Debian's busybox-static because nothing can be pulled.
 /// Shared by the tests that use it; removed when the last of them is done, and only if
-/// this process created it.
+/// this process created it (an image that existed before is used as it is).
 pub struct Image {
     name: &'static str,
 }
@@ -232,20 +191,19 @@ fn image_exists(name: &str) -> bool {
 impl Image {
     /// `hello-world:latest` printing the real image's greeting.
     pub fn hello_world() -> Image {
-        Image::acquire(
-            "hello-world:latest",
-            r#"CMD ["/bin/busybox","sh","-c","echo; echo 'Hello from Docker!'; echo 'This message shows that your installation appears to be working correctly.'"]"#,
-        )
+        Image::acquire("hello-world:latest")
     }
 
-    fn acquire(name: &'static str, cmd: &str) -> Image {
+    /// Every image the shipped course uses.
+    pub fn all() -> Vec<Image> {
+        crate::fixtures::NAMES.iter().map(|n| Image::acquire(n)).collect()
+    }
+
+    pub fn acquire(name: &'static str) -> Image {
         let mut all = images().lock().unwrap_or_else(|e| e.into_inner());
-        let state = all.entry(name).or_insert(ImageState {
-            users: 0,
-            created: false,
-        });
+        let state = all.entry(name).or_insert(ImageState { users: 0, created: false });
         if state.users == 0 && !image_exists(name) {
-            import_busybox(name, cmd);
+            crate::fixtures::build(name);
             state.created = true;
         }
         state.users += 1;
@@ -259,7 +217,7 @@ impl Drop for Image {
         let state = all.get_mut(self.name).expect("acquired");
         state.users -= 1;
         if state.users == 0 && state.created {
-            // Only our own, labelled image; containers of other tests are gone by now.
+            // Only our own, labelled image.
             let ours = docker(&[
                 "image",
                 "inspect",
@@ -275,36 +233,6 @@ impl Drop for Image {
     }
 }
 
-/// `docker import` of a root file system holding only busybox: about 50 ms.
-fn import_busybox(name: &str, cmd: &str) {
-    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("busybox-static is installed (apt-get install busybox-static)");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("bin")).unwrap();
-    std::fs::copy(busybox, dir.path().join("bin/busybox")).unwrap();
-    let tar = dir.path().join("rootfs.tar");
-    let ok = Command::new("tar")
-        .arg("-C")
-        .arg(dir.path())
-        .arg("-cf")
-        .arg(&tar)
-        .arg("bin")
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    docker(&[
-        "import",
-        "--change",
-        &format!("LABEL {LABEL_KEY}={}", run_id()),
-        "--change",
-        cmd,
-        tar.to_str().unwrap(),
-        name,
-    ]);
-}
-
 /// A Unix socket that forwards to the real engine until stopped: the engine "going
 /// away" mid-lesson without touching the real daemon.
 pub struct EngineProxy {
@@ -318,11 +246,7 @@ impl EngineProxy {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("engine.sock");
         let stopped = Arc::new(AtomicBool::new(false));
-        let proxy = EngineProxy {
-            path: path.clone(),
-            stopped: stopped.clone(),
-            _dir: dir,
-        };
+        let proxy = EngineProxy { path: path.clone(), stopped: stopped.clone(), _dir: dir };
         proxy.listen();
         proxy
     }
