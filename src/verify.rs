@@ -90,6 +90,7 @@ case "$1" in
   ps) shift; exec "$real" ps --filter "label=$label" "$@" ;;
   build) shift; exec "$real" build --label "$label" "$@" ;;
   commit) shift; exec "$real" commit --change "LABEL $label" "$@" ;;
+  import) shift; exec "$real" import --change "LABEL $label" "$@" ;;
   network|volume)
     if [ "$2" = create ]; then group=$1; shift 2; exec "$real" "$group" create --label "$label" "$@"; fi ;;
   container)
@@ -189,8 +190,6 @@ impl Verifier<'_> {
             Endpoint { host: "unix:///nonexistent/dockerlearn-verify.sock".into(), source: EndpointSource::Default },
             Scope::default(),
         );
-        let tags_before = self.rt.block_on(engine.image_tags())?;
-        let labelled_before = self.rt.block_on(engine.labelled_images(&label))?;
         let shim = Shim::new(&label)?;
         let project_os = std::ffi::OsString::from(&project);
         let label_os = std::ffi::OsString::from(&label);
@@ -241,15 +240,15 @@ impl Verifier<'_> {
         // Clean up whatever happened above, failures included.
         let _ = self.rt.block_on(engine.remove_scoped());
         let _ = self.rt.block_on(engine.remove_labelled(&format!("com.docker.compose.project={project}")));
-        if let Ok(after) = self.rt.block_on(engine.image_tags()) {
-            for tag in after.difference(&tags_before) {
-                let _ = self.rt.block_on(engine.untag(tag));
-            }
-        }
-        // Images the run built and then replaced (a rebuild leaves the old one untagged).
-        if let Ok(ours) = self.rt.block_on(engine.labelled_images(&label)) {
-            for id in ours.iter().filter(|id| !labelled_before.contains(id)) {
-                let _ = self.rt.block_on(engine.untag(id));
+        // Images this run made carry its label (built, committed, imported, or loaded
+        // from a save of those): their tags go, then the images. Nothing else is touched,
+        // even what others create on the engine meanwhile.
+        if let Ok(ours) = self.rt.block_on(engine.labelled_image_tags(&label)) {
+            for (id, tags) in ours {
+                for tag in &tags {
+                    let _ = self.rt.block_on(engine.untag(tag));
+                }
+                let _ = self.rt.block_on(engine.untag(&id));
             }
         }
         result?;

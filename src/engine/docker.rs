@@ -631,20 +631,16 @@ pub struct Removed {
 }
 
 impl Engine {
-    /// Every `repo:tag` on the engine, to tell afterwards which ones a run created.
-    pub async fn image_tags(&mut self) -> Result<std::collections::BTreeSet<String>, EngineError> {
-        let docker = self.client().await?;
-        let images = docker.list_images(None::<ListImagesOptions>).await.map_err(|e| self.classify(e))?;
-        Ok(images.into_iter().flat_map(|i| i.repo_tags).filter(|t| t != "<none>:<none>").collect())
-    }
-
-    /// Ids of the images carrying a label (`key=value`), dangling ones included.
-    pub async fn labelled_images(&mut self, label: &str) -> Result<Vec<String>, EngineError> {
+    /// The images carrying a label (`key=value`), dangling ones included: id and tags.
+    pub async fn labelled_image_tags(&mut self, label: &str) -> Result<Vec<(String, Vec<String>)>, EngineError> {
         let docker = self.client().await?;
         let filters = HashMap::from([("label".to_owned(), vec![label.to_owned()])]);
         let options = ListImagesOptions { filters: Some(filters), ..Default::default() };
         let images = docker.list_images(Some(options)).await.map_err(|e| self.classify(e))?;
-        Ok(images.into_iter().map(|i| i.id).collect())
+        Ok(images
+            .into_iter()
+            .map(|i| (i.id, i.repo_tags.into_iter().filter(|t| t != "<none>:<none>").collect()))
+            .collect())
     }
 
     /// Removes one tag (the image goes only if nothing else names or uses it).
