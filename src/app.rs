@@ -68,6 +68,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { target, json } => check(&course, &store, scope, &ui, target.as_deref(), json),
+        Command::Doctor { json } => {
+            let rt = runtime()?;
+            let report = rt.block_on(crate::doctor::diagnose(context::resolve_from_environment(), &course));
+            if json {
+                ui.line(&serde_json::to_string_pretty(&report)?);
+            } else {
+                ui.line(&crate::doctor::render(&report));
+            }
+            Ok(if report.ready() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_PASSED) })
+        }
         Command::Lint { .. } | Command::New { .. } | Command::Verify { .. } => {
             unreachable!("handled above")
         }

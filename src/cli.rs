@@ -62,6 +62,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find what would stop the course on this machine, and say how to fix it.
+    ///
+    /// Looks at the docker client, the engine (Docker Engine, Docker Desktop, rootless,
+    /// Podman), which endpoint was chosen and why, API and engine versions, the storage
+    /// driver and image store, Compose v2 or v1, free disk, the registry, and the ports
+    /// the lessons publish. Exit status: 0 ready, 1 something blocks the course.
+    Doctor {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a course's files without an engine: for authors, editors and CI.
     ///
     /// Reports every problem as `file:line:col: message`: YAML and Markdown errors,

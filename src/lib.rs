@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod course;
 pub mod diagnostic;
+pub mod doctor;
 pub mod engine;
 pub mod lesson;
 pub mod lint;

@@ -80,6 +80,32 @@ fn dechunk(body: &str) -> String {
     out
 }
 
+/// Whether a TCP connection to `host:port` opens within `timeout`: how `doctor` tells
+/// whether the registry can be reached. The error says why not.
+pub async fn reachable(host: &str, port: u16, timeout: Duration) -> Result<(), String> {
+    match tokio::time::timeout(timeout, tokio::net::TcpStream::connect((host, port))).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {} seconds", timeout.as_secs())),
+    }
+}
+
+/// Whether something on this machine already listens on a TCP port.
+pub fn port_in_use(port: u16) -> bool {
+    std::net::TcpListener::bind(("0.0.0.0", port)).is_err()
+}
+
+/// Free bytes on the file system holding `path` (POSIX `df`); None where unknown.
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let out = std::process::Command::new("df").arg("-Pk").arg(path).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kib: u64 = text.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// The content of the first regular file in a tar archive (ustar), as text.
 /// `None` when the archive holds no regular file (the path is a directory).
 pub fn first_tar_entry(tar: &[u8]) -> Option<String> {

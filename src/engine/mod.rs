@@ -74,6 +74,22 @@ impl Observation {
     }
 }
 
+/// What `dockerlearn doctor` reports about the engine itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EngineFacts {
+    pub info: EngineInfo,
+    /// `Docker Engine`, `Docker Desktop`, `rootless Docker`, `Podman`.
+    pub kind: String,
+    pub operating_system: String,
+    pub storage_driver: String,
+    /// Whether images are kept in containerd's image store (Docker 29's default).
+    pub containerd_image_store: bool,
+    /// Where the engine keeps its data, on the engine's machine.
+    pub root_dir: String,
+    pub containers: i64,
+    pub images: i64,
+}
+
 /// What inspecting a container adds to the list's summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ContainerDetails {

@@ -10,6 +10,7 @@ mod bad_input;
 mod book;
 mod cli;
 mod course;
+mod doctor;
 mod fuzz;
 mod hello_world;
 mod install_check;

@@ -1,0 +1,288 @@
+//! `dockerlearn doctor`: finds what stops a first Docker session before the learner
+//! runs into it (no engine, no permission, a context pointing elsewhere, Podman, a
+//! taken port, no registry, no disk) and says the fix for this platform.
+
+use crate::course::Course;
+use crate::engine::tools::{self, Compose};
+use crate::engine::{Endpoint, Engine, EngineFacts, Scope, host};
+use serde::Serialize;
+use std::time::Duration;
+
+/// Where images come from when nothing else is configured.
+const REGISTRY: (&str, u16) = ("registry-1.docker.io", 443);
+/// Below this, pulling the course's images may fail part way.
+const LOW_DISK: u64 = 5 * 1024 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The course cannot be followed until it is fixed.
+    Blocker,
+    /// Some lessons or steps will run into it.
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub problem: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The docker CLI's version, if it is installed.
+    pub client: Option<String>,
+    pub endpoint: String,
+    pub chosen_by: String,
+    pub engine: Option<EngineFacts>,
+    pub compose: Option<String>,
+    pub free_disk_bytes: Option<u64>,
+    pub registry_reachable: bool,
+    /// Host ports the course publishes that something already uses.
+    pub ports_in_use: Vec<u16>,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn ready(&self) -> bool {
+        !self.findings.iter().any(|f| f.severity == Severity::Blocker)
+    }
+}
+
+fn finding(severity: Severity, problem: impl Into<String>, fix: impl Into<String>) -> Finding {
+    Finding { severity, problem: problem.into(), fix: fix.into() }
+}
+
+fn client_version() -> Option<String> {
+    let out = std::process::Command::new("docker")
+        .args(["version", "--format", "{{.Client.Version}}"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let v = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (!v.is_empty()).then_some(v)
+}
+
+/// Host ports the course's commands publish (`-p 8080:80`, `"8080:80"` in compose files).
+pub fn course_ports(course: &Course) -> Vec<u16> {
+    let mut ports: Vec<u16> = Vec::new();
+    for cl in &course.lessons {
+        for step in &cl.lesson.steps {
+            let commands = step.commands.iter().chain(step.solution.iter().flat_map(|s| &s.commands));
+            for c in commands {
+                let words = crate::shell::words(&c.replace('\n', " "));
+                for (i, w) in words.iter().enumerate() {
+                    let spec = if w == "-p" || w == "--publish" {
+                        words.get(i + 1).map(String::as_str)
+                    } else if w.starts_with('-') && !w.starts_with("--") && w.ends_with('p') && w.len() > 2 {
+                        words.get(i + 1).map(String::as_str)
+                    } else if c.contains("ports:")
+                        && w.contains(':')
+                        && w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                    {
+                        Some(w.as_str())
+                    } else {
+                        None
+                    };
+                    if let Some(port) = spec.and_then(|s| s.split(':').next()).and_then(|p| p.parse().ok()) {
+                        if !ports.contains(&port) {
+                            ports.push(port);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    ports.sort();
+    ports
+}
+
+fn start_fix() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "Start it: `sudo systemctl start docker` (and `sudo systemctl enable docker` to start it at boot). With Docker Desktop, open it and wait until it says Engine running."
+    } else {
+        "Open Docker Desktop and wait until it says Engine running."
+    }
+}
+
+/// Looks at everything the course depends on.
+pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::ContextError>, course: &Course) -> Report {
+    let mut findings = Vec::new();
+    let client = client_version();
+    if client.is_none() {
+        findings.push(finding(
+            Severity::Blocker,
+            "the docker command is not installed (or not on PATH)",
+            if cfg!(target_os = "linux") {
+                "Install Docker Engine (https://docs.docker.com/engine/install/) or your distribution's `docker.io` package."
+            } else {
+                "Install Docker Desktop: https://docs.docker.com/desktop/"
+            },
+        ));
+    }
+    let (endpoint_text, chosen_by, engine) = match endpoint {
+        Err(e) => {
+            findings.push(finding(Severity::Blocker, e.to_string(), "Fix the Docker context as the message says."));
+            (String::new(), String::new(), None)
+        }
+        Ok(endpoint) => {
+            let text = (endpoint.host.clone(), endpoint.source.to_string());
+            let mut engine = Engine::new(endpoint, Scope::everything());
+            match engine.facts().await {
+                Ok(facts) => (text.0, text.1, Some(facts)),
+                Err(e) => {
+                    let message = e.to_string();
+                    let (problem, fix) = match message.split_once('\n') {
+                        Some((p, f)) => (p.to_owned(), f.to_owned()),
+                        None => (message.clone(), start_fix().to_owned()),
+                    };
+                    findings.push(finding(Severity::Blocker, problem, fix));
+                    (text.0, text.1, None)
+                }
+            }
+        }
+    };
+    if let Some(f) = &engine {
+        if f.kind == "Podman" {
+            findings.push(finding(
+                Severity::Warning,
+                "the engine is Podman's Docker-compatible API",
+                "Most lessons work; image names may show a `localhost/` prefix and some messages differ from Docker's.",
+            ));
+        }
+    }
+    let compose = tools::compose();
+    let uses_compose = course.lessons.iter().any(|l| l.lesson.steps.iter().any(|s| s.body.contains("docker compose ")));
+    if compose.is_none() && uses_compose {
+        findings.push(finding(
+            Severity::Warning,
+            "Compose is not installed: the compose lesson needs it",
+            "Install Docker's `docker-compose-plugin` package (Docker Desktop has Compose built in).",
+        ));
+    }
+    if let Some(Compose { command: "docker-compose", .. }) = &compose {
+        findings.push(finding(
+            Severity::Warning,
+            "only Compose v1 (`docker-compose`) is installed",
+            "The lessons adapt to it; Compose v2 (`docker compose`, the `docker-compose-plugin` package) replaced it.",
+        ));
+    }
+    let free_disk = engine
+        .as_ref()
+        .filter(|_| chosen_by_local(&endpoint_text))
+        .and_then(|f| host::free_bytes(std::path::Path::new(&f.root_dir)));
+    if let Some(free) = free_disk {
+        if free < LOW_DISK {
+            findings.push(finding(
+                Severity::Warning,
+                format!("only {} free where the engine keeps images", human_bytes(free)),
+                "Free some space: `docker system df` shows what Docker uses, `docker image prune` removes unused images.",
+            ));
+        }
+    }
+    let registry = host::reachable(REGISTRY.0, REGISTRY.1, Duration::from_secs(3)).await;
+    if let Err(why) = &registry {
+        findings.push(finding(
+            Severity::Warning,
+            format!("the registry ({}) cannot be reached: {why}", REGISTRY.0),
+            "Images that are not here yet cannot be pulled: check the network or proxy, or load the course's image kit (`dockerlearn kit load FILE`).",
+        ));
+    }
+    let ports_in_use: Vec<u16> = course_ports(course).into_iter().filter(|p| host::port_in_use(*p)).collect();
+    for p in &ports_in_use {
+        findings.push(finding(
+            Severity::Warning,
+            format!("port {p} is already in use on this machine, and a lesson publishes it"),
+            format!("Stop what uses it, or publish on another host port when the lesson does (`-p {}:...`).", p + 1),
+        ));
+    }
+    Report {
+        client,
+        endpoint: endpoint_text,
+        chosen_by,
+        engine,
+        compose: compose.map(|c| format!("{} {}", c.command, c.version)),
+        free_disk_bytes: free_disk,
+        registry_reachable: registry.is_ok(),
+        ports_in_use,
+        findings,
+    }
+}
+
+fn chosen_by_local(endpoint: &str) -> bool {
+    endpoint.starts_with("unix://") || endpoint.starts_with("npipe://")
+}
+
+pub fn human_bytes(n: u64) -> String {
+    let gb = n as f64 / 1e9;
+    if gb >= 1.0 { format!("{gb:.1} GB") } else { format!("{:.0} MB", n as f64 / 1e6) }
+}
+
+/// The report as people read it.
+pub fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let line = |s: &mut String, k: &str, v: &str| s.push_str(&format!("  {k:<9} {v}\n"));
+    line(&mut s, "client", &r.client.as_ref().map_or("not found".to_owned(), |v| format!("docker {v}")));
+    match &r.engine {
+        Some(f) => {
+            line(
+                &mut s,
+                "engine",
+                &format!("{} {} (API {}), {}", f.kind, f.info.version, f.info.api_version, f.operating_system),
+            );
+            line(&mut s, "endpoint", &format!("{} (chosen by {})", r.endpoint, r.chosen_by));
+            let store = if f.containerd_image_store { "containerd image store" } else { "classic image store" };
+            line(
+                &mut s,
+                "storage",
+                &format!("{} ({store}); {} containers, {} images", f.storage_driver, f.containers, f.images),
+            );
+        }
+        None => line(&mut s, "engine", "not reachable"),
+    }
+    line(&mut s, "compose", r.compose.as_deref().unwrap_or("not found"));
+    if let Some(free) = r.free_disk_bytes {
+        let root = r.engine.as_ref().map(|f| f.root_dir.as_str()).unwrap_or("");
+        line(&mut s, "disk", &format!("{} free where the engine keeps its data ({root})", human_bytes(free)));
+    }
+    line(&mut s, "registry", if r.registry_reachable { "reachable" } else { "not reachable" });
+    if !r.findings.is_empty() {
+        s.push('\n');
+        for f in &r.findings {
+            let tag = match f.severity {
+                Severity::Blocker => "PROBLEM",
+                Severity::Warning => "warning",
+            };
+            s.push_str(&format!("{tag}: {}\n  fix: {}\n", f.problem, f.fix));
+        }
+    }
+    s.push('\n');
+    s.push_str(if r.ready() {
+        "Ready: nothing blocks the course."
+    } else {
+        "Not ready: fix the problems above, then run `dockerlearn doctor` again."
+    });
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_course_ports_are_found_in_its_commands() {
+        let course = crate::course::load_from(None).unwrap();
+        let ports = course_ports(&course);
+        for p in [5432, 8080] {
+            assert!(ports.contains(&p), "{ports:?}");
+        }
+    }
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(human_bytes(80_123_000_000), "80.1 GB");
+        assert_eq!(human_bytes(250_000_000), "250 MB");
+    }
+}

@@ -1,0 +1,95 @@
+//! `dockerlearn doctor` on a healthy engine, a stopped one, one the user may not use,
+//! one reached through DOCKER_HOST or DOCKER_CONTEXT, and with a lesson's port taken.
+
+use crate::support::{EngineProxy, Test, fixed_names};
+
+fn doctor_json(test: Test) -> (i32, serde_json::Value) {
+    let ran = test.args(["doctor", "--json"]).run();
+    (ran.code, ran.json())
+}
+
+#[test]
+fn a_healthy_engine_is_ready() {
+    let ran = Test::new().remove_env("DOCKER_HOST").args(["doctor"]).run().code(0);
+    assert!(ran.stdout.contains("engine    Docker Engine"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("(chosen by the default)"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("Ready: nothing blocks the course."), "{}", ran.stdout);
+    let (code, report) = doctor_json(Test::new().remove_env("DOCKER_HOST"));
+    assert_eq!(code, 0);
+    assert!(report["engine"]["info"]["api_version"].as_str().unwrap().starts_with("1."));
+    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["severity"] != "blocker"));
+}
+
+#[test]
+fn a_stopped_engine_blocks_and_says_how_to_start_it() {
+    let proxy = EngineProxy::start();
+    proxy.stop();
+    let ran = Test::new().env("DOCKER_HOST", proxy.host()).args(["doctor"]).run().code(1);
+    assert!(ran.stdout.contains("PROBLEM: the Docker engine is not running: nothing answers at"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("(chosen by DOCKER_HOST)"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("systemctl start docker"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("Not ready"), "{}", ran.stdout);
+}
+
+#[test]
+fn docker_host_and_docker_context_choose_the_endpoint() {
+    let proxy = EngineProxy::start();
+    let (code, report) = doctor_json(Test::new().env("DOCKER_HOST", proxy.host()));
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["endpoint"], proxy.host());
+    assert_eq!(report["chosen_by"], "DOCKER_HOST");
+
+    let config = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("docker")
+        .env("DOCKER_CONFIG", config.path())
+        .args(["context", "create", "second", "--docker", &format!("host={}", proxy.host())])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let test =
+        Test::new().remove_env("DOCKER_HOST").env("DOCKER_CONFIG", config.path()).env("DOCKER_CONTEXT", "second");
+    let (code, report) = doctor_json(test);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["endpoint"], proxy.host());
+    assert_eq!(report["chosen_by"], "DOCKER_CONTEXT (context `second`)");
+}
+
+#[test]
+fn no_permission_on_the_socket_says_usermod() {
+    if std::process::Command::new("id").arg("-u").output().map(|o| o.stdout != b"0\n").unwrap_or(true) {
+        eprintln!("skipped: needs root to run the binary as `nobody`");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let bin = dir.path().join("dockerlearn");
+    std::fs::copy(crate::support::bin(), &bin).unwrap();
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&bin)
+        .arg("doctor")
+        .env("HOME", dir.path())
+        .env("DOCKERLEARN_DATA_DIR", dir.path())
+        .env_remove("DOCKER_HOST")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("PROBLEM: permission denied on /var/run/docker.sock"), "{stdout}");
+    assert!(stdout.contains("sudo usermod -aG docker $USER"), "{stdout}");
+}
+
+#[test]
+fn a_taken_port_is_reported() {
+    let _names = fixed_names();
+    let Ok(listener) = std::net::TcpListener::bind(("0.0.0.0", 8080)) else {
+        eprintln!("skipped: port 8080 is in use by something else already");
+        return;
+    };
+    let (_, report) = doctor_json(Test::new().remove_env("DOCKER_HOST"));
+    assert_eq!(report["ports_in_use"], serde_json::json!([8080]), "{report}");
+    let f =
+        report["findings"].as_array().unwrap().iter().find(|f| f["problem"].as_str().unwrap().contains("port 8080"));
+    assert!(f.is_some_and(|f| f["severity"] == "warning"), "{report}");
+    drop(listener);
+}
