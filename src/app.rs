@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 use crate::course::{self, Course};
 use crate::engine::{Engine, Scope, context};
 use crate::progress::{self, Store};
+use crate::reference::ImageRef;
 use crate::repl::Repl;
 use crate::session::Position;
 use crate::ui::{self, Ui};
@@ -78,8 +79,151 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if report.ready() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_PASSED) })
         }
+        Command::Prepare { only } => prepare(&course, &ui, &only),
+        Command::Kit { action } => kit(&course, &ui, action),
         Command::Lint { .. } | Command::New { .. } | Command::Verify { .. } => {
             unreachable!("handled above")
+        }
+    }
+}
+
+fn lesson_indexes(course: &Course, ui: &Ui, names: &[String]) -> Result<Vec<usize>, ExitCode> {
+    let mut out = Vec::new();
+    for name in names {
+        match find_lesson(course, name) {
+            Some(i) => out.push(i),
+            None => {
+                let _ = unknown_lesson(ui, name);
+                return Err(ExitCode::from(EXIT_USAGE));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn prepare(course: &Course, ui: &Ui, lessons: &[String]) -> anyhow::Result<ExitCode> {
+    use crate::prepare::Prepared;
+    let only = match lesson_indexes(course, ui, lessons) {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
+    let images = crate::prepare::course_images(course, &only);
+    let rt = runtime()?;
+    let mut engine = engine(Scope::everything())?;
+    let bars = indicatif::MultiProgress::new();
+    let results = rt.block_on(crate::prepare::prepare(&mut engine, &images, &bars))?;
+    let mut disk = 0;
+    let mut failed = Vec::new();
+    for (image, result) in &results {
+        match result {
+            Prepared::Present(size) => {
+                disk += size;
+                ui.line(&format!("  present  {image}"));
+            }
+            Prepared::Pulled(size) => {
+                disk += size;
+                ui.line(&format!("  pulled   {image} ({})", crate::doctor::human_bytes(*size)));
+            }
+            Prepared::Failed(why) => {
+                failed.push(image.clone());
+                ui.line(&format!("  FAILED   {image}: {why}"));
+            }
+        }
+    }
+    ui.line(&format!("{} images, {} on disk.", results.len(), crate::doctor::human_bytes(disk)));
+    if failed.is_empty() {
+        ui.line("Every lesson has its images.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Among the lessons asked for, those whose images are all there can go ahead.
+    let ready: Vec<&str> = course
+        .lessons
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| only.is_empty() || only.contains(i))
+        .filter(|(_, l)| {
+            !l.lesson.images.iter().any(|i| failed.iter().any(|f| ImageRef::parse(f).matches(&ImageRef::parse(i))))
+        })
+        .map(|(_, l)| l.lesson.id.as_str())
+        .collect();
+    if ready.is_empty() {
+        ui.line("None of these lessons has all its images yet.");
+    } else {
+        ui.line(&format!("Lessons that have their images all the same: {}.", ready.join(", ")));
+    }
+    Ok(ExitCode::from(EXIT_NOT_PASSED))
+}
+
+fn bytes_bar(len: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("  {msg:10} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn kit(course: &Course, ui: &Ui, action: crate::cli::KitAction) -> anyhow::Result<ExitCode> {
+    use crate::cli::KitAction;
+    let rt = runtime()?;
+    let mut engine = engine(Scope::everything())?;
+    match action {
+        KitAction::Save { file, only } => {
+            let only = match lesson_indexes(course, ui, &only) {
+                Ok(o) => o,
+                Err(code) => return Ok(code),
+            };
+            let images = crate::prepare::course_images(course, &only);
+            let bar = bytes_bar(0);
+            bar.set_message("saving");
+            let saved = rt.block_on(crate::kit::save(&mut engine, &course.id, &images, &file, |n| bar.set_position(n)));
+            bar.finish_and_clear();
+            let saved = match saved {
+                Ok(s) => s,
+                Err(e) => {
+                    ui.error(&format!("dockerlearn: {e}"));
+                    return Ok(ExitCode::from(EXIT_NOT_PASSED));
+                }
+            };
+            for i in &saved.manifest.images {
+                ui.line(&format!("  {}", i.reference));
+            }
+            ui.line(&format!(
+                "Wrote {} ({}, {} images). On each machine: `dockerlearn kit load {}`.",
+                file.display(),
+                crate::doctor::human_bytes(saved.file_bytes),
+                saved.manifest.images.len(),
+                file.display()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        KitAction::Load { file } => {
+            let bar = bytes_bar(0);
+            let loaded = rt.block_on(crate::kit::load(&mut engine, &file, |phase, done, total| {
+                bar.set_message(phase.to_owned());
+                if total > 0 {
+                    bar.set_length(total);
+                }
+                bar.set_position(done);
+            }));
+            bar.finish_and_clear();
+            match loaded {
+                Ok(manifest) => {
+                    for i in &manifest.images {
+                        ui.line(&format!("  loaded  {}", i.reference));
+                    }
+                    ui.line(&format!(
+                        "The kit is whole and its {} images are on the engine: the course is ready (`dockerlearn start`).",
+                        manifest.images.len()
+                    ));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    ui.error(&format!("dockerlearn: {e}"));
+                    Ok(ExitCode::from(EXIT_NOT_PASSED))
+                }
+            }
         }
     }
 }

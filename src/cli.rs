@@ -73,6 +73,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Pull the images the lessons need, before class: present ones are skipped.
+    ///
+    /// Exit status: 0 when every image is there, 1 when some could not be pulled (the
+    /// lessons whose images are present can still be followed).
+    Prepare {
+        /// Only the images of these lessons (ids or numbers); all lessons by default.
+        #[arg(value_name = "LESSON")]
+        only: Vec<String>,
+    },
+    /// The offline kit: every image a course needs in one file, for machines without
+    /// network (or a classroom sharing one).
+    Kit {
+        #[command(subcommand)]
+        action: KitAction,
+    },
     /// Check a course's files without an engine: for authors, editors and CI.
     ///
     /// Reports every problem as `file:line:col: message`: YAML and Markdown errors,
@@ -111,4 +126,28 @@ pub enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KitAction {
+    /// Write the images of the course (or of some lessons) into FILE.
+    Save {
+        file: PathBuf,
+        /// Only the images of these lessons (ids or numbers).
+        #[arg(long = "lesson", value_name = "LESSON")]
+        only: Vec<String>,
+    },
+    /// Check FILE whole, then load its images into the engine.
+    ///
+    /// A truncated or altered kit is refused before anything is loaded.
+    Load { file: PathBuf },
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

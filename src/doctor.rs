@@ -74,9 +74,11 @@ pub fn course_ports(course: &Course) -> Vec<u16> {
             for c in commands {
                 let words = crate::shell::words(&c.replace('\n', " "));
                 for (i, w) in words.iter().enumerate() {
-                    let spec = if w == "-p" || w == "--publish" {
-                        words.get(i + 1).map(String::as_str)
-                    } else if w.starts_with('-') && !w.starts_with("--") && w.ends_with('p') && w.len() > 2 {
+                    // `-p 8080:80`, `-dp 8080:80`, and `"8080:80"` under a compose file's `ports:`.
+                    let takes_value = w == "-p"
+                        || w == "--publish"
+                        || (w.starts_with('-') && !w.starts_with("--") && w.ends_with('p') && w.len() > 2);
+                    let spec = if takes_value {
                         words.get(i + 1).map(String::as_str)
                     } else if c.contains("ports:")
                         && w.contains(':')

@@ -195,7 +195,10 @@ impl<'c> Repl<'c> {
         let course = self.session.course();
         match effect {
             Effect::Welcome => self.ui.welcome(course),
-            Effect::LessonIntro { lesson } => self.ui.lesson_intro(course, lesson),
+            Effect::LessonIntro { lesson } => {
+                self.ui.lesson_intro(course, lesson);
+                self.announce_missing_images(lesson);
+            }
             Effect::ShowStep { at } => self.ui.step(course, at),
             Effect::Hint { tier, of, text } => self.ui.hint(tier, of, &text),
             Effect::NoMoreHints => self.ui.no_more_hints(),
@@ -222,6 +225,24 @@ impl<'c> Repl<'c> {
             }
         }
         None
+    }
+
+    /// Says before the first step which of the lesson's images must still be downloaded,
+    /// so a learner without network learns it now rather than from a failed pull.
+    fn announce_missing_images(&mut self, lesson: usize) {
+        let l = &self.session.course().lessons[lesson].lesson;
+        if l.images.is_empty() {
+            return;
+        }
+        // An engine that does not answer is reported by the step's own check.
+        let Ok(missing) = self.rt.block_on(self.engine.missing_images(&l.images)) else { return };
+        if !missing.is_empty() {
+            self.ui.notice(&format!(
+                "Not on your engine yet: {}. The first command that uses them downloads them, which needs the network; to get them now, run `dockerlearn prepare {}` (or load the course's kit).",
+                missing.join(", "),
+                l.id
+            ));
+        }
     }
 
     fn evaluate(&mut self, checkpoint: &check::Checkpoint, since: i64, mode: CheckMode) -> Verdict {

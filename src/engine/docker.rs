@@ -631,6 +631,22 @@ pub struct Removed {
 }
 
 impl Engine {
+    /// Which of these image references the engine does not have.
+    pub async fn missing_images(&mut self, references: &[String]) -> Result<Vec<String>, EngineError> {
+        let docker = self.client().await?;
+        let mut missing = Vec::new();
+        for r in references {
+            match docker.inspect_image(r).await {
+                Ok(_) => {}
+                Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                    missing.push(r.clone())
+                }
+                Err(e) => return Err(self.classify(e)),
+            }
+        }
+        Ok(missing)
+    }
+
     /// The engine's own description of itself, for `doctor`.
     pub async fn facts(&mut self) -> Result<EngineFacts, EngineError> {
         let (docker, info) = self.connected().await?;

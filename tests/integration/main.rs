@@ -14,5 +14,6 @@ mod doctor;
 mod fuzz;
 mod hello_world;
 mod install_check;
+mod kit;
 mod lessons;
 mod repl;

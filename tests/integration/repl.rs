@@ -124,3 +124,19 @@ fn an_engine_that_stops_mid_lesson_loses_nothing() {
     let saved = std::fs::read_to_string(sb.data.path().join("progress.json")).unwrap();
     assert!(saved.contains("\"run-it\""), "the step passed before the engine stopped is kept:\n{saved}");
 }
+
+#[test]
+fn a_lesson_says_which_images_are_missing_before_its_first_step() {
+    let _names = crate::support::fixed_names();
+    if crate::support::docker_status(&["image", "inspect", "postgres:16-alpine"]).status.success() {
+        eprintln!("skipped: postgres:16-alpine exists on this engine");
+        return;
+    }
+    let sb = Sandbox::new();
+    let mut p = start(&sb, None, &["services"]);
+    p.exp_string("Not on your engine yet: postgres:16-alpine").unwrap();
+    p.exp_string("dockerlearn prepare services").unwrap();
+    p.exp_string("[services 1/5] $").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}

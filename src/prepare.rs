@@ -1,0 +1,148 @@
+//! `dockerlearn prepare`: pulls the images the chosen lessons need, before class, with
+//! a progress bar per layer; skips what is present; says per image what went wrong.
+//! Also the one place that knows which images a set of lessons needs.
+
+use crate::course::Course;
+use crate::engine::{Engine, EngineError};
+use crate::reference::ImageRef;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+
+/// The images the lessons at `only` (all when empty) list in their front matter.
+pub fn course_images(course: &Course, only: &[usize]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, cl) in course.lessons.iter().enumerate() {
+        if !only.is_empty() && !only.contains(&i) {
+            continue;
+        }
+        for image in &cl.lesson.images {
+            let r = ImageRef::parse(image);
+            if !out.iter().any(|o| ImageRef::parse(o).matches(&r)) {
+                out.push(r.familiar());
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prepared {
+    /// Already on the engine: size on disk.
+    Present(u64),
+    /// Pulled now: size on disk.
+    Pulled(u64),
+    Failed(String),
+}
+
+/// Pulls what is missing among `images`. Never stops at the first failure.
+pub async fn prepare(
+    engine: &mut Engine,
+    images: &[String],
+    bars: &MultiProgress,
+) -> Result<Vec<(String, Prepared)>, EngineError> {
+    use futures_util::StreamExt;
+    let docker = engine.client().await?;
+    let mut out = Vec::new();
+    for image in images {
+        if let Ok(i) = docker.inspect_image(image).await {
+            out.push((image.clone(), Prepared::Present(i.size.unwrap_or_default() as u64)));
+            continue;
+        }
+        let total = bars.add(ProgressBar::new_spinner().with_message(format!("{image}: pulling")));
+        let options =
+            bollard::query_parameters::CreateImageOptions { from_image: Some(image.clone()), ..Default::default() };
+        let mut stream = docker.create_image(Some(options), None, None);
+        let mut layers: HashMap<String, ProgressBar> = HashMap::new();
+        let style = ProgressStyle::with_template("  {prefix} {bar:30} {bytes}/{total_bytes} {msg}")
+            .expect("a valid template")
+            .progress_chars("=> ");
+        let mut failure = None;
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(info) => {
+                    if let Some(message) = info.error_detail.and_then(|d| d.message) {
+                        failure = Some(message);
+                        break;
+                    }
+                    let (Some(id), Some(detail)) = (info.id, info.progress_detail) else { continue };
+                    let bar = layers.entry(id.clone()).or_insert_with(|| {
+                        let b = bars.add(ProgressBar::new(0).with_style(style.clone()).with_prefix(id));
+                        b.set_message(info.status.clone().unwrap_or_default());
+                        b
+                    });
+                    if let Some(t) = detail.total.filter(|t| *t > 0) {
+                        bar.set_length(t as u64);
+                    }
+                    if let Some(c) = detail.current {
+                        bar.set_position(c as u64);
+                    }
+                    bar.set_message(info.status.unwrap_or_default());
+                }
+                Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => {
+                    failure = Some(message);
+                    break;
+                }
+                Err(e) => return Err(engine.classify(e)),
+            }
+        }
+        for bar in layers.values() {
+            bar.finish_and_clear();
+        }
+        total.finish_and_clear();
+        let result = match failure {
+            Some(why) => Prepared::Failed(explain_pull_failure(&why)),
+            None => match docker.inspect_image(image).await {
+                Ok(i) => Prepared::Pulled(i.size.unwrap_or_default() as u64),
+                Err(e) => Prepared::Failed(format!("pulled, but the engine cannot find it: {e}")),
+            },
+        };
+        out.push((image.clone(), result));
+    }
+    Ok(out)
+}
+
+/// The engine's pull error, with what to do about the usual ones.
+fn explain_pull_failure(why: &str) -> String {
+    let lower = why.to_lowercase();
+    if lower.contains("no such host")
+        || lower.contains("dial tcp")
+        || lower.contains("timeout")
+        || lower.contains("i/o timeout")
+    {
+        format!(
+            "the registry cannot be reached ({why}): check the network or proxy, or load the course's kit (`dockerlearn kit load FILE`)"
+        )
+    } else if lower.contains("manifest unknown") || lower.contains("not found") {
+        format!("the registry has no such image or tag ({why}): check the name in the lesson")
+    } else if lower.contains("schema 1") || lower.contains("schema version 1") {
+        format!("the image is in a format this Docker no longer reads ({why})")
+    } else if lower.contains("toomanyrequests") || lower.contains("rate limit") {
+        format!("Docker Hub's download limit was reached ({why}): log in with `docker login`, or wait")
+    } else {
+        why.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_of_lessons_are_listed_once() {
+        let course = crate::course::load_from(None).unwrap();
+        let all = course_images(&course, &[]);
+        assert!(all.contains(&"nginx:alpine".to_owned()) && all.contains(&"busybox:latest".to_owned()), "{all:?}");
+        assert_eq!(all.iter().filter(|i| i.starts_with("nginx")).count(), 1);
+        let one = course_images(&course, &[course.find("hello-world").unwrap()]);
+        assert_eq!(one, ["hello-world:latest"]);
+    }
+
+    #[test]
+    fn pull_failures_say_what_to_do() {
+        let e = explain_pull_failure(
+            "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host",
+        );
+        assert!(e.starts_with("the registry cannot be reached") && e.contains("kit load"), "{e}");
+        assert!(explain_pull_failure("manifest unknown").contains("no such image or tag"));
+    }
+}
