@@ -48,7 +48,14 @@ pub async fn prepare(
             out.push((image.clone(), Prepared::Present(i.size.unwrap_or_default() as u64)));
             continue;
         }
-        let total = bars.add(ProgressBar::new_spinner().with_message(format!("{image}: pulling")));
+        // One bar for the image as a whole, one per layer below it.
+        let total = bars.add(ProgressBar::new(0).with_message(format!("{image}: pulling")));
+        total.set_style(
+            ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
+                .expect("a valid template")
+                .progress_chars("=> "),
+        );
+        let mut sizes: HashMap<String, (u64, u64)> = HashMap::new();
         let options =
             bollard::query_parameters::CreateImageOptions { from_image: Some(image.clone()), ..Default::default() };
         let mut stream = docker.create_image(Some(options), None, None);
@@ -66,16 +73,21 @@ pub async fn prepare(
                     }
                     let (Some(id), Some(detail)) = (info.id, info.progress_detail) else { continue };
                     let bar = layers.entry(id.clone()).or_insert_with(|| {
-                        let b = bars.add(ProgressBar::new(0).with_style(style.clone()).with_prefix(id));
+                        let b = bars.add(ProgressBar::new(0).with_style(style.clone()).with_prefix(id.clone()));
                         b.set_message(info.status.clone().unwrap_or_default());
                         b
                     });
+                    let size = sizes.entry(id).or_default();
                     if let Some(t) = detail.total.filter(|t| *t > 0) {
                         bar.set_length(t as u64);
+                        size.1 = t as u64;
                     }
                     if let Some(c) = detail.current {
                         bar.set_position(c as u64);
+                        size.0 = c as u64;
                     }
+                    total.set_length(sizes.values().map(|s| s.1).sum());
+                    total.set_position(sizes.values().map(|s| s.0.min(s.1)).sum());
                     bar.set_message(info.status.unwrap_or_default());
                 }
                 Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => {
