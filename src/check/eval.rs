@@ -925,28 +925,22 @@ mod tests {
     use std::collections::HashMap;
 
     fn obs() -> Observation {
+        let engine = EngineInfo {
+            product: "Docker".into(),
+            version: "20.10.24".into(),
+            api_version: "1.41".into(),
+            os: "linux".into(),
+            endpoint: "unix:///var/run/docker.sock".into(),
+            endpoint_source: "the default".into(),
+        };
         Observation {
-            image_details: Vec::new(),
-            volumes: Vec::new(),
-            networks: Vec::new(),
-            probes: HashMap::new(),
-            compose: Vec::new(),
-            host_files: Vec::new(),
-            engine: Ok(EngineInfo {
-                product: "Docker".into(),
-                version: "20.10.24".into(),
-                api_version: "1.41".into(),
-                os: "linux".into(),
-                endpoint: "unix:///var/run/docker.sock".into(),
-                endpoint_source: "the default".into(),
-            }),
             images: vec![
                 ImageInfo { id: "sha256:aaa".into(), tags: vec!["hello-world:latest".into()] },
                 ImageInfo { id: "sha256:bbb".into(), tags: vec!["python:3.11".into()] },
             ],
             containers: vec![],
             events: vec![],
-            since: 0,
+            ..Observation::empty(Ok(engine), 0)
         }
     }
 

@@ -56,23 +56,7 @@ fn docker_host_and_docker_context_choose_the_endpoint() {
 
 #[test]
 fn no_permission_on_the_socket_says_usermod() {
-    if std::process::Command::new("id").arg("-u").output().map(|o| o.stdout != b"0\n").unwrap_or(true) {
-        eprintln!("skipped: needs root to run the binary as `nobody`");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
-    let bin = dir.path().join("dockerlearn");
-    std::fs::copy(crate::support::bin(), &bin).unwrap();
-    let out = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&bin)
-        .arg("doctor")
-        .env("HOME", dir.path())
-        .env("DOCKERLEARN_DATA_DIR", dir.path())
-        .env_remove("DOCKER_HOST")
-        .output()
-        .unwrap();
+    let Some(out) = crate::support::as_nobody(&["doctor"]) else { return };
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("PROBLEM: permission denied on /var/run/docker.sock"), "{stdout}");

@@ -54,32 +54,9 @@ fn docker_context_variable_is_followed() {
 
 #[test]
 fn permission_denied_says_how_to_fix_it() {
-    // Run as an unprivileged user when the tests run as root; otherwise the current
-    // user lacks access only if not in the docker group, which we cannot arrange.
-    if !nix_is_root() {
-        eprintln!("skipped: needs root to run the binary as `nobody`");
-        return;
-    }
-    let data = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(data.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
-    let bin_copy = data.path().join("dockerlearn");
-    std::fs::copy(crate::support::bin(), &bin_copy).unwrap();
-    let out = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&bin_copy)
-        .args(["check", "install-check/engine-version"])
-        .env("DOCKERLEARN_DATA_DIR", data.path())
-        .env("NO_COLOR", "1")
-        .env_remove("DOCKER_HOST")
-        .env("HOME", data.path())
-        .output()
-        .unwrap();
+    let Some(out) = crate::support::as_nobody(&["check", "install-check/engine-version"]) else { return };
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("permission denied on /var/run/docker.sock"), "{stdout}");
     assert!(stdout.contains("usermod -aG docker"), "{stdout}");
-}
-
-fn nix_is_root() -> bool {
-    std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false)
 }

@@ -313,6 +313,32 @@ impl Drop for EngineProxy {
     }
 }
 
+/// Runs the binary as the unprivileged user `nobody` (with `setpriv`), from a copy in
+/// a directory it may read, with no access to the engine's socket. None unless the
+/// tests run as root, who alone can switch user.
+pub fn as_nobody(args: &[&str]) -> Option<Output> {
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    if !root {
+        eprintln!("skipped: needs root to run the binary as `nobody`");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let copy = dir.path().join("dockerlearn");
+    std::fs::copy(bin(), &copy).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&copy)
+        .args(args)
+        .env("HOME", dir.path())
+        .env("DOCKERLEARN_DATA_DIR", dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("DOCKER_HOST")
+        .output()
+        .unwrap();
+    Some(out)
+}
+
 /// A course directory written from (relative path, text) pairs.
 pub fn course_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
