@@ -334,7 +334,12 @@ fn start(course: &Course, store: &Store, scope: Scope, ui: Ui, lesson: Option<St
         }
     }
     let progress = load_progress(store, course, &ui)?;
-    let rt = runtime()?;
+    // One worker thread keeps a step's event stream read while the prompt waits.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
     let engine = engine(scope)?;
     Repl::new(course, progress, engine, store.clone(), ui, &rt).run(lesson)?;
     Ok(ExitCode::SUCCESS)

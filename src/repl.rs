@@ -199,7 +199,10 @@ impl<'c> Repl<'c> {
                 self.ui.lesson_intro(course, lesson);
                 self.announce_missing_images(lesson);
             }
-            Effect::ShowStep { at } => self.ui.step(course, at),
+            Effect::ShowStep { at } => {
+                self.ui.step(course, at);
+                self.watch_events(at);
+            }
             Effect::Hint { tier, of, text } => self.ui.hint(tier, of, &text),
             Effect::NoMoreHints => self.ui.no_more_hints(),
             Effect::Solution { at } => self.ui.solution(course, at),
@@ -225,6 +228,16 @@ impl<'c> Repl<'c> {
             }
         }
         None
+    }
+
+    /// Starts the live event stream for a step whose checkpoint looks at events.
+    fn watch_events(&mut self, at: crate::session::Position) {
+        let Some(checkpoint) = self.session.course().lessons[at.lesson].checkpoint(at.step) else { return };
+        let needs = checkpoint.needs();
+        if needs.events {
+            let since = self.session.step_started();
+            self.rt.block_on(self.engine.watch(since, &needs.other_events));
+        }
     }
 
     /// Says before the first step which of the lesson's images must still be downloaded,

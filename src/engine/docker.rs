@@ -67,6 +67,36 @@ pub struct Engine {
     endpoint: Endpoint,
     scope: Scope,
     client: Option<(Docker, EngineInfo)>,
+    /// Events streamed live since the current step began, when a front end asked.
+    watch: Option<Watch>,
+}
+
+/// A live event stream from one moment on. The engine keeps only its last 256 events
+/// for later queries; a stream opened when a step begins keeps the step's own events
+/// however busy the engine gets meanwhile.
+struct Watch {
+    since: i64,
+    buffer: std::sync::Arc<std::sync::Mutex<Vec<EngineEvent>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn engine_event(e: bollard::models::EventMessage) -> EngineEvent {
+    let actor = e.actor.unwrap_or_default();
+    EngineEvent {
+        kind: e.typ.map(|t| t.to_string()).unwrap_or_default(),
+        action: e.action.unwrap_or_default(),
+        id: actor.id.unwrap_or_default(),
+        attributes: actor.attributes.unwrap_or_default(),
+        time_nano: e.time_nano.unwrap_or_default(),
+    }
 }
 
 /// What `/_ping` says in its headers: enough to negotiate the API version and to
@@ -103,7 +133,7 @@ impl Ping {
 
 impl Engine {
     pub fn new(endpoint: Endpoint, scope: Scope) -> Engine {
-        Engine { endpoint, scope, client: None }
+        Engine { endpoint, scope, client: None, watch: None }
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -578,16 +608,57 @@ impl Engine {
     ) -> Result<Vec<EngineEvent>, EngineError> {
         let until = crate::progress::now();
         let mut out = Vec::new();
-        for filters in self.scoped(HashMap::from([("type".to_owned(), vec!["container".to_owned()])])) {
+        for filters in self.event_filters(other_types) {
             out.extend(self.events_of(docker, since, until, filters).await?);
         }
-        if !other_types.is_empty() {
-            let filters = HashMap::from([("type".to_owned(), other_types.to_vec())]);
-            out.extend(self.events_of(docker, since, until, filters).await?);
+        if let Some(watch) = self.watch.as_ref().filter(|w| w.since == since) {
+            out.extend(watch.buffer.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
         }
-        out.sort_by_key(|e| e.time_nano);
+        out.sort_by(|a, b| (a.time_nano, &a.id, &a.action).cmp(&(b.time_nano, &b.id, &b.action)));
         out.dedup_by(|a, b| a.time_nano == b.time_nano && a.id == b.id && a.action == b.action);
         Ok(out)
+    }
+
+    /// Container events in scope, and the other types asked for (unscoped).
+    fn event_filters(&self, other_types: &[String]) -> Vec<HashMap<String, Vec<String>>> {
+        let mut sets = self.scoped(HashMap::from([("type".to_owned(), vec!["container".to_owned()])]));
+        if !other_types.is_empty() {
+            sets.push(HashMap::from([("type".to_owned(), other_types.to_vec())]));
+        }
+        sets
+    }
+
+    /// Streams events from `since` (a step's start) in the background until another
+    /// step begins, so `observe` still sees them after the engine's own memory of the
+    /// last 256 events has moved on. Needs a runtime whose tasks run between calls (a
+    /// multi-thread one); an engine that cannot be reached is simply not watched.
+    pub async fn watch(&mut self, since: i64, other_types: &[String]) {
+        if self.watch.as_ref().is_some_and(|w| w.since == since) {
+            return;
+        }
+        self.watch = None;
+        let Ok(docker) = self.client().await else { return };
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tasks = self
+            .event_filters(other_types)
+            .into_iter()
+            .map(|filters| {
+                let (docker, buffer) = (docker.clone(), buffer.clone());
+                tokio::spawn(async move {
+                    let options =
+                        EventsOptions { since: Some(unix_time_arg(since)), until: None, filters: Some(filters) };
+                    let mut stream = docker.events(Some(options));
+                    while let Some(Ok(e)) = stream.next().await {
+                        let mut b = buffer.lock().unwrap_or_else(|e| e.into_inner());
+                        if b.len() >= MAX_EVENTS {
+                            b.remove(0);
+                        }
+                        b.push(engine_event(e));
+                    }
+                })
+            })
+            .collect();
+        self.watch = Some(Watch { since, buffer, tasks });
     }
 
     async fn events_of(
@@ -605,15 +676,7 @@ impl Engine {
         let mut stream = docker.events(Some(options));
         let mut out = Vec::new();
         while let Some(e) = stream.next().await {
-            let e = e.map_err(|e| self.classify(e))?;
-            let actor = e.actor.unwrap_or_default();
-            out.push(EngineEvent {
-                kind: e.typ.map(|t| t.to_string()).unwrap_or_default(),
-                action: e.action.unwrap_or_default(),
-                id: actor.id.unwrap_or_default(),
-                attributes: actor.attributes.unwrap_or_default(),
-                time_nano: e.time_nano.unwrap_or_default(),
-            });
+            out.push(engine_event(e.map_err(|e| self.classify(e))?));
             if out.len() >= MAX_EVENTS {
                 break;
             }

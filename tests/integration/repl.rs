@@ -140,3 +140,29 @@ fn a_lesson_says_which_images_are_missing_before_its_first_step() {
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn a_steps_events_survive_the_engines_short_memory() {
+    let _image = Image::hello_world();
+    let sb = Sandbox::new();
+    let mut p = start(&sb, None, &["hello-world"]);
+    p.exp_string("[hello-world 1/5] $").unwrap();
+    // The step's event happens outside the prompt (a second terminal)...
+    sb.run(&["hello-world"]);
+    // ...then enough other activity that the engine forgets it: it keeps 256 events.
+    let script = format!(
+        "for i in $(seq 1 140); do docker create --label {} hello-world >/dev/null; done; docker rm $(docker ps -aq --filter label={} --filter status=created) >/dev/null",
+        sb.label, sb.label
+    );
+    let flood = std::process::Command::new("sh").arg("-c").arg(&script).status().unwrap();
+    assert!(flood.success());
+    // A one-shot check can only ask the engine's memory, which no longer has it.
+    let ran = sb.dl().args(["check", "hello-world/run-it", "--json"]).run().code(1);
+    assert_eq!(ran.json()["outcomes"][0]["status"], "fail", "the engine still remembers: flood not big enough");
+    // The prompt has streamed the step's events since it began.
+    p.send_line(":check").unwrap();
+    p.exp_string("PASS since this step began, a container from image `hello-world` exited with code 0").unwrap();
+    p.exp_string("Step complete.").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
