@@ -155,8 +155,8 @@ pub fn describe(assertion: &Assertion) -> String {
         }
         Assertion::Http(a) => {
             let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
-            let body = a.contains.as_ref().map(|c| format!(" with \"{c}\" in the page")).unwrap_or_default();
-            format!("GET {} on the host port of {sel}'s port {} answers {}{body}", a.path, a.container_port, a.status)
+            let body = a.contains.as_ref().map(|c| format!(" and \"{c}\" in the page")).unwrap_or_default();
+            format!("{sel} answers GET {} on its port {} with {}{body}", a.path, a.container_port, a.status)
         }
         Assertion::Exec(a) => {
             let sel = describe_selector(&Selector { name: a.name.clone(), image: a.image.clone() });
