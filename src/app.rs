@@ -110,6 +110,28 @@ fn prepare(course: &Course, ui: &Ui, lessons: &[String]) -> anyhow::Result<ExitC
     let images = crate::prepare::course_images(course, &only);
     let rt = runtime()?;
     let mut engine = engine(Scope::everything())?;
+    // What must be downloaded, and how much, before anything is.
+    let missing = rt.block_on(engine.missing_images(&images))?;
+    if !missing.is_empty() {
+        let (os, arch) = rt.block_on(engine.platform())?;
+        let mut total = 0;
+        let mut known = true;
+        for image in &missing {
+            match rt.block_on(crate::prepare::download_size(image, &os, &arch)) {
+                Ok(size) => {
+                    total += size;
+                    ui.line(&format!("  to pull  {image} ({} to download)", crate::doctor::human_bytes(size)));
+                }
+                Err(why) => {
+                    known = false;
+                    ui.line(&format!("  to pull  {image} (download size unknown: {why})"));
+                }
+            }
+        }
+        if known {
+            ui.line(&format!("Downloading {} in all.", crate::doctor::human_bytes(total)));
+        }
+    }
     let bars = indicatif::MultiProgress::new();
     let results = rt.block_on(crate::prepare::prepare(&mut engine, &images, &bars))?;
     let mut disk = 0;

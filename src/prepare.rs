@@ -25,6 +25,47 @@ pub fn course_images(course: &Course, only: &[usize]) -> Vec<String> {
     out
 }
 
+/// Bytes to download for `image` on the engine's `os`/`arch`, read before pulling with
+/// the docker CLI's own registry client (`docker manifest inspect --verbose`), which
+/// already handles TLS, logins and mirrors. The error says why the size is unknown.
+pub async fn download_size(image: &str, os: &str, arch: &str) -> Result<u64, String> {
+    let run = tokio::process::Command::new("docker")
+        .args(["manifest", "inspect", "--verbose", image])
+        .stdin(std::process::Stdio::null())
+        .output();
+    let out = match tokio::time::timeout(std::time::Duration::from_secs(20), run).await {
+        Err(_) => return Err("the registry did not answer within 20 seconds".to_owned()),
+        Ok(Err(e)) => return Err(format!("the docker CLI could not run: {e}")),
+        Ok(Ok(out)) => out,
+    };
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr).trim().lines().last().unwrap_or("").to_owned();
+        return Err(why);
+    }
+    size_from_manifests(&String::from_utf8_lossy(&out.stdout), os, arch)
+        .ok_or_else(|| "the registry's answer names no layers for this platform".to_owned())
+}
+
+/// Sums config and layer sizes in `docker manifest inspect --verbose` output: one
+/// manifest, or a list with one per platform (the engine's platform is picked).
+fn size_from_manifests(json: &str, os: &str, arch: &str) -> Option<u64> {
+    let value: serde_json::Value = serde_json::from_str(json).ok()?;
+    let entries: Vec<&serde_json::Value> = match &value {
+        serde_json::Value::Array(list) => list.iter().collect(),
+        one => vec![one],
+    };
+    let platform_of = |e: &serde_json::Value| {
+        let p = &e["Descriptor"]["platform"];
+        (p["os"].as_str().unwrap_or("").to_owned(), p["architecture"].as_str().unwrap_or("").to_owned())
+    };
+    let entry =
+        entries.iter().find(|e| platform_of(e) == (os.to_owned(), arch.to_owned())).or_else(|| entries.first())?;
+    let manifest = ["SchemaV2Manifest", "OCIManifest"].iter().map(|k| &entry[*k]).find(|m| m.is_object())?;
+    let layers = manifest["layers"].as_array()?;
+    let sizes = layers.iter().map(|l| l["size"].as_u64().unwrap_or(0)).sum::<u64>();
+    Some(sizes + manifest["config"]["size"].as_u64().unwrap_or(0))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prepared {
     /// Already on the engine: size on disk.
@@ -147,6 +188,28 @@ mod tests {
         assert_eq!(all.iter().filter(|i| i.starts_with("nginx")).count(), 1);
         let one = course_images(&course, &[course.find("hello-world").unwrap()]);
         assert_eq!(one, ["hello-world:latest"]);
+    }
+
+    #[test]
+    fn download_sizes_come_from_the_engines_platform() {
+        let layer =
+            |size: u64| serde_json::json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "size": size});
+        let entry = |arch: &str, sizes: &[u64], key: &str| {
+            serde_json::json!({
+                "Ref": format!("docker.io/library/nginx:alpine@sha256:{arch}"),
+                "Descriptor": {"mediaType": "x", "digest": "sha256:0", "size": 1, "platform": {"architecture": arch, "os": "linux"}},
+                key: {"schemaVersion": 2, "config": {"size": 100}, "layers": sizes.iter().map(|s| layer(*s)).collect::<Vec<_>>()},
+            })
+        };
+        let list = serde_json::json!([
+            entry("arm64", &[1, 2], "OCIManifest"),
+            entry("amd64", &[1000, 2000], "SchemaV2Manifest")
+        ]);
+        assert_eq!(size_from_manifests(&list.to_string(), "linux", "amd64"), Some(3100));
+        assert_eq!(size_from_manifests(&list.to_string(), "linux", "arm64"), Some(103));
+        let single = entry("amd64", &[5], "SchemaV2Manifest");
+        assert_eq!(size_from_manifests(&single.to_string(), "linux", "riscv64"), Some(105));
+        assert_eq!(size_from_manifests("not json", "linux", "amd64"), None);
     }
 
     #[test]

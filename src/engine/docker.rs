@@ -694,6 +694,13 @@ pub struct Removed {
 }
 
 impl Engine {
+    /// The engine's OS and architecture, as image manifests name them.
+    pub async fn platform(&mut self) -> Result<(String, String), EngineError> {
+        let docker = self.client().await?;
+        let v = docker.version().await.map_err(|e| self.classify(e))?;
+        Ok((v.os.unwrap_or_default(), v.arch.unwrap_or_default()))
+    }
+
     /// Which of these image references the engine does not have.
     pub async fn missing_images(&mut self, references: &[String]) -> Result<Vec<String>, EngineError> {
         let docker = self.client().await?;

@@ -15,6 +15,7 @@ fn prepare_without_a_registry_names_each_image_and_fails() {
         return;
     }
     let ran = Test::new().args(["prepare", "whalesay"]).run().code(1);
+    assert!(ran.stdout.contains("to pull  busybox:latest (download size unknown: "), "{}", ran.stdout);
     assert!(ran.stdout.contains("FAILED   busybox:latest: the registry cannot be reached"), "{}", ran.stdout);
     assert!(ran.stdout.contains("None of these lessons has all its images yet."), "{}", ran.stdout);
     let _image = Image::acquire("busybox:latest");
