@@ -133,7 +133,7 @@ fn walk(lesson_id: &str) {
         }
         let commands = &step.solution.as_ref().unwrap().commands;
         let mut done = false;
-        for (n, c) in commands.iter().enumerate() {
+        for c in commands {
             let typed = dockerlearn::engine::tools::rewrite(c, compose.as_ref());
             p.send_line(&typed).unwrap();
             if typed.starts_with("cd ") {
@@ -144,7 +144,6 @@ fn walk(lesson_id: &str) {
             let (_, verdict) = p.exp_regex(r"Step complete\.|Not yet:|The engine did not answer").unwrap();
             if verdict.starts_with("Step complete") {
                 // The rest of the step's commands only show things; the state is reached.
-                let _ = n;
                 done = true;
                 break;
             }
