@@ -62,7 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { lesson, solutions } => {
-            let Some(i) = find_lesson(&course, &lesson) else {
+            let Some(i) = course.find_by_name(&lesson) else {
                 return unknown_lesson(&ui, &lesson);
             };
             ui.show_lesson(&course, i, solutions);
@@ -90,7 +90,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn lesson_indexes(course: &Course, ui: &Ui, names: &[String]) -> Result<Vec<usize>, ExitCode> {
     let mut out = Vec::new();
     for name in names {
-        match find_lesson(course, name) {
+        match course.find_by_name(name) {
             Some(i) => out.push(i),
             None => {
                 let _ = unknown_lesson(ui, name);
@@ -301,13 +301,10 @@ fn verify(ui: &Ui, dir: Option<PathBuf>, only: &[String]) -> anyhow::Result<Exit
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     };
-    let mut indexes = Vec::new();
-    for name in only {
-        match find_lesson(&course, name) {
-            Some(i) => indexes.push(i),
-            None => return unknown_lesson(ui, name),
-        }
-    }
+    let indexes = match lesson_indexes(&course, ui, only) {
+        Ok(i) => i,
+        Err(code) => return Ok(code),
+    };
     let rt = runtime()?;
     let endpoint = context::resolve_from_environment()?;
     let verifier = crate::verify::Verifier { course: &course, endpoint, rt: &rt };
@@ -337,13 +334,6 @@ fn load_progress(store: &Store, course: &Course, ui: &Ui) -> anyhow::Result<prog
     Ok(loaded.progress.courses.get(&course.id).cloned().unwrap_or_default())
 }
 
-fn find_lesson(course: &Course, name: &str) -> Option<usize> {
-    course.find(name).or_else(|| {
-        let n: usize = name.parse().ok()?;
-        (1..=course.lessons.len()).contains(&n).then(|| n - 1)
-    })
-}
-
 fn unknown_lesson(ui: &Ui, name: &str) -> anyhow::Result<ExitCode> {
     ui.error(&format!("dockerlearn: there is no lesson `{name}`. `dockerlearn list` shows them."));
     Ok(ExitCode::from(EXIT_USAGE))
@@ -351,7 +341,7 @@ fn unknown_lesson(ui: &Ui, name: &str) -> anyhow::Result<ExitCode> {
 
 fn start(course: &Course, store: &Store, scope: Scope, ui: Ui, lesson: Option<String>) -> anyhow::Result<ExitCode> {
     if let Some(name) = &lesson {
-        if find_lesson(course, name).is_none() {
+        if course.find_by_name(name).is_none() {
             return unknown_lesson(&ui, name);
         }
     }
@@ -446,11 +436,6 @@ fn resolve_target(
     progress: &progress::CourseProgress,
     target: Option<&str>,
 ) -> Result<Position, String> {
-    let first_open = |lesson: usize| {
-        let l = &course.lessons[lesson].lesson;
-        let step = l.steps.iter().position(|s| !progress.passed(&l.id, &s.id)).unwrap_or(0);
-        Position { lesson, step }
-    };
     match target {
         None => Ok(progress
             .current
@@ -465,10 +450,11 @@ fn resolve_target(
                 Some((l, s)) => (l, Some(s)),
                 None => (t, None),
             };
-            let lesson = find_lesson(course, lesson_name)
+            let lesson = course
+                .find_by_name(lesson_name)
                 .ok_or_else(|| format!("there is no lesson `{lesson_name}`. `dockerlearn list` shows them."))?;
             match step_name {
-                None => Ok(first_open(lesson)),
+                None => Ok(Position { lesson, step: progress.first_open_step(&course.lessons[lesson].lesson) }),
                 Some(s) => {
                     let l = &course.lessons[lesson].lesson;
                     let step = l.step_index(s).ok_or_else(|| {

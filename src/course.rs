@@ -103,6 +103,14 @@ impl Course {
     pub fn find(&self, id: &str) -> Option<usize> {
         self.lessons.iter().position(|l| l.lesson.id == id)
     }
+
+    /// A lesson by id (`volumes`) or by its number in the course (`6`).
+    pub fn find_by_name(&self, name: &str) -> Option<usize> {
+        self.find(name).or_else(|| {
+            let n: usize = name.parse().ok()?;
+            (1..=self.lessons.len()).contains(&n).then(|| n - 1)
+        })
+    }
 }
 
 /// The file of lesson `id`: `id.md` or `NN-id.md`.

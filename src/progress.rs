@@ -69,6 +69,11 @@ impl CourseProgress {
     pub fn passed(&self, lesson: &str, step: &str) -> bool {
         self.lesson(lesson).is_some_and(|l| l.passed.contains(step))
     }
+    /// The first step of `lesson` not yet passed (the first step if all are).
+    pub fn first_open_step(&self, lesson: &crate::lesson::Lesson) -> usize {
+        lesson.steps.iter().position(|s| !self.passed(&lesson.id, &s.id)).unwrap_or(0)
+    }
+
     pub fn started(&self, lesson: &str, step: &str) -> Option<i64> {
         self.lesson(lesson).and_then(|l| l.started.get(step).copied())
     }

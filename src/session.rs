@@ -193,9 +193,7 @@ impl<'c> Session<'c> {
 
     /// The first step of `lesson` not yet passed (the first step if all are).
     fn resume_point(&self, lesson: usize) -> Position {
-        let l = &self.course.lessons[lesson].lesson;
-        let step = l.steps.iter().position(|s| !self.progress.passed(&l.id, &s.id)).unwrap_or(0);
-        Position { lesson, step }
+        Position { lesson, step: self.progress.first_open_step(&self.course.lessons[lesson].lesson) }
     }
 
     /// Where the learner stands in a step: its stored start time.
@@ -221,7 +219,7 @@ impl<'c> Session<'c> {
 
     fn begin(&mut self, lesson: Option<String>, now: i64) -> Vec<Effect> {
         let mut effects = Vec::new();
-        let requested = lesson.and_then(|id| self.lesson_by_name(&id).map(|i| (i, id)));
+        let requested = lesson.and_then(|id| self.course.find_by_name(&id).map(|i| (i, id)));
         let fresh = self.progress.current.is_none() && self.progress.lessons.is_empty();
         self.at = match (&requested, &self.progress.current) {
             (Some((i, _)), _) => self.resume_point(*i),
@@ -253,13 +251,6 @@ impl<'c> Session<'c> {
                 !self.progress.passed(&l.id, &l.steps[p.step].id)
             })
             .unwrap_or(Position { lesson: 0, step: 0 })
-    }
-
-    fn lesson_by_name(&self, name: &str) -> Option<usize> {
-        self.course.find(name).or_else(|| {
-            let n: usize = name.parse().ok()?;
-            (1..=self.course.lessons.len()).contains(&n).then(|| n - 1)
-        })
     }
 
     /// Shows the step at `self.at` and records when it began (unless it had begun
@@ -378,7 +369,7 @@ impl<'c> Session<'c> {
                 effects
             }
             Meta::Lessons => vec![Effect::Lessons],
-            Meta::Lesson(name) => match self.lesson_by_name(&name) {
+            Meta::Lesson(name) => match self.course.find_by_name(&name) {
                 Some(i) => {
                     self.at = self.resume_point(i);
                     self.finished = false;
