@@ -22,10 +22,6 @@ impl Ui {
         Ui { skin: styled.then(skin), compose: std::cell::OnceCell::new() }
     }
 
-    pub fn plain() -> Ui {
-        Ui { skin: None, compose: std::cell::OnceCell::new() }
-    }
-
     fn out(&self, text: &str) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());

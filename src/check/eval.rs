@@ -940,7 +940,7 @@ mod tests {
             ],
             containers: vec![],
             events: vec![],
-            ..Observation::empty(Ok(engine), 0)
+            ..Observation::empty(Ok(engine))
         }
     }
 

@@ -136,14 +136,6 @@ impl Engine {
         Engine { endpoint, scope, client: None, watch: None }
     }
 
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
-    }
-
-    pub fn scope(&self) -> &Scope {
-        &self.scope
-    }
-
     /// Connects and negotiates the API version, reusing the connection once made.
     pub async fn client(&mut self) -> Result<Docker, EngineError> {
         Ok(self.connected().await?.0)
@@ -335,7 +327,7 @@ impl Engine {
     /// that cannot be asked is recorded in `Observation::engine`, and the connection is
     /// remade on the next call.
     pub async fn observe(&mut self, needs: &Needs, since: i64, workdir: &Path) -> Observation {
-        let mut obs = Observation::empty(Ok(self.info_without_version()), since);
+        let mut obs = Observation::empty(Ok(self.info_without_version()));
         obs.host_files = needs.host_files.iter().map(|p| (p.clone(), super::host::read_file(workdir, p))).collect();
         if let Err(e) = self.gather(needs, since, &mut obs).await {
             self.client = None;

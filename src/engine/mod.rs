@@ -39,8 +39,6 @@ pub struct Observation {
     pub containers: Vec<ContainerInfo>,
     /// Events since the step began, oldest first.
     pub events: Vec<EngineEvent>,
-    /// When the step began, Unix nanoseconds (for messages).
-    pub since: i64,
     /// Images inspected, by the reference the checkpoint used.
     pub image_details: Vec<ImageDetails>,
     /// The volumes asked about that exist.
@@ -57,13 +55,12 @@ pub struct Observation {
 
 impl Observation {
     /// An observation with nothing in it yet, for an engine reached at `engine`.
-    pub fn empty(engine: Result<EngineInfo, String>, since: i64) -> Observation {
+    pub fn empty(engine: Result<EngineInfo, String>) -> Observation {
         Observation {
             engine,
             images: Vec::new(),
             containers: Vec::new(),
             events: Vec::new(),
-            since,
             image_details: Vec::new(),
             volumes: Vec::new(),
             networks: Vec::new(),
