@@ -1,7 +1,7 @@
 //! The one place that wires things together: course, progress store, engine, UI, and
 //! the command the user asked for. Everything here is glue; behaviour lives elsewhere.
 
-use crate::check::{self, Status};
+use crate::check;
 use crate::cli::{Cli, Command};
 use crate::course::{self, Course};
 use crate::engine::{Engine, Scope, context};
@@ -419,15 +419,7 @@ fn check(
         ui.line(&format!("{}/{} ({}): {state}", cl.lesson.id, step.id, step.title));
         ui.line(&ui::render_verdict(&verdict));
     }
-    Ok(if passed {
-        ExitCode::SUCCESS
-    } else if verdict.outcomes.iter().any(|o| o.status == Status::Unknown)
-        || (verdict.outcomes.iter().all(|o| o.kind == "engine") && observation.engine.is_err())
-    {
-        ExitCode::from(EXIT_ENGINE)
-    } else {
-        ExitCode::from(EXIT_NOT_PASSED)
-    })
+    Ok(verdict.exit_code())
 }
 
 /// `LESSON/STEP`, `LESSON` (its first step not yet passed), or the learner's current step.

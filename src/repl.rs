@@ -2,7 +2,7 @@
 //! terminal handed over (so `docker run -it ... sh` works), or as a `:` command for the
 //! session, then performs the session's effects: show, evaluate against the engine, save.
 
-use crate::check::{self, Assertion, Verdict};
+use crate::check::{self, Verdict};
 use crate::course::Course;
 use crate::engine::Engine;
 use crate::progress::{self, CourseProgress, Store};
@@ -263,7 +263,7 @@ impl<'c> Repl<'c> {
         let mut verdict = check::eval(checkpoint, &self.rt.block_on(self.engine.observe(&needs, since, &self.cwd)));
         // The engine publishes an event a moment after the command that caused it may
         // return; look once more before saying "not yet".
-        let waits_for_event = checkpoint.assertions.iter().any(|a| matches!(a, Assertion::Event(_)));
+        let waits_for_event = checkpoint.waits_for_events();
         if mode == CheckMode::Auto && !verdict.passed() && !verdict.engine_unreachable() && waits_for_event {
             std::thread::sleep(std::time::Duration::from_millis(250));
             verdict = check::eval(checkpoint, &self.rt.block_on(self.engine.observe(&needs, since, &self.cwd)));
