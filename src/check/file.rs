@@ -147,7 +147,8 @@ fn every_error(path: &str, text: &str, layout: &Layout, whole: &serde_yaml::Erro
     let mut found = Diagnostics::default();
     let mut covered = false;
     let whole_line = whole.location().map_or(1, |l| l.line());
-    for (start, end, indent) in layout.items() {
+    for (start, end, indent, at) in layout.items() {
+        let (start, end, indent) = (*start, *end, *indent);
         // The item's lines, its dash turned into a space: a map of its own.
         let item: Vec<String> = lines[start - 1..end]
             .iter()
@@ -158,7 +159,9 @@ fn every_error(path: &str, text: &str, layout: &Layout, whole: &serde_yaml::Erro
             })
             .collect();
         if let Err(e) = serde_yaml::from_str::<RawAssertion>(&item.join("\n")) {
-            found.push(at_unknown_field(located(path, &e, start - 1, indent), &lines, start, end));
+            let mut d = at_unknown_field(located(path, &e, start - 1, indent), &lines, start, end);
+            d.message = format!("checkpoints.{at}: {}", d.message);
+            found.push(d);
         }
         covered |= (start..=end).contains(&whole_line);
     }
@@ -193,8 +196,8 @@ struct Layout {
     keys: HashMap<String, usize>,
     /// (line, column) of each item's dash, by checkpoint id.
     items: HashMap<String, Vec<(usize, usize)>>,
-    /// Every item: first line, last line, indent of its dash.
-    spans: Vec<(usize, usize, usize)>,
+    /// Every item: first line, last line, indent of its dash, and `id[index]`.
+    spans: Vec<(usize, usize, usize, String)>,
 }
 
 impl Layout {
@@ -232,8 +235,9 @@ impl Layout {
                 current = Some(key.to_owned());
             } else if starts_something && is_item {
                 if let Some(id) = &current {
-                    layout.items.entry(id.clone()).or_default().push((n, indent + 1));
-                    layout.spans.push((n, n, indent));
+                    let items = layout.items.entry(id.clone()).or_default();
+                    layout.spans.push((n, n, indent, format!("{id}[{}]", items.len())));
+                    items.push((n, indent + 1));
                     open = Some(layout.spans.len() - 1);
                 }
             }
@@ -259,8 +263,8 @@ impl Layout {
         self.items.get(key)?.get(index).copied()
     }
 
-    fn items(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
-        self.spans.iter().copied()
+    fn items(&self) -> impl Iterator<Item = &(usize, usize, usize, String)> + '_ {
+        self.spans.iter()
     }
 }
 
@@ -318,8 +322,8 @@ mod tests {
         let text = "format_version: 1\ncheckpoints:\n  a:\n    - kind: container\n      nmae: x\n  b:\n    - kind: volume\n      volume: y\n      label: nokey\n  c:\n    - kind: engine\n    - kind: output\n      name: z\n      contains: k: v\n";
         let found: Vec<String> = parse("c.yaml", text).unwrap_err().0.iter().map(|d| d.to_string()).collect();
         assert_eq!(found.len(), 3, "{found:#?}");
-        assert!(found[0].starts_with("c.yaml:5:7: unknown field `nmae`"), "{found:#?}");
-        assert!(found[1].starts_with("c.yaml:9:7: unknown field `label`"), "{found:#?}");
+        assert!(found[0].starts_with("c.yaml:5:7: checkpoints.a[0]: unknown field `nmae`"), "{found:#?}");
+        assert!(found[1].starts_with("c.yaml:9:7: checkpoints.b[0]: unknown field `label`"), "{found:#?}");
         assert!(found[2].starts_with("c.yaml:14:") && found[2].contains("must be quoted"), "{found:#?}");
         // A problem found after parsing is reported with the others once the YAML reads.
         let fixed = text.replace("nmae", "name").replace("k: v", "\"k: v\"").replace("volume", "image");
