@@ -282,5 +282,4 @@ mod tests {
             verdict("    - kind: mount\n      name: web\n      destination: /work/\n      type: bind\n", &o).passed()
         );
     }
-
 }

@@ -67,8 +67,20 @@ pub struct ImageInfo {
 }
 
 /// Container states as the engine names them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize, strum::EnumString)]
-#[derive(strum::IntoStaticStr, strum::Display)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum State {
@@ -129,8 +141,20 @@ pub struct ContainerDetails {
 }
 
 /// Transport protocols of a port, as the engine writes them after the slash (`80/tcp`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize, strum::EnumString)]
-#[derive(strum::IntoStaticStr, strum::Display)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum Protocol {
@@ -151,8 +175,19 @@ pub struct PublishedPort {
 }
 
 /// Mount types as the engine names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, strum::EnumString)]
-#[derive(strum::IntoStaticStr, strum::Display)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum MountType {
@@ -204,17 +239,46 @@ pub enum ProbeResult {
     /// No container matches the assertion's target.
     NoMatch,
     /// The newest matching container is not running, and the probe needs it running.
-    NotRunning { container: String, state: State },
+    NotRunning {
+        container: String,
+        state: State,
+    },
     /// The running container does not publish the port on the host.
-    PortNotPublished { container: String, port: u16 },
-    Exec { container: String, exit_code: i64, output: String },
-    File { container: String, content: Option<String> },
-    Http { container: String, url: String, answer: Result<(u16, String), String> },
+    PortNotPublished {
+        container: String,
+        port: u16,
+    },
+    Exec {
+        container: String,
+        exit_code: i64,
+        output: String,
+    },
+    File {
+        container: String,
+        content: Option<String>,
+    },
+    Http {
+        container: String,
+        url: String,
+        answer: Result<(u16, String), String>,
+    },
 }
 
 /// Kinds of objects the engine reports events about.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize, strum::EnumString)]
-#[derive(strum::IntoStaticStr, strum::Display)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum EventObject {

@@ -5,8 +5,8 @@ use super::context::{ContextError, Endpoint};
 use super::{EngineFacts, Scope};
 use crate::check::select::select_in;
 use crate::check::{
-    ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, EventObject, ImageDetails, ImageInfo, MountInfo, MountType, Needs,
-    Observation, Probe, ProbeResult, PublishedPort, State, Target,
+    ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, EventObject, ImageDetails, ImageInfo, MountInfo,
+    MountType, Needs, Observation, Probe, ProbeResult, PublishedPort, State, Target,
 };
 use bollard::Docker;
 use bollard::query_parameters::{EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions};
@@ -870,12 +870,7 @@ fn container_details(d: bollard::models::ContainerInspectResponse) -> ContainerD
         };
         let bindings = bindings.unwrap_or_default();
         if bindings.is_empty() {
-            ports.push(PublishedPort {
-                container_port,
-                protocol,
-                host_port: None,
-                host_ip: String::new(),
-            });
+            ports.push(PublishedPort { container_port, protocol, host_port: None, host_ip: String::new() });
         }
         for b in bindings {
             ports.push(PublishedPort {

@@ -155,9 +155,10 @@ mod tests {
     async fn answers_are_read_plain_and_chunked() {
         let port = serve_once(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello").await;
         assert_eq!(http_get("127.0.0.1", port, "/").await.1, Ok((200, "hello".to_owned())));
-        let port =
-            serve_once(b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
-                .await;
+        let port = serve_once(
+            b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+        )
+        .await;
         assert_eq!(http_get("127.0.0.1", port, "/").await.1, Ok((404, "hello world".to_owned())));
         let port = serve_once(b"SSH-2.0-OpenSSH\r\n").await;
         assert!(http_get("127.0.0.1", port, "/").await.1.is_err());
@@ -166,7 +167,9 @@ mod tests {
     #[tokio::test]
     async fn a_character_split_between_chunks_is_whole() {
         // "é" is two bytes, C3 A9: one in each chunk.
-        let port = serve_once(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\na\xc3\r\n2\r\n\xa9b\r\n0\r\n\r\n").await;
+        let port =
+            serve_once(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\na\xc3\r\n2\r\n\xa9b\r\n0\r\n\r\n")
+                .await;
         assert_eq!(http_get("127.0.0.1", port, "/").await.1, Ok((200, "a\u{e9}b".to_owned())));
     }
 

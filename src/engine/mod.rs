@@ -46,4 +46,3 @@ pub struct EngineFacts {
     pub containers: i64,
     pub images: i64,
 }
-

@@ -171,7 +171,9 @@ impl ImageCheck {
         if let Some(w) = &c.workdir {
             if d.workdir.trim_end_matches('/') != w.trim_end_matches('/') {
                 let have = if d.workdir.is_empty() { "none (/)".to_owned() } else { format!("`{}`", d.workdir) };
-                return Finding::fail(format!("image `{name}` has working directory {have}, not `{w}`: check `WORKDIR`"));
+                return Finding::fail(format!(
+                    "image `{name}` has working directory {have}, not `{w}`: check `WORKDIR`"
+                ));
             }
         }
         if let Some(e) = &c.entrypoint {

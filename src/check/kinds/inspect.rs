@@ -4,13 +4,16 @@
 use super::{Converted, Problems, assertion, target};
 use crate::check::select::{explain_missing, quoted_list, select};
 use crate::check::{
-    Check, ContainerDetails, ContainerInfo, Finding, MountInfo, MountType, Needs, Observation, Protocol,
-    PublishedPort, Rule, Target,
+    Check, ContainerDetails, ContainerInfo, Finding, MountInfo, MountType, Needs, Observation, Protocol, PublishedPort,
+    Rule, Target,
 };
 use serde::Deserialize;
 
 /// The targeted containers that were inspected, newest first; or why there are none.
-fn inspected<'a>(target: &Target, obs: &'a Observation) -> Result<Vec<(&'a ContainerInfo, &'a ContainerDetails)>, String> {
+fn inspected<'a>(
+    target: &Target,
+    obs: &'a Observation,
+) -> Result<Vec<(&'a ContainerInfo, &'a ContainerDetails)>, String> {
     let found = select(target, obs);
     if found.is_empty() {
         return Err(explain_missing(target, obs));
@@ -266,7 +269,10 @@ impl MountCheck {
     fn fits(&self, m: &MountInfo) -> bool {
         norm(&m.destination) == norm(&self.destination)
             && self.mount_type.is_none_or(|t| t == m.kind)
-            && self.source.as_ref().is_none_or(|s| if m.kind == MountType::Volume { m.name == *s } else { norm(&m.source) == norm(s) })
+            && self
+                .source
+                .as_ref()
+                .is_none_or(|s| if m.kind == MountType::Volume { m.name == *s } else { norm(&m.source) == norm(s) })
     }
 }
 
@@ -299,7 +305,8 @@ impl Rule for MountCheck {
                 c.name, self.destination
             ));
         }
-        let have: Vec<String> = d.mounts.iter().map(|m| format!("{} {} at {}", m.kind, m.what(), m.destination)).collect();
+        let have: Vec<String> =
+            d.mounts.iter().map(|m| format!("{} {} at {}", m.kind, m.what(), m.destination)).collect();
         Finding::fail(format!("container `{}` has {}", c.name, quoted_list(&have)))
     }
 

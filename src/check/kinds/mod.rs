@@ -111,12 +111,7 @@ fn yes() -> bool {
 }
 
 /// A container target from `name:` and `image:`, with the kind's name in the problem.
-fn target(
-    kind: &str,
-    name: Option<String>,
-    image: Option<String>,
-    problems: &mut Problems,
-) -> Option<super::Target> {
+fn target(kind: &str, name: Option<String>, image: Option<String>, problems: &mut Problems) -> Option<super::Target> {
     match super::Target::from_fields(name, image) {
         Ok(t) => Some(t),
         Err(why) => {

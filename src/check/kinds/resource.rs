@@ -46,7 +46,11 @@ impl Rule for VolumeCheck {
     }
 
     fn describe(&self) -> String {
-        if self.present { format!("volume `{}` exists", self.volume) } else { format!("volume `{}` is gone", self.volume) }
+        if self.present {
+            format!("volume `{}` exists", self.volume)
+        } else {
+            format!("volume `{}` is gone", self.volume)
+        }
     }
 }
 
