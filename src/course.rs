@@ -293,6 +293,9 @@ fn parse_manifest(path: &str, text: &str) -> Result<Manifest, Diagnostics> {
         let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
         Diagnostics::from(Diagnostic::new(path, line, column, crate::lesson::parse::yaml_message(&e)))
     };
+    if let Some((line, column)) = crate::yaml::too_deep(text) {
+        return Err(Diagnostic::new(path, line, column, crate::yaml::too_deep_message()).into());
+    }
     match serde_yaml::from_str::<VersionOnly>(text).map_err(located)? {
         VersionOnly { format_version: None } => {
             return Err(Diagnostic::whole_file(

@@ -88,6 +88,9 @@ fn located(path: &str, e: &serde_yaml::Error, line_offset: usize, column_offset:
 pub fn parse(path: &str, text: &str) -> Result<ChecksFile, Diagnostics> {
     // Read the version alone first, so a newer file is refused for what it is rather
     // than for the fields this build does not know.
+    if let Some((line, column)) = crate::yaml::too_deep(text) {
+        return Err(Diagnostic::new(path, line, column, crate::yaml::too_deep_message()).into());
+    }
     let layout = Layout::scan(text);
     match serde_yaml::from_str::<VersionOnly>(text) {
         Err(e) => return Err(every_error(path, text, &layout, &e)),
