@@ -14,7 +14,7 @@
 use super::kinds::RawAssertion;
 use super::{Assertion, Checkpoint};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::lesson::parse::yaml_message;
+use crate::yaml::message as yaml_message;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::collections::{BTreeMap, HashMap};

@@ -18,3 +18,4 @@ mod install_check;
 mod kit;
 mod lessons;
 mod repl;
+mod structure;
