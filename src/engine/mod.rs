@@ -2,9 +2,11 @@
 //! docker CLI does; `docker` connects with bollard and gathers an `Observation`: plain
 //! data that `check::eval` judges without any I/O.
 
+pub mod cli;
 pub mod context;
 pub mod docker;
 pub mod host;
+pub mod registry;
 pub mod tools;
 
 pub use context::{Endpoint, EndpointSource};
