@@ -101,16 +101,18 @@ impl<'c> Repl<'c> {
     }
 
     pub fn run(mut self, lesson: Option<String>) -> anyhow::Result<()> {
-        // From here on Ctrl-C reaches the running command (same process group) and the
-        // prompt (as a key), but no longer ends dockerlearn itself.
-        let _guard = self.rt.enter();
-        self.interrupt = Some(signal(SignalKind::interrupt())?);
-        drop(_guard);
-
         let mut editor: Editor<Completion, FileHistory> = Editor::new()?;
         editor.set_helper(Some(Completion::default()));
         let history = self.store.dir().join("history");
         let _ = editor.load_history(&history);
+
+        // From here on Ctrl-C reaches the running command (same process group) and the
+        // prompt (as a key), but no longer ends dockerlearn itself; while dockerlearn
+        // waits, it stops the wait. After the editor: it installs a SIGINT handler of
+        // its own, which this one chains to rather than being replaced by.
+        let _guard = self.rt.enter();
+        self.interrupt = Some(signal(SignalKind::interrupt())?);
+        drop(_guard);
 
         self.step_effects(Input::Begin { lesson, now: progress::now() });
         while !self.quit {
