@@ -82,7 +82,8 @@ impl<'c> Repl<'c> {
     pub fn new(
         course: &'c Course,
         progress: CourseProgress,
-        (engine, engine_name): (Engine, String),
+        engine: Engine,
+        engine_name: String,
         store: Store,
         ui: &'c Ui,
         rt: &'c Runtime,

@@ -32,8 +32,10 @@ impl Ui {
         let _ = out.flush();
     }
 
+    /// Prints plain text; control characters other than line breaks and tabs are escaped
+    /// (paths and names in it may come from the user).
     pub fn line(&self, text: &str) {
-        self.out(&format!("{text}\n"));
+        self.out(&format!("{}\n", escape_keeping_lines(text)));
     }
 
     fn compose(&self) -> Option<&crate::engine::tools::Compose> {

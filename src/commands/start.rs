@@ -20,6 +20,6 @@ pub fn run(ctx: &Ctx, lesson: Option<String>) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine()?;
     let engine_name = format!("the Docker engine at {}", ctx.endpoint()?.host);
     let store = ctx.store()?.clone();
-    Repl::new(course, progress, (engine, engine_name), store, &ctx.ui, &rt).run(lesson)?;
+    Repl::new(course, progress, engine, engine_name, store, &ctx.ui, &rt).run(lesson)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -198,6 +198,12 @@ fn lines_that_arrive_in_one_burst_all_run_in_order() {
     p.exp_string("burst-3").unwrap();
     p.exp_string("burst-4").unwrap();
     p.exp_string("[hello-world 1/5] $").unwrap();
+    // Typed ahead while a command runs: the next line waits its turn.
+    p.send_line("sleep 1; echo ahead-$((5+1))").unwrap();
+    p.send_line("echo ahead-$((6+1))").unwrap();
+    p.exp_string("ahead-6").unwrap();
+    p.exp_string("ahead-7").unwrap();
+    p.exp_string("[hello-world 1/5] $").unwrap();
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
