@@ -4,12 +4,16 @@
 
 use crate::course::Course;
 use crate::engine::tools::{self, Compose};
-use crate::engine::{Endpoint, Engine, EngineFacts, Scope, host};
+use crate::engine::{Endpoint, Engine, EngineFacts, Scope, cli, host};
+use crate::ui::progress::human_bytes;
 use serde::Serialize;
 use std::time::Duration;
 
 /// Where images come from when nothing else is configured.
 const REGISTRY: (&str, u16) = ("registry-1.docker.io", 443);
+/// How long the engine may take to describe itself. A healthy one answers in
+/// milliseconds; one that accepts connections and never answers must not hang doctor.
+const ENGINE_DEADLINE: Duration = Duration::from_secs(10);
 /// Below this, pulling the course's images may fail part way.
 const LOW_DISK: u64 = 5 * 1024 * 1024 * 1024;
 
@@ -52,17 +56,6 @@ impl Report {
 
 fn finding(severity: Severity, problem: impl Into<String>, fix: impl Into<String>) -> Finding {
     Finding { severity, problem: problem.into(), fix: fix.into() }
-}
-
-fn client_version() -> Option<String> {
-    let out = std::process::Command::new("docker")
-        .args(["version", "--format", "{{.Client.Version}}"])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let v = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    (!v.is_empty()).then_some(v)
 }
 
 /// Host ports the course's commands publish (`-p 8080:80`, `"8080:80"` in compose files).
@@ -112,7 +105,7 @@ fn start_fix() -> &'static str {
 /// Looks at everything the course depends on.
 pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::ContextError>, course: &Course) -> Report {
     let mut findings = Vec::new();
-    let client = client_version();
+    let client = cli::client_version().ok();
     if client.is_none() {
         findings.push(finding(
             Severity::Blocker,
@@ -126,15 +119,32 @@ pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::Context
     }
     let (endpoint_text, chosen_by, engine) = match endpoint {
         Err(e) => {
-            findings.push(finding(Severity::Blocker, e.to_string(), "Fix the Docker context as the message says."));
+            let message = e.to_string();
+            let (problem, fix) = match message.split_once('\n') {
+                Some((p, f)) => (p.to_owned(), f.to_owned()),
+                None => (message.clone(), "Fix the Docker context as the message says.".to_owned()),
+            };
+            findings.push(finding(Severity::Blocker, problem, fix));
             (String::new(), String::new(), None)
         }
         Ok(endpoint) => {
             let text = (endpoint.host.clone(), endpoint.source.to_string());
             let mut engine = Engine::new(endpoint, Scope::everything());
-            match engine.facts().await {
-                Ok(facts) => (text.0, text.1, Some(facts)),
-                Err(e) => {
+            match tokio::time::timeout(ENGINE_DEADLINE, engine.facts()).await {
+                Ok(Ok(facts)) => (text.0, text.1, Some(facts)),
+                Err(_) => {
+                    findings.push(finding(
+                        Severity::Blocker,
+                        format!(
+                            "the Docker engine at {} accepts connections but did not answer within {} seconds",
+                            text.0,
+                            ENGINE_DEADLINE.as_secs()
+                        ),
+                        "Something listens there but does not answer as an engine: restart the engine (`sudo systemctl restart docker`, or quit and reopen Docker Desktop), or point DOCKER_HOST at a Docker engine.",
+                    ));
+                    (text.0, text.1, None)
+                }
+                Ok(Err(e)) => {
                     let message = e.to_string();
                     let (problem, fix) = match message.split_once('\n') {
                         Some((p, f)) => (p.to_owned(), f.to_owned()),
@@ -217,11 +227,6 @@ fn chosen_by_local(endpoint: &str) -> bool {
     endpoint.starts_with("unix://") || endpoint.starts_with("npipe://")
 }
 
-pub fn human_bytes(n: u64) -> String {
-    let gb = n as f64 / 1e9;
-    if gb >= 1.0 { format!("{gb:.1} GB") } else { format!("{:.0} MB", n as f64 / 1e6) }
-}
-
 /// The report as people read it.
 pub fn render(r: &Report) -> String {
     let mut s = String::new();
@@ -280,11 +285,5 @@ mod tests {
         for p in [5432, 8080] {
             assert!(ports.contains(&p), "{ports:?}");
         }
-    }
-
-    #[test]
-    fn sizes_read_as_people_say_them() {
-        assert_eq!(human_bytes(80_123_000_000), "80.1 GB");
-        assert_eq!(human_bytes(250_000_000), "250 MB");
     }
 }

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod course;
 pub mod diagnostic;
 pub mod doctor;

@@ -3,11 +3,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = dockerlearn::cli::Cli::parse();
-    match dockerlearn::app::run(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("dockerlearn: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    dockerlearn::app::run(cli).unwrap_or_else(|e| {
+        dockerlearn::ui::Ui::for_stdout().error(&format!("dockerlearn: {}", dockerlearn::ui::error_chain(&e)));
+        ExitCode::from(2)
+    })
 }

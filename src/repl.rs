@@ -1,6 +1,12 @@
 //! The interactive prompt: reads a line, runs it as a real shell command with the
 //! terminal handed over (so `docker run -it ... sh` works), or as a `:` command for the
 //! session, then performs the session's effects: show, evaluate against the engine, save.
+//!
+//! The whole line runs in the learner's shell, `cd` included; the shell then writes
+//! its final directory to a temporary file, and the next line starts there. Lines that
+//! arrive in one burst (a paste, typing ahead) stay in the line editor's buffer and
+//! run in turn. Every wait on the engine says after a second what it waits for, and
+//! Ctrl-C stops waiting.
 
 use crate::check::{self, Verdict};
 use crate::course::Course;
@@ -15,8 +21,13 @@ use rustyline::hint::Hinter;
 use rustyline::history::FileHistory;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Editor, Helper};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tokio::runtime::Runtime;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+/// How long a wait on the engine lasts before the prompt says what it waits for.
+const SAY_WAITING_AFTER: Duration = Duration::from_secs(1);
 
 /// Completes `:` commands and the current step's suggested commands.
 #[derive(Default)]
@@ -56,11 +67,15 @@ impl Helper for Completion {}
 pub struct Repl<'c> {
     session: Session<'c>,
     engine: Engine,
-    ui: Ui,
+    /// How the engine is named in "waiting for ..." (`the Docker engine at unix://...`).
+    engine_name: String,
+    ui: &'c Ui,
     store: Store,
     rt: &'c Runtime,
     cwd: PathBuf,
     quit: bool,
+    /// Ctrl-C while dockerlearn itself waits (the terminal is not in raw mode then).
+    interrupt: Option<Signal>,
 }
 
 impl<'c> Repl<'c> {
@@ -68,32 +83,37 @@ impl<'c> Repl<'c> {
         course: &'c Course,
         progress: CourseProgress,
         engine: Engine,
+        engine_name: String,
         store: Store,
-        ui: Ui,
+        ui: &'c Ui,
         rt: &'c Runtime,
     ) -> Self {
         Repl {
             session: Session::new(course, progress),
             engine,
+            engine_name,
             ui,
             store,
             rt,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             quit: false,
+            interrupt: None,
         }
     }
 
     pub fn run(mut self, lesson: Option<String>) -> anyhow::Result<()> {
-        // From here on Ctrl-C reaches the running command (same process group) and the
-        // prompt (as a key), but no longer ends dockerlearn itself.
-        let _guard = self.rt.enter();
-        let _signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-        drop(_guard);
-
         let mut editor: Editor<Completion, FileHistory> = Editor::new()?;
         editor.set_helper(Some(Completion::default()));
         let history = self.store.dir().join("history");
         let _ = editor.load_history(&history);
+
+        // From here on Ctrl-C reaches the running command (same process group) and the
+        // prompt (as a key), but no longer ends dockerlearn itself; while dockerlearn
+        // waits, it stops the wait. After the editor: it installs a SIGINT handler of
+        // its own, which this one chains to rather than being replaced by.
+        let _guard = self.rt.enter();
+        self.interrupt = Some(signal(SignalKind::interrupt())?);
+        drop(_guard);
 
         self.step_effects(Input::Begin { lesson, now: progress::now() });
         while !self.quit {
@@ -148,34 +168,76 @@ impl<'c> Repl<'c> {
         step.commands.clone()
     }
 
-    /// Runs a learner's line in their shell, in the foreground, with the terminal.
+    /// Runs a learner's line in their shell, in the foreground, with the terminal, in
+    /// the prompt's directory; afterwards the prompt is where the line's `cd` left it.
     fn shell(&mut self, line: &str) {
-        let mut words = line.split_whitespace();
-        match (words.next(), words.next()) {
-            (Some("cd"), dir) => {
-                let target = match dir {
-                    Some(d) => self.cwd.join(shellish_expand(d)),
-                    None => directories::BaseDirs::new().map_or(self.cwd.clone(), |b| b.home_dir().to_path_buf()),
-                };
-                match std::fs::canonicalize(&target) {
-                    Ok(p) if p.is_dir() => self.cwd = p,
-                    _ => self.ui.notice(&format!("cd: no such directory: {}", target.display())),
-                }
-                return;
-            }
-            (Some("exit" | "logout"), None) => {
-                self.ui
-                    .notice("You are at the dockerlearn prompt, not in a container. Type :quit to leave dockerlearn.");
-                return;
-            }
-            _ => {}
+        if matches!(line.split_whitespace().collect::<Vec<_>>()[..], ["exit" | "logout"]) {
+            self.ui.notice("You are at the dockerlearn prompt, not in a container. Type :quit to leave dockerlearn.");
+            return;
         }
-        let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty() && std::path::Path::new(s).exists());
+        let shell = std::env::var("SHELL").ok().filter(|s| !s.is_empty() && Path::new(s).exists());
         let shell = shell.unwrap_or_else(|| "/bin/sh".to_owned());
-        let status = std::process::Command::new(&shell).arg("-c").arg(line).current_dir(&self.cwd).status();
-        if let Err(e) = status {
+        // The shell reports its last directory in a file of ours, when it is one whose
+        // syntax we know (`pwd -P >"$VAR"` reads the same in POSIX shells and fish).
+        let name = Path::new(&shell).file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let known = matches!(name, "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh" | "ash" | "busybox" | "fish");
+        let pwd_file = if known { tempfile::NamedTempFile::new().ok() } else { None };
+        let mut command = std::process::Command::new(&shell);
+        command.current_dir(&self.cwd);
+        match &pwd_file {
+            Some(f) => {
+                command.arg("-c").arg(format!("{line}\npwd -P >\"$DOCKERLEARN_PWD\"")).env("DOCKERLEARN_PWD", f.path())
+            }
+            None => command.arg("-c").arg(line),
+        };
+        if let Err(e) = command.status() {
             self.ui.error(&format!("could not run {shell}: {e}"));
+            return;
         }
+        let last = pwd_file.and_then(|f| std::fs::read_to_string(f.path()).ok());
+        if let Some(dir) = last.map(|t| PathBuf::from(t.trim_end_matches('\n'))).filter(|d| d.is_dir()) {
+            self.cwd = dir;
+        }
+    }
+
+    /// Waits for `work` on the engine. After a second it says what it waits for; Ctrl-C
+    /// stops waiting (None).
+    fn wait<T>(
+        rt: &Runtime,
+        ui: &Ui,
+        interrupt: &mut Option<Signal>,
+        what: &str,
+        work: impl std::future::Future<Output = T>,
+    ) -> Option<T> {
+        use futures_util::FutureExt;
+        rt.block_on(async {
+            // A Ctrl-C that stopped the learner's command came before this wait.
+            if let Some(i) = interrupt.as_mut() {
+                while let Some(Some(())) = i.recv().now_or_never() {}
+            }
+            let interrupted = async {
+                match interrupt.as_mut() {
+                    Some(i) => i.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let mut said = false;
+            let say = tokio::time::sleep(SAY_WAITING_AFTER);
+            tokio::pin!(work, interrupted, say);
+            loop {
+                tokio::select! {
+                    out = &mut work => return Some(out),
+                    _ = &mut interrupted => {
+                        ui.notice(&format!("Stopped waiting for {what}."));
+                        return None;
+                    }
+                    _ = &mut say, if !said => {
+                        said = true;
+                        ui.notice(&format!("Waiting for {what}... (Ctrl-C to stop waiting)"));
+                    }
+                }
+            }
+        })
     }
 
     /// Feeds one input to the session and performs the effects, including the ones
@@ -208,7 +270,10 @@ impl<'c> Repl<'c> {
             Effect::Solution { at } => self.ui.solution(course, at),
             Effect::Evaluate { at, since, mode } => {
                 let checkpoint = course.lessons[at.lesson].checkpoint(at.step)?;
-                let verdict = self.evaluate(checkpoint, since, mode);
+                let Some(verdict) = self.evaluate(checkpoint, since, mode) else {
+                    self.ui.notice("The step was not checked: type :check to look again.");
+                    return None;
+                };
                 return Some(Input::Checked { verdict, mode, now: progress::now() });
             }
             Effect::Verdict { verdict, mode } => self.ui.verdict(&verdict, mode),
@@ -236,7 +301,8 @@ impl<'c> Repl<'c> {
         let needs = checkpoint.needs();
         if needs.events {
             let since = self.session.step_started();
-            self.rt.block_on(self.engine.watch(since, &needs.other_events));
+            let what = format!("{} to stream its events", self.engine_name);
+            Self::wait(self.rt, self.ui, &mut self.interrupt, &what, self.engine.watch(since, &needs.other_events));
         }
     }
 
@@ -248,7 +314,9 @@ impl<'c> Repl<'c> {
             return;
         }
         // An engine that does not answer is reported by the step's own check.
-        let Ok(missing) = self.rt.block_on(self.engine.missing_images(&l.images)) else { return };
+        let what = format!("{} to list its images", self.engine_name);
+        let asked = Self::wait(self.rt, self.ui, &mut self.interrupt, &what, self.engine.missing_images(&l.images));
+        let Some(Ok(missing)) = asked else { return };
         if !missing.is_empty() {
             self.ui.notice(&format!(
                 "Not on your engine yet: {}. The first command that uses them downloads them, which needs the network; to get them now, run `dockerlearn prepare {}` (or load the course's kit).",
@@ -258,17 +326,23 @@ impl<'c> Repl<'c> {
         }
     }
 
-    fn evaluate(&mut self, checkpoint: &check::Checkpoint, since: i64, mode: CheckMode) -> Verdict {
+    /// The checkpoint's verdict, or None when the learner stopped waiting for it.
+    fn evaluate(&mut self, checkpoint: &check::Checkpoint, since: i64, mode: CheckMode) -> Option<Verdict> {
         let needs = checkpoint.needs();
-        let mut verdict = check::eval(checkpoint, &self.rt.block_on(self.engine.observe(&needs, since, &self.cwd)));
+        let what = self.engine_name.clone();
+        let observe = self.engine.observe(&needs, since, &self.cwd);
+        let observed = Self::wait(self.rt, self.ui, &mut self.interrupt, &what, observe)?;
+        let mut verdict = check::eval(checkpoint, &observed);
         // The engine publishes an event a moment after the command that caused it may
         // return; look once more before saying "not yet".
         let waits_for_event = checkpoint.waits_for_events();
         if mode == CheckMode::Auto && !verdict.passed() && !verdict.engine_unreachable() && waits_for_event {
             std::thread::sleep(std::time::Duration::from_millis(250));
-            verdict = check::eval(checkpoint, &self.rt.block_on(self.engine.observe(&needs, since, &self.cwd)));
+            let observe = self.engine.observe(&needs, since, &self.cwd);
+            let observed = Self::wait(self.rt, self.ui, &mut self.interrupt, &what, observe)?;
+            verdict = check::eval(checkpoint, &observed);
         }
-        verdict
+        Some(verdict)
     }
 
     fn save(&mut self) {
@@ -284,14 +358,5 @@ impl<'c> Repl<'c> {
                 "Could not save your progress: {e:#}\n(It is kept in memory; dockerlearn tries again at the next step.)"
             ));
         }
-    }
-}
-
-/// `~` and `$HOME` in a `cd` argument, the two expansions learners use there.
-fn shellish_expand(arg: &str) -> PathBuf {
-    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
-    match (arg.strip_prefix('~').or_else(|| arg.strip_prefix("$HOME")), home) {
-        (Some(rest), Some(home)) => home.join(rest.trim_start_matches('/')),
-        _ => PathBuf::from(arg),
     }
 }

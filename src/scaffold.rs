@@ -22,7 +22,8 @@ pub fn new_lesson(dir: &Path, id: &str, title: Option<&str>) -> anyhow::Result<C
     let manifest = dir.join(MANIFEST);
     let manifest_created = !manifest.exists();
     if manifest_created {
-        std::fs::create_dir_all(dir.join("lessons"))?;
+        let lessons = dir.join("lessons");
+        std::fs::create_dir_all(&lessons).with_context(|| format!("could not create {}", lessons.display()))?;
         let course_id = dir
             .canonicalize()
             .ok()
@@ -54,9 +55,11 @@ pub fn new_lesson(dir: &Path, id: &str, title: Option<&str>) -> anyhow::Result<C
         let mut c = t.chars();
         c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
     });
-    std::fs::create_dir_all(dir.join("checks"))?;
-    std::fs::write(&lesson, lesson_template(id, &title))?;
-    std::fs::write(&checks, checks_template(id))?;
+    let checks_dir = dir.join("checks");
+    std::fs::create_dir_all(&checks_dir).with_context(|| format!("could not create {}", checks_dir.display()))?;
+    std::fs::write(&lesson, lesson_template(id, &title))
+        .with_context(|| format!("could not write {}", lesson.display()))?;
+    std::fs::write(&checks, checks_template(id)).with_context(|| format!("could not write {}", checks.display()))?;
     let mut text = text;
     if !text.ends_with('\n') {
         text.push('\n');
@@ -65,20 +68,31 @@ pub fn new_lesson(dir: &Path, id: &str, title: Option<&str>) -> anyhow::Result<C
         text.push_str("lessons:\n");
     }
     text.push_str(&format!("  - {id}\n"));
-    std::fs::write(&manifest, text)?;
+    std::fs::write(&manifest, text).with_context(|| format!("could not write {}", manifest.display()))?;
     Ok(Created { lesson, checks, manifest_created })
 }
 
+/// The new lesson's front matter, written by serde_yaml so any title is quoted as YAML
+/// needs (`a: b`, `#1`, `"quoted"`).
+#[derive(serde::Serialize)]
+struct FrontMatter<'a> {
+    title: &'a str,
+    objectives: [&'a str; 1],
+    minutes: u32,
+    images: [&'a str; 1],
+}
+
 fn lesson_template(id: &str, title: &str) -> String {
+    let front = FrontMatter {
+        title,
+        objectives: ["Say what the learner will be able to do afterwards"],
+        minutes: 10,
+        images: ["hello-world"],
+    };
+    let front = serde_yaml::to_string(&front).expect("plain strings and numbers serialize");
     format!(
         r#"---
-title: {title}
-objectives:
-  - Say what the learner will be able to do afterwards
-minutes: 10
-images:
-  - hello-world
----
+{front}---
 
 Introduce the lesson: why it matters and what the learner will do.
 

@@ -1,6 +1,10 @@
 //! The little shell syntax dockerlearn must understand: where one command of a lesson's
 //! block ends (line continuations, heredocs), when the learner's input is not finished
 //! yet (so the prompt asks for more), and how a command line splits into words.
+//!
+//! Words come from `shlex`. The command and completeness rules stay here: shlex and
+//! shell-words split one line into words, but neither knows heredocs (a body that runs
+//! to its delimiter line) or says whether typed input still lacks its end.
 
 /// The heredoc delimiter a line opens (`cat > f <<'EOF'` → `EOF`), if any.
 fn heredoc_delimiter(line: &str) -> Option<String> {
@@ -83,33 +87,10 @@ pub fn is_complete(input: &str) -> bool {
     quote.is_none()
 }
 
-/// Splits a command line into words, honouring quotes; enough for lesson commands.
+/// Splits a command line into words as a POSIX shell would (quotes, escapes), with
+/// `shlex`; a line that is not closed (an open quote) splits on whitespace instead.
 pub fn words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    let mut has = false;
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                has = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if has || !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                    has = false;
-                }
-            }
-            (None, c) => cur.push(c),
-        }
-    }
-    if has || !cur.is_empty() {
-        words.push(cur);
-    }
-    words
+    shlex::split(line).unwrap_or_else(|| line.split_whitespace().map(str::to_owned).collect())
 }
 
 #[cfg(test)]

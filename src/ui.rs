@@ -1,8 +1,12 @@
 //! Everything dockerlearn prints. Markdown goes through termimad on a terminal and is
 //! printed as written elsewhere (pipes, tests, `NO_COLOR`). Write errors are ignored so a
-//! closed pipe (`dockerlearn show x | head`) ends quietly.
+//! closed pipe (`dockerlearn show x | head`) ends quietly. Text that came from the user
+//! (arguments, file names) is shown with its control characters escaped, so it cannot
+//! drive the terminal. Progress bars live in `progress`.
 
-use crate::check::{Status, Verdict};
+pub mod progress;
+
+use crate::check::{Outcome, Status, Verdict};
 use crate::course::Course;
 use crate::progress::CourseProgress;
 use crate::session::{CheckMode, META_HELP, Position};
@@ -28,8 +32,10 @@ impl Ui {
         let _ = out.flush();
     }
 
+    /// Prints plain text; control characters other than line breaks and tabs are escaped
+    /// (paths and names in it may come from the user).
     pub fn line(&self, text: &str) {
-        self.out(&format!("{text}\n"));
+        self.out(&format!("{}\n", escape_keeping_lines(text)));
     }
 
     fn compose(&self) -> Option<&crate::engine::tools::Compose> {
@@ -54,8 +60,21 @@ impl Ui {
         }
     }
 
+    /// Prints to stderr; control characters other than line breaks and tabs are escaped.
     pub fn error(&self, text: &str) {
-        let _ = writeln!(std::io::stderr(), "{text}");
+        let _ = writeln!(std::io::stderr(), "{}", escape_keeping_lines(text));
+    }
+
+    /// The result of `dockerlearn check`, as text or as JSON.
+    pub fn check_result(&self, report: &CheckReport<'_>, step_title: &str, json: bool) -> anyhow::Result<()> {
+        if json {
+            self.line(&serde_json::to_string_pretty(report)?);
+        } else {
+            let state = if report.passed { "passed" } else { "not passed yet" };
+            self.line(&format!("{}/{} ({step_title}): {state}", report.lesson, report.step));
+            self.line(&render_verdict_outcomes(report.outcomes));
+        }
+        Ok(())
     }
 
     pub fn welcome(&self, course: &Course) {
@@ -201,18 +220,73 @@ impl Ui {
     }
 }
 
+/// What `dockerlearn check --json` prints.
+#[derive(serde::Serialize)]
+pub struct CheckReport<'a> {
+    pub course: &'a str,
+    pub lesson: &'a str,
+    pub step: &'a str,
+    pub passed: bool,
+    pub outcomes: &'a [Outcome],
+}
+
+/// User-provided text made safe to print on one line: control characters (escape
+/// sequences, bells, line breaks) are shown escaped, as `\u{1b}`.
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
+/// As `escape`, but line breaks and tabs stay: for whole messages.
+fn escape_keeping_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return text.into();
+    }
+    text.split('\n')
+        .map(|line| line.split('\t').map(|p| escape(p).into_owned()).collect::<Vec<_>>().join("\t"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into()
+}
+
+/// An error and its causes on one line, each cause said once: a message that already
+/// quotes its source (`could not read f: Not a directory`) is not followed by it again.
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 /// One line per assertion: a mark, what was expected, and what was found.
 pub fn render_verdict(verdict: &Verdict) -> String {
+    render_verdict_outcomes(&verdict.outcomes)
+}
+
+fn render_verdict_outcomes(outcomes: &[Outcome]) -> String {
     let mut s = String::new();
     // An engine that cannot be asked is said once, not under every assertion.
-    if let Some(problem) = verdict.outcomes.iter().find(|o| o.status == Status::Unknown) {
+    if let Some(problem) = outcomes.iter().find(|o| o.status == Status::Unknown) {
         s.push_str(&format!(
             "  Could not ask the engine: {}
 ",
             indent(&problem.found, 2)
         ));
     }
-    for o in &verdict.outcomes {
+    for o in outcomes {
         let mark = match o.status {
             Status::Pass => "PASS",
             Status::Fail => "FAIL",
@@ -302,6 +376,22 @@ fn skin() -> MadSkin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_from_the_user_are_escaped() {
+        assert_eq!(escape("plain"), "plain");
+        assert_eq!(escape("\u{1b}[31mX"), "\\u{1b}[31mX");
+        assert_eq!(escape_keeping_lines("a\n\tb\u{7}"), "a\n\tb\\u{7}");
+    }
+
+    #[test]
+    fn an_error_chain_says_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "Not a directory");
+        let e = anyhow::Error::new(io).context("could not read f: Not a directory");
+        assert_eq!(error_chain(&e), "could not read f: Not a directory");
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_chain(&e), "outer: inner");
+    }
 
     #[test]
     fn runnable_fences_are_announced() {

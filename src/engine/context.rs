@@ -49,6 +49,11 @@ pub enum ContextError {
     BadContext { name: String, meta: PathBuf, why: String },
     #[error("the docker CLI's config file {} could not be read: {why}", path.display())]
     BadConfig { path: PathBuf, why: String },
+    #[error(
+        "{} (chosen by {chosen_by}) is {what}, not a socket: the Docker engine listens on a socket, such as {}.\nPoint {chosen_by} at the engine's socket (`docker context ls` lists the known ones), or unset it to use the default.",
+        path.display(), default_host().trim_start_matches("unix://")
+    )]
+    NotASocket { path: PathBuf, what: &'static str, chosen_by: String },
 }
 
 /// The platform's default engine address.
@@ -83,7 +88,35 @@ struct ContextEndpoint {
 }
 
 /// Resolves the endpoint from the environment (`env`) and the CLI's files under `home`.
+/// A `unix://` endpoint whose path exists but is not a socket is refused here, with a
+/// message of its own (a missing path is an engine that is not running: not an error).
 pub fn resolve(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Result<Endpoint, ContextError> {
+    let endpoint = choose(env, home)?;
+    if let Some(problem) = unix_socket_problem(&endpoint) {
+        return Err(problem);
+    }
+    Ok(endpoint)
+}
+
+/// What is wrong with a `unix://` endpoint's path, when something that is not a socket
+/// sits there. The connection code calls it too, for endpoints made elsewhere.
+pub fn unix_socket_problem(endpoint: &Endpoint) -> Option<ContextError> {
+    use std::os::unix::fs::FileTypeExt;
+    let path = Path::new(endpoint.host.strip_prefix("unix://")?);
+    let kind = std::fs::metadata(path).ok()?.file_type();
+    let what = if kind.is_socket() {
+        return None;
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_file() {
+        "a regular file"
+    } else {
+        "a device or pipe"
+    };
+    Some(ContextError::NotASocket { path: path.to_owned(), what, chosen_by: endpoint.source.to_string() })
+}
+
+fn choose(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Result<Endpoint, ContextError> {
     if let Some(host) = env("DOCKER_HOST").filter(|s| !s.is_empty()) {
         return Ok(Endpoint { host, source: EndpointSource::DockerHost });
     }
@@ -196,6 +229,24 @@ mod tests {
         assert!(err.to_string().contains("docker context ls"), "{err}");
         let e = resolve(&env_of(&[]), Some(home.path())).unwrap();
         assert_eq!(e.source, EndpointSource::Default);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_socket_is_refused_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("docker.sock");
+        std::fs::write(&file, "").unwrap();
+        let host = format!("unix://{}", file.display());
+        let err = resolve(&env_of(&[("DOCKER_HOST", &host)]), None).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("is a regular file, not a socket") && text.contains("(chosen by DOCKER_HOST)"), "{text}");
+        assert!(!text.contains("systemctl"), "{text}");
+        let missing = format!("unix://{}", dir.path().join("absent.sock").display());
+        assert!(resolve(&env_of(&[("DOCKER_HOST", &missing)]), None).is_ok());
+        let listener = std::os::unix::net::UnixListener::bind(dir.path().join("real.sock")).unwrap();
+        let real = format!("unix://{}", dir.path().join("real.sock").display());
+        assert!(resolve(&env_of(&[("DOCKER_HOST", &real)]), None).is_ok());
+        drop(listener);
     }
 
     #[test]

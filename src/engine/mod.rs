@@ -3,9 +3,11 @@
 //! plain data that `check::eval` judges without any I/O. `engine` depends on `check`
 //! (for what to gather and the records to fill), never the reverse.
 
+pub mod cli;
 pub mod context;
 pub mod docker;
 pub mod host;
+pub mod registry;
 pub mod tools;
 
 pub use context::{Endpoint, EndpointSource};

@@ -2,26 +2,14 @@
 //! or v1 (`docker-compose`). Lessons are written for v2; where only v1 is installed,
 //! what they show and what `verify` runs says `docker-compose` instead.
 
-use std::process::{Command, Stdio};
+/// Looks for Compose v2, then v1 (run through `engine::cli`, with a deadline).
+pub use super::cli::compose;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compose {
     /// `docker compose` or `docker-compose`.
     pub command: &'static str,
     pub version: String,
-}
-
-fn version_of(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned()).filter(|v| !v.is_empty())
-}
-
-/// Looks for Compose v2, then v1.
-pub fn compose() -> Option<Compose> {
-    if let Some(v) = version_of("docker", &["compose", "version", "--short"]) {
-        return Some(Compose { command: "docker compose", version: v });
-    }
-    version_of("docker-compose", &["version", "--short"]).map(|v| Compose { command: "docker-compose", version: v })
 }
 
 /// Lesson text and commands as this learner must type them.

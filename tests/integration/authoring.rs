@@ -127,3 +127,13 @@ fn new_scaffolds_a_lesson_that_lints_and_verifies() {
     assert!(ran.stdout.contains("volumes") && ran.stdout.contains("run-a-container  pass"), "{}", ran.stdout);
     Test::new().env("DOCKERLEARN_LESSONS", dir.path()).args(["list"]).run().code(0).stdout_has("second-one");
 }
+
+#[test]
+fn a_title_in_yaml_syntax_still_makes_a_lesson_that_lints() {
+    let dir = tempfile::tempdir().unwrap();
+    let title = "Volumes: keep data #1 \"for real\"";
+    Test::new().args(["new", "keep-data", "--title", title, "--dir"]).args([dir.path()]).run().code(0);
+    Test::new().args(["lint"]).args([dir.path()]).run().code(0).stdout_has("no problems found");
+    let shown = Test::new().args(["show", "keep-data", "--lessons"]).args([dir.path()]).run().code(0);
+    assert!(shown.stdout.contains(&format!("# Lesson 1/1: {title}")), "{}", shown.stdout);
+}

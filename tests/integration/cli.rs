@@ -51,3 +51,26 @@ fn help_teaches() {
     }
     Test::new().args(["check", "--help"]).run().code(0).stdout_has("0 passed, 1 not passed yet");
 }
+
+#[test]
+fn control_characters_in_arguments_are_never_echoed_raw() {
+    let ran = Test::new().args(["show", "\u{1b}[31mX"]).run().code(2);
+    assert!(!ran.stderr.contains('\u{1b}'), "{:?}", ran.stderr);
+    assert!(ran.stderr.contains("there is no lesson `\\u{1b}[31mX`"), "{}", ran.stderr);
+    let sb = Sandbox::new();
+    let ran = sb.dl().args(["check", "\u{1b}]0;x\u{7}"]).run().code(2);
+    assert!(!ran.stderr.contains(['\u{1b}', '\u{7}']), "{:?}", ran.stderr);
+    assert!(ran.stderr.contains("\\u{1b}]0;x\\u{7}"), "{}", ran.stderr);
+    let ran = sb.dl().args(["check", "hello-world/\u{1b}[2J"]).run().code(2);
+    assert!(!ran.stderr.contains('\u{1b}'), "{:?}", ran.stderr);
+}
+
+#[test]
+fn an_io_error_says_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let ran = Test::new().args(["list", "--data-dir"]).args([file.join("data")]).run().code(2);
+    assert_eq!(ran.stderr.matches("Not a directory").count(), 1, "{}", ran.stderr);
+    assert!(ran.stderr.starts_with("dockerlearn: could not read"), "{}", ran.stderr);
+}

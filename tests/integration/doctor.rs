@@ -1,7 +1,9 @@
 //! `dockerlearn doctor` on a healthy engine, a stopped one, one the user may not use,
-//! one reached through DOCKER_HOST or DOCKER_CONTEXT, and with a lesson's port taken.
+//! one reached through DOCKER_HOST or DOCKER_CONTEXT, one that accepts and never answers,
+//! a DOCKER_HOST that is a plain file, and with a lesson's port taken.
 
-use crate::support::{EngineProxy, Test, fixed_names};
+use crate::support::{EngineProxy, SilentEngine, Test, fixed_names, run_within};
+use std::time::Duration;
 
 fn doctor_json(test: Test) -> (i32, serde_json::Value) {
     let ran = test.args(["doctor", "--json"]).run();
@@ -76,4 +78,36 @@ fn a_taken_port_is_reported() {
         report["findings"].as_array().unwrap().iter().find(|f| f["problem"].as_str().unwrap().contains("port 8080"));
     assert!(f.is_some_and(|f| f["severity"] == "warning"), "{report}");
     drop(listener);
+}
+
+#[test]
+fn an_engine_that_never_answers_is_reported_and_doctor_ends() {
+    let silent = SilentEngine::start();
+    let doctor = Test::new().env("DOCKER_HOST", silent.host()).args(["doctor"]);
+    let ran = run_within(doctor.command(), Duration::from_secs(120)).code(1);
+    assert!(
+        ran.stdout.contains(&format!(
+            "PROBLEM: the Docker engine at {} accepts connections but did not answer within",
+            silent.host()
+        )),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("Not ready"), "{}", ran.stdout);
+}
+
+#[test]
+fn a_regular_file_as_docker_host_is_said_to_be_no_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("docker.sock");
+    std::fs::write(&file, "not a socket").unwrap();
+    let host = format!("unix://{}", file.display());
+    let ran = Test::new().env("DOCKER_HOST", &host).args(["doctor"]).run().code(1);
+    let problem = format!("PROBLEM: {} (chosen by DOCKER_HOST) is a regular file, not a socket", file.display());
+    assert!(ran.stdout.contains(&problem), "{}", ran.stdout);
+    assert!(!ran.stdout.contains("systemctl"), "{}", ran.stdout);
+    let sb = crate::support::Sandbox::new();
+    let ran = sb.dl().env("DOCKER_HOST", &host).args(["check", "hello-world/run-it"]).run().code(3);
+    assert!(ran.stderr.contains("is a regular file, not a socket"), "{}", ran.stderr);
+    assert!(!ran.stdout.contains("systemctl") && !ran.stderr.contains("systemctl"), "{}", ran.stderr);
 }

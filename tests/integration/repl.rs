@@ -1,7 +1,8 @@
 //! The REPL in a pseudo-terminal, driven as a learner would: reading, typing commands,
-//! asking for hints, passing checkpoints, losing the engine, quitting and resuming.
+//! asking for hints, passing checkpoints, losing the engine, quitting and resuming,
+//! `cd` lines, pasted bursts, and waits on an engine that never answers.
 
-use crate::support::{EngineProxy, Image, Sandbox, fixed_names};
+use crate::support::{EngineProxy, Image, Sandbox, SilentEngine, fixed_names};
 use rexpect::session::{PtySession, spawn_command};
 
 const TIMEOUT_MS: u64 = 20_000;
@@ -163,6 +164,68 @@ fn a_steps_events_survive_the_engines_short_memory() {
     p.send_line(":check").unwrap();
     p.exp_string("PASS since this step began, a container from image `hello-world` exited with code 0").unwrap();
     p.exp_string("Step complete.").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn a_line_with_cd_runs_whole_and_the_prompt_follows_it() {
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().canonicalize().unwrap();
+    let mut p = start(&sb, None, &["hello-world"]);
+    p.exp_string("[hello-world 1/5] $").unwrap();
+    p.send_line(&format!("cd {} && echo \"in-$(pwd -P)\"", dir.display())).unwrap();
+    p.exp_string(&format!("in-{}", dir.display())).unwrap();
+    p.exp_string("[hello-world 1/5] $").unwrap();
+    // A `cd` anywhere in the line moves the prompt, as in a shell.
+    p.send_line("mkdir sub && cd sub").unwrap();
+    p.exp_string("[hello-world 1/5] $").unwrap();
+    p.send_line("echo \"now-$(pwd -P)\"").unwrap();
+    p.exp_string(&format!("now-{}/sub", dir.display())).unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn lines_that_arrive_in_one_burst_all_run_in_order() {
+    let sb = Sandbox::new();
+    let mut p = start(&sb, None, &["hello-world"]);
+    p.exp_string("[hello-world 1/5] $").unwrap();
+    // A paste without bracketed paste: three lines in one write.
+    p.send("echo burst-$((1+1))\necho burst-$((2+1))\necho burst-$((3+1))\n").unwrap();
+    p.exp_string("burst-2").unwrap();
+    p.exp_string("burst-3").unwrap();
+    p.exp_string("burst-4").unwrap();
+    p.exp_string("[hello-world 1/5] $").unwrap();
+    // Typed ahead while a command runs: the next line waits its turn.
+    p.send_line("sleep 1; echo ahead-$((5+1))").unwrap();
+    p.send_line("echo ahead-$((6+1))").unwrap();
+    p.exp_string("ahead-6").unwrap();
+    p.exp_string("ahead-7").unwrap();
+    p.exp_string("[hello-world 1/5] $").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn waits_on_a_silent_engine_say_so_and_ctrl_c_stops_them() {
+    let sb = Sandbox::new();
+    let silent = SilentEngine::start();
+    let mut p = start(&sb, Some(&silent.host()), &["hello-world"]);
+    // Before the first step: the lesson's images, then the step's event stream.
+    for _ in 0..2 {
+        p.exp_string(&format!("Waiting for the Docker engine at {}", silent.host())).unwrap();
+        p.exp_string("(Ctrl-C to stop waiting)").unwrap();
+        p.send_control('c').unwrap();
+        p.exp_string("Stopped waiting for the Docker engine").unwrap();
+    }
+    p.exp_string("[hello-world 1/5] $").unwrap();
+    p.send_line(":check").unwrap();
+    p.exp_string("(Ctrl-C to stop waiting)").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("The step was not checked: type :check to look again.").unwrap();
+    p.exp_string("[hello-world 1/5] $").unwrap();
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }

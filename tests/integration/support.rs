@@ -349,3 +349,49 @@ pub fn course_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// A Unix socket that accepts connections and never answers: an engine that hangs.
+/// Connections are held open for the life of the test process.
+pub struct SilentEngine {
+    pub path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SilentEngine {
+    pub fn start() -> SilentEngine {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("silent.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for conn in listener.incoming().flatten() {
+                held.push(conn);
+            }
+        });
+        SilentEngine { path, _dir: dir }
+    }
+
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.path.display())
+    }
+}
+
+/// Runs `command` to its end, or fails the test if it has not ended within `limit`
+/// (it is killed then): for commands that must not hang, without timing them.
+#[track_caller]
+pub fn run_within(mut command: Command, limit: std::time::Duration) -> Ran {
+    use std::process::Stdio;
+    use wait_timeout::ChildExt;
+    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    if child.wait_timeout(limit).unwrap().is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("{command:?} was still running after {} seconds: it hangs", limit.as_secs());
+    }
+    let out = child.wait_with_output().unwrap();
+    Ran {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

@@ -1,0 +1,28 @@
+//! `dockerlearn verify [DIR]`: every checkpoint fails before its step and passes after
+//! the step's solution, against the engine.
+
+use super::{Ctx, EXIT_NOT_PASSED, EXIT_USAGE, lesson_indexes, refuse, runtime};
+use crate::course;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(ctx: &Ctx, dir: Option<&Path>, only: &[String]) -> anyhow::Result<ExitCode> {
+    let dir = ctx.authoring_dir(dir);
+    let course = course::load_from(dir.as_deref()).map_err(|problems| {
+        refuse(
+            EXIT_USAGE,
+            format!("{problems}\ndockerlearn: fix these problems first (`dockerlearn lint` lists them)."),
+        )
+    })?;
+    let indexes = lesson_indexes(&course, only)?;
+    let rt = runtime()?;
+    let endpoint = ctx.endpoint()?.clone();
+    let verifier = crate::verify::Verifier { course: &course, endpoint, rt: &rt };
+    let reports = verifier.run(&indexes, |r| {
+        let mark = if r.ok() { "ok  " } else { "FAIL" };
+        ctx.ui.line(&format!("{mark} {}/{} ({} ms)", r.lesson, r.step, r.elapsed.as_millis()));
+    })?;
+    ctx.ui.line("");
+    ctx.ui.line(&crate::verify::table(&reports));
+    Ok(if reports.iter().all(|r| r.ok()) { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_PASSED) })
+}
