@@ -266,6 +266,8 @@ mod tests {
                 source: "/home/u/site".into(),
                 destination: "/work".into(),
                 name: String::new(),
+                read_only: false,
+                propagation: "rprivate".into(),
             }],
             ..Default::default()
         });
@@ -281,5 +283,83 @@ mod tests {
         assert!(
             verdict("    - kind: mount\n      name: web\n      destination: /work/\n      type: bind\n", &o).passed()
         );
+    }
+
+    #[test]
+    fn output_can_be_exact_or_a_pattern() {
+        let mut o = obs();
+        let mut c = container("h", "hello-world", "exited", Some(0), 1);
+        c.output = Some("2026-11-21\n".into());
+        o.containers.push(c);
+        assert!(verdict("    - kind: output\n      name: h\n      equals: \"2026-11-21\"\n", &o).passed());
+        assert!(!verdict("    - kind: output\n      name: h\n      equals: \"2026-11\"\n", &o).passed());
+        let pattern = "    - kind: output\n      name: h\n      matches: '^\\d{4}-\\d{2}-\\d{2}$'\n";
+        let v = verdict(pattern, &o);
+        assert!(v.passed(), "{v:?}");
+        assert!(v.outcomes[0].expected.contains("matches /"), "{v:?}");
+    }
+
+    #[test]
+    fn image_configuration_names_what_differs() {
+        let mut o = obs();
+        o.images.push(ImageInfo { id: "sha256:ddd".into(), tags: vec!["app:1".into()] });
+        o.image_details.push(crate::check::ImageDetails {
+            reference: "app:1".into(),
+            id: "sha256:ddd".into(),
+            labels: HashMap::from([("maintainer".to_owned(), "me".to_owned())]),
+            env: vec!["PORT=8000".into()],
+            exposed_ports: vec!["8000/tcp".into()],
+            user: "app".into(),
+            size: 50_000_000,
+            layers: 4,
+            ..Default::default()
+        });
+        let image = |fields: &str| verdict(&format!("    - kind: image\n      image: app:1\n{fields}"), &o);
+        assert!(image("      label: maintainer\n").passed());
+        assert!(image("      env: [PORT=8000]\n      exposed_ports: [8000]\n      user: app\n").passed());
+        assert!(image("      max_size_mb: 60\n      max_layers: 4\n").passed());
+        let v = image("      env: [PORT=9000]\n");
+        assert!(v.outcomes[0].found.contains("sets PORT=8000, not PORT=9000"), "{v:?}");
+        let v = image("      exposed_ports: [53/udp]\n");
+        assert!(v.outcomes[0].found.contains("does not expose 53/udp (it exposes `8000/tcp`)"), "{v:?}");
+        let v = image("      user: root\n");
+        assert!(v.outcomes[0].found.contains("runs as `app`, not `root`"), "{v:?}");
+        let v = image("      max_size_mb: 10\n");
+        assert!(v.outcomes[0].found.contains("50.0 MB, more than 10 MB"), "{v:?}");
+        let v = image("      max_layers: 2\n");
+        assert!(v.outcomes[0].found.contains("4 layers, more than 2"), "{v:?}");
+        let v = image("      label: version\n");
+        assert!(v.outcomes[0].found.contains("no label `version` (its labels: `maintainer`)"), "{v:?}");
+    }
+
+    #[test]
+    fn mounts_are_judged_by_their_options_and_the_learners_folder() {
+        let mut o = obs();
+        o.workdir = "/home/u".into();
+        let mut c = container("web", "nginx:alpine", "running", None, 1);
+        c.details = Some(ContainerDetails {
+            mounts: vec![MountInfo {
+                kind: MountType::Bind,
+                source: "/home/u/site".into(),
+                destination: "/usr/share/nginx/html".into(),
+                name: String::new(),
+                read_only: false,
+                propagation: "rprivate".into(),
+            }],
+            ..Default::default()
+        });
+        o.containers.push(c);
+        let mount = |fields: &str, o: &Observation| {
+            verdict(
+                &format!("    - kind: mount\n      name: web\n      destination: /usr/share/nginx/html\n{fields}"),
+                o,
+            )
+        };
+        assert!(mount("      source: ./site\n", &o).passed());
+        assert!(!mount("      source: ./other\n", &o).passed());
+        let v = mount("      read_only: true\n", &o);
+        assert!(v.outcomes[0].found.contains("writable: create it again with `:ro`"), "{v:?}");
+        o.containers[0].details.as_mut().unwrap().mounts[0].read_only = true;
+        assert!(mount("      read_only: true\n      source: ./site\n", &o).passed());
     }
 }

@@ -13,6 +13,7 @@ pub mod file;
 mod kinds;
 pub mod observation;
 pub mod select;
+pub mod text;
 
 pub use eval::eval;
 pub use file::{ChecksFile, parse};
@@ -23,6 +24,7 @@ pub use kinds::{
 };
 pub use observation::*;
 pub use select::Target;
+pub use text::TextMatch;
 
 use serde::Serialize;
 use std::process::ExitCode;

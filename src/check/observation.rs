@@ -26,6 +26,8 @@ pub struct Observation {
     pub compose: Vec<ContainerInfo>,
     /// Host files asked about: path and content (None when absent).
     pub host_files: Vec<(String, Option<String>)>,
+    /// The learner's folder, where relative paths of the host start.
+    pub workdir: String,
 }
 
 impl Observation {
@@ -42,6 +44,7 @@ impl Observation {
             probes: HashMap::new(),
             compose: Vec::new(),
             host_files: Vec::new(),
+            workdir: String::new(),
         }
     }
 }
@@ -212,6 +215,10 @@ pub struct MountInfo {
     pub destination: String,
     /// The volume's name (volumes only).
     pub name: String,
+    /// Mounted read-only (`:ro`, `readonly`).
+    pub read_only: bool,
+    /// Bind propagation (`rprivate`, `shared`, ...), empty when the engine gives none.
+    pub propagation: String,
 }
 
 impl MountInfo {
@@ -231,6 +238,16 @@ pub struct ImageDetails {
     pub labels: HashMap<String, String>,
     /// Each layer's `created_by` and comment, newest first.
     pub history: Vec<String>,
+    /// `KEY=VALUE`, as `ENV` set them.
+    pub env: Vec<String>,
+    /// `8000/tcp`, as `EXPOSE` declared them.
+    pub exposed_ports: Vec<String>,
+    /// `USER`; empty for root.
+    pub user: String,
+    /// Bytes on disk.
+    pub size: i64,
+    /// File system layers.
+    pub layers: usize,
 }
 
 /// What a look inside a container found. Plain facts: the wording is the judge's.

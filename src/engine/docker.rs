@@ -342,6 +342,7 @@ impl Engine {
     /// remade on the next call.
     pub async fn observe(&mut self, needs: &Needs, since: i64, workdir: &Path) -> Observation {
         let mut obs = Observation::empty(Ok(self.info_without_version()));
+        obs.workdir = workdir.display().to_string();
         obs.host_files = needs.host_files.iter().map(|p| (p.clone(), super::host::read_file(workdir, p))).collect();
         let deadline = std::time::Duration::from_secs(OBSERVE_SECS);
         let gathered = match tokio::time::timeout(deadline, self.gather(needs, since, &mut obs)).await {
@@ -475,6 +476,8 @@ impl Engine {
                 lines.push(h.comment);
             }
         }
+        let mut exposed_ports: Vec<String> = config.exposed_ports.unwrap_or_default().into_iter().collect();
+        exposed_ports.sort();
         Ok(Some(ImageDetails {
             reference: reference.to_owned(),
             id: inspect.id.unwrap_or_default(),
@@ -483,6 +486,11 @@ impl Engine {
             cmd: config.cmd.unwrap_or_default(),
             labels: config.labels.unwrap_or_default(),
             history: lines,
+            env: config.env.unwrap_or_default(),
+            exposed_ports,
+            user: config.user.unwrap_or_default(),
+            size: inspect.size.unwrap_or_default(),
+            layers: inspect.root_fs.and_then(|r| r.layers).map_or(0, |l| l.len()),
         }))
     }
 
@@ -892,6 +900,8 @@ fn container_details(d: bollard::models::ContainerInspectResponse) -> ContainerD
                 source: m.source.unwrap_or_default(),
                 destination: m.destination.unwrap_or_default(),
                 name: m.name.unwrap_or_default(),
+                read_only: m.rw == Some(false),
+                propagation: m.propagation.unwrap_or_default(),
             })
         })
         .collect();

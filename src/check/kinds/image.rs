@@ -21,31 +21,84 @@ pub(crate) struct Raw {
     history_contains: Option<String>,
     #[serde(default)]
     label: Option<String>,
+    #[serde(default)]
+    env: Vec<String>,
+    #[serde(default)]
+    exposed_ports: Vec<PortWord>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    max_size_mb: Option<u64>,
+    #[serde(default)]
+    max_layers: Option<usize>,
     #[serde(default = "yes")]
     present: bool,
     #[serde(default)]
     hint: Option<String>,
 }
 
+/// A port as written: `8000`, `8000/tcp`, `53/udp`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum PortWord {
+    Number(u16),
+    Text(String),
+}
+
+impl PortWord {
+    fn shown(&self) -> String {
+        match self {
+            PortWord::Number(n) => n.to_string(),
+            PortWord::Text(t) => t.clone(),
+        }
+    }
+
+    /// `8000/tcp`, as the engine lists exposed ports; None when it is not a port.
+    fn normalised(&self) -> Option<String> {
+        match self {
+            PortWord::Number(n) => Some(format!("{n}/tcp")),
+            PortWord::Text(t) => {
+                let (port, proto) = t.split_once('/').unwrap_or((t, "tcp"));
+                let proto: crate::check::Protocol = proto.parse().ok()?;
+                Some(format!("{}/{proto}", port.parse::<u16>().ok()?))
+            }
+        }
+    }
+}
+
+/// `KEY=VALUE` or `KEY` alone (any value).
+fn key_value(text: &str) -> (String, Option<String>) {
+    match text.split_once('=') {
+        Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+        None => (text.to_owned(), None),
+    }
+}
+
 impl Raw {
     pub(super) fn convert(self) -> Converted {
         let mut p = Problems::default();
-        let label = match self.label {
-            Some(l) => match l.split_once('=') {
-                Some((k, v)) => Some((k.to_owned(), v.to_owned())),
+        let label = self.label.as_deref().map(key_value);
+        p.when(label.as_ref().is_some_and(|(k, _)| k.is_empty()), "`label:` needs a key: `key` or `key=value`");
+        let mut exposed_ports = Vec::new();
+        for word in &self.exposed_ports {
+            match word.normalised() {
+                Some(port) => exposed_ports.push(port),
                 None => {
-                    p.when(true, format!("`label: {l}` must be written `key=value`"));
-                    None
+                    p.when(true, format!("`exposed_ports: {}` is not a port like `8000` or `53/udp`", word.shown()))
                 }
-            },
-            None => None,
-        };
+            }
+        }
         let config = ImageConfig {
             workdir: self.workdir,
             entrypoint: self.entrypoint,
             cmd: self.cmd,
             history_contains: self.history_contains,
             label,
+            env: self.env.iter().map(|e| key_value(e)).collect(),
+            exposed_ports,
+            user: self.user,
+            max_size_mb: self.max_size_mb,
+            max_layers: self.max_layers,
         };
         p.when(
             !self.present && !config.is_empty(),
@@ -68,8 +121,18 @@ pub struct ImageConfig {
     pub cmd: Option<Vec<String>>,
     /// A text in the history: a `RUN` line, a commit message.
     pub history_contains: Option<String>,
-    /// A label's key and value.
-    pub label: Option<(String, String)>,
+    /// A label's key, and its value when one is asked for.
+    pub label: Option<(String, Option<String>)>,
+    /// Variables `ENV` set: name, and value when one is asked for.
+    pub env: Vec<(String, Option<String>)>,
+    /// Ports `EXPOSE` declared, as `8000/tcp`.
+    pub exposed_ports: Vec<String>,
+    /// `USER`.
+    pub user: Option<String>,
+    /// At most this many megabytes (10^6 bytes) on disk.
+    pub max_size_mb: Option<u64>,
+    /// At most this many file system layers.
+    pub max_layers: Option<usize>,
 }
 
 impl ImageConfig {
@@ -151,7 +214,28 @@ impl Rule for ImageCheck {
             parts.push(format!("command `{}`", cmd.join(" ")));
         }
         if let Some((k, v)) = &c.label {
-            parts.push(format!("label `{k}={v}`"));
+            parts.push(match v {
+                Some(v) => format!("label `{k}={v}`"),
+                None => format!("a label `{k}`"),
+            });
+        }
+        for (k, v) in &c.env {
+            parts.push(match v {
+                Some(v) => format!("`{k}={v}` in its environment"),
+                None => format!("`{k}` set in its environment"),
+            });
+        }
+        if !c.exposed_ports.is_empty() {
+            parts.push(format!("port(s) {} exposed", c.exposed_ports.join(", ")));
+        }
+        if let Some(u) = &c.user {
+            parts.push(format!("user `{u}`"));
+        }
+        if let Some(mb) = c.max_size_mb {
+            parts.push(format!("at most {mb} MB"));
+        }
+        if let Some(n) = c.max_layers {
+            parts.push(format!("at most {n} layers"));
         }
         if let Some(h) = &c.history_contains {
             parts.push(format!("\"{h}\" in its history"));
@@ -190,10 +274,54 @@ impl ImageCheck {
             }
         }
         if let Some((k, v)) = &c.label {
-            match d.labels.get(k) {
-                Some(have) if have == v => {}
-                Some(have) => return Finding::fail(format!("image `{name}` has label {k}={have}, not {k}={v}")),
-                None => return Finding::fail(format!("image `{name}` has no label `{k}`")),
+            match (d.labels.get(k), v) {
+                (Some(have), Some(v)) if have != v => {
+                    return Finding::fail(format!("image `{name}` has label {k}={have}, not {k}={v}"));
+                }
+                (Some(_), _) => {}
+                (None, _) => {
+                    let keys: Vec<String> = d.labels.keys().cloned().collect();
+                    let have = if keys.is_empty() { "none".to_owned() } else { quoted_list(&keys) };
+                    return Finding::fail(format!(
+                        "image `{name}` has no label `{k}` (its labels: {have}): check `LABEL`"
+                    ));
+                }
+            }
+        }
+        for (k, v) in &c.env {
+            let prefix = format!("{k}=");
+            match (d.env.iter().find_map(|e| e.strip_prefix(&prefix)), v) {
+                (Some(have), Some(v)) if have != v => {
+                    return Finding::fail(format!("image `{name}` sets {k}={have}, not {k}={v}: check `ENV`"));
+                }
+                (Some(_), _) => {}
+                (None, _) => return Finding::fail(format!("image `{name}` does not set `{k}`: check `ENV`")),
+            }
+        }
+        if let Some(port) = c.exposed_ports.iter().find(|p| !d.exposed_ports.contains(p)) {
+            let have = if d.exposed_ports.is_empty() { "none".to_owned() } else { quoted_list(&d.exposed_ports) };
+            return Finding::fail(format!("image `{name}` does not expose {port} (it exposes {have}): check `EXPOSE`"));
+        }
+        if let Some(u) = &c.user {
+            if d.user != *u {
+                let have = if d.user.is_empty() { "root (no `USER`)".to_owned() } else { format!("`{}`", d.user) };
+                return Finding::fail(format!("image `{name}` runs as {have}, not `{u}`: check `USER`"));
+            }
+        }
+        if let Some(mb) = c.max_size_mb {
+            let have = d.size as f64 / 1e6;
+            if have > mb as f64 {
+                return Finding::fail(format!(
+                    "image `{name}` is {have:.1} MB, more than {mb} MB: a smaller base image or a multi-stage build helps"
+                ));
+            }
+        }
+        if let Some(n) = c.max_layers {
+            if d.layers > n {
+                return Finding::fail(format!(
+                    "image `{name}` has {} layers, more than {n}: each `RUN`, `COPY` and `ADD` adds one",
+                    d.layers
+                ));
             }
         }
         if let Some(h) = &c.history_contains {

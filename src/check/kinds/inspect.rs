@@ -230,20 +230,35 @@ pub(crate) struct RawMount {
     #[serde(default)]
     source: Option<String>,
     #[serde(default)]
+    read_only: Option<bool>,
+    #[serde(default)]
+    propagation: Option<String>,
+    #[serde(default)]
     hint: Option<String>,
 }
+
+/// Bind propagation modes the engine accepts.
+const PROPAGATIONS: &[&str] = &["rprivate", "private", "rshared", "shared", "rslave", "slave"];
 
 impl RawMount {
     pub(super) fn convert(self) -> Converted {
         let mut p = Problems::default();
         let target = target("mount", self.name, self.image, &mut p);
         p.when(!self.destination.starts_with('/'), format!("`destination: {}` must be absolute", self.destination));
+        if let Some(prop) = &self.propagation {
+            p.when(
+                !PROPAGATIONS.contains(&prop.as_str()),
+                format!("`propagation: {prop}` is not one of {}", PROPAGATIONS.join(", ")),
+            );
+        }
         let check = p.build(target.map(|target| {
             Check::Mount(MountCheck {
                 target,
                 destination: self.destination,
                 mount_type: self.mount_type,
                 source: self.source,
+                read_only: self.read_only,
+                propagation: self.propagation,
             })
         }));
         assertion(check, self.hint)
@@ -256,8 +271,11 @@ pub struct MountCheck {
     /// Where it is mounted inside the container.
     pub destination: String,
     pub mount_type: Option<MountType>,
-    /// For a volume, its name; for a bind mount, the host path.
+    /// For a volume, its name; for a bind mount, the host path, absolute or starting
+    /// with `.` for the learner's folder (`.`, `./site`).
     pub source: Option<String>,
+    pub read_only: Option<bool>,
+    pub propagation: Option<String>,
 }
 
 fn norm(p: &str) -> &str {
@@ -265,14 +283,32 @@ fn norm(p: &str) -> &str {
     if t.is_empty() { "/" } else { t }
 }
 
+/// A host path as the engine reports it: `.` and `./x` are the learner's folder.
+fn host_path(source: &str, workdir: &str) -> String {
+    let relative = match source.strip_prefix("./") {
+        Some(rest) => Some(rest),
+        None if source == "." => Some(""),
+        None => None,
+    };
+    match relative {
+        Some(rest) => norm(&format!("{}/{rest}", workdir.trim_end_matches('/'))).to_owned(),
+        None => norm(source).to_owned(),
+    }
+}
+
 impl MountCheck {
-    fn fits(&self, m: &MountInfo) -> bool {
+    /// Where and what: the mount this assertion is about, before its options.
+    fn place_fits(&self, m: &MountInfo, workdir: &str) -> bool {
         norm(&m.destination) == norm(&self.destination)
             && self.mount_type.is_none_or(|t| t == m.kind)
-            && self
-                .source
-                .as_ref()
-                .is_none_or(|s| if m.kind == MountType::Volume { m.name == *s } else { norm(&m.source) == norm(s) })
+            && self.source.as_ref().is_none_or(|s| {
+                if m.kind == MountType::Volume { m.name == *s } else { norm(&m.source) == host_path(s, workdir) }
+            })
+    }
+
+    fn options_fit(&self, m: &MountInfo) -> bool {
+        self.read_only.is_none_or(|ro| ro == m.read_only)
+            && self.propagation.as_ref().is_none_or(|p| *p == m.propagation)
     }
 }
 
@@ -288,7 +324,7 @@ impl Rule for MountCheck {
             Err(why) => return Finding::fail(why),
         };
         for (c, d) in &found {
-            if let Some(m) = d.mounts.iter().find(|m| self.fits(m)) {
+            if let Some(m) = d.mounts.iter().find(|m| self.place_fits(m, &obs.workdir) && self.options_fit(m)) {
                 return Finding::pass(format!(
                     "container `{}` has {} `{}` at `{}`",
                     c.name,
@@ -299,6 +335,19 @@ impl Rule for MountCheck {
             }
         }
         let (c, d) = found[0];
+        if let Some(m) = d.mounts.iter().find(|m| self.place_fits(m, &obs.workdir)) {
+            let (mode, wanted) = if m.read_only { ("read-only", "`:ro` off") } else { ("writable", "`:ro`") };
+            return Finding::fail(match &self.propagation {
+                Some(p) if *p != m.propagation => format!(
+                    "container `{}` mounts `{}` with propagation `{}`, not `{p}`",
+                    c.name, m.destination, m.propagation
+                ),
+                _ => format!(
+                    "container `{}` mounts `{}` {mode}: create it again with {wanted} (`-v SOURCE:{}:ro` makes it read-only)",
+                    c.name, m.destination, self.destination
+                ),
+            });
+        }
         if d.mounts.is_empty() {
             return Finding::fail(format!(
                 "container `{}` has no mounts: create it again with `-v SOURCE:{}`",
@@ -317,6 +366,13 @@ impl Rule for MountCheck {
             (None, Some(src)) => format!("`{src}` mounted"),
             (None, None) => "something mounted".to_owned(),
         };
-        format!("{} has {what} at `{}`", self.target.describe(), self.destination)
+        let mut s = format!("{} has {what} at `{}`", self.target.describe(), self.destination);
+        if let Some(ro) = self.read_only {
+            s.push_str(if ro { ", read-only" } else { ", writable" });
+        }
+        if let Some(p) = &self.propagation {
+            s.push_str(&format!(", with `{p}` propagation"));
+        }
+        s
     }
 }

@@ -1,8 +1,9 @@
-//! `kind: output`: what a container printed (its logs) contains a text.
+//! `kind: output`: what a container printed (its logs) contains a text, is exactly a
+//! text, or matches a regular expression.
 
 use super::{Converted, Problems, assertion, target};
 use crate::check::select::{explain_missing, select};
-use crate::check::{Check, Finding, Needs, Observation, Rule, Target};
+use crate::check::{Check, Finding, Needs, Observation, Rule, Target, TextMatch};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -12,7 +13,12 @@ pub(crate) struct Raw {
     name: Option<String>,
     #[serde(default)]
     image: Option<String>,
-    contains: String,
+    #[serde(default)]
+    contains: Option<String>,
+    #[serde(default)]
+    equals: Option<String>,
+    #[serde(default)]
+    matches: Option<String>,
     #[serde(default)]
     hint: Option<String>,
 }
@@ -21,15 +27,27 @@ impl Raw {
     pub(super) fn convert(self) -> Converted {
         let mut p = Problems::default();
         let target = target("output", self.name, self.image, &mut p);
-        let contains = self.contains;
-        assertion(p.build(target.map(|target| Check::Output(OutputCheck { target, contains }))), self.hint)
+        let text = match TextMatch::from_fields(self.contains, self.equals, self.matches) {
+            Ok(Some(t)) => Some(t),
+            Ok(None) => {
+                p.when(true, "an `output` assertion needs `contains:`, `equals:` or `matches:`");
+                None
+            }
+            Err(why) => {
+                p.when(true, why);
+                None
+            }
+        };
+        let check = target.zip(text).map(|(target, text)| Check::Output(OutputCheck { target, text }));
+        assertion(p.build(check), self.hint)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputCheck {
     pub target: Target,
-    pub contains: String,
+    /// What the output must hold.
+    pub text: TextMatch,
 }
 
 impl Rule for OutputCheck {
@@ -43,7 +61,7 @@ impl Rule for OutputCheck {
         let Some(newest) = candidates.first() else {
             return Finding::fail(explain_missing(&self.target, obs));
         };
-        if let Some(c) = candidates.iter().find(|c| c.output.as_deref().is_some_and(|o| o.contains(&self.contains))) {
+        if let Some(c) = candidates.iter().find(|c| c.output.as_deref().is_some_and(|o| self.text.holds(o))) {
             return Finding::pass(format!("container `{}` printed it", c.name));
         }
         let printed = newest.output.as_deref().unwrap_or("").trim();
@@ -56,6 +74,6 @@ impl Rule for OutputCheck {
     }
 
     fn describe(&self) -> String {
-        format!("the output of {} contains \"{}\"", self.target.describe(), self.contains)
+        format!("the output of {} {}", self.target.describe(), self.text.describe())
     }
 }

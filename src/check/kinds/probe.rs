@@ -4,8 +4,21 @@
 
 use super::{Converted, Problems, assertion, target, yes};
 use crate::check::select::explain_missing;
-use crate::check::{Check, Finding, Needs, Observation, Probe, ProbeResult, Rule, Target};
+use crate::check::{Check, Finding, Needs, Observation, Probe, ProbeResult, Rule, Target, TextMatch};
 use serde::Deserialize;
+
+/// The text expectation from the three fields, or a problem.
+fn text(
+    p: &mut Problems,
+    contains: Option<String>,
+    equals: Option<String>,
+    matches: Option<String>,
+) -> Option<TextMatch> {
+    TextMatch::from_fields(contains, equals, matches).unwrap_or_else(|why| {
+        p.when(true, why);
+        None
+    })
+}
 
 /// The probe's result when there was a container to look in, or why there was none.
 fn looked<'a>(
@@ -50,6 +63,10 @@ pub(crate) struct RawHttp {
     #[serde(default)]
     contains: Option<String>,
     #[serde(default)]
+    equals: Option<String>,
+    #[serde(default)]
+    matches: Option<String>,
+    #[serde(default)]
     hint: Option<String>,
 }
 
@@ -59,13 +76,14 @@ impl RawHttp {
         let target = target("http", self.name, self.image, &mut p);
         p.when(!self.path.starts_with('/'), format!("`path: {}` must start with `/`", self.path));
         p.when(!(100..=599).contains(&self.status), format!("`status: {}` is not an HTTP status", self.status));
+        let body = text(&mut p, self.contains, self.equals, self.matches);
         let check = p.build(target.map(|target| {
             Check::Http(HttpCheck {
                 target,
                 container_port: self.container_port,
                 path: self.path,
                 status: self.status,
-                contains: self.contains,
+                body,
             })
         }));
         assertion(check, self.hint)
@@ -79,7 +97,8 @@ pub struct HttpCheck {
     pub container_port: u16,
     pub path: String,
     pub status: u16,
-    pub contains: Option<String>,
+    /// What the page must hold.
+    pub body: Option<TextMatch>,
 }
 
 impl Rule for HttpCheck {
@@ -101,10 +120,13 @@ impl Rule for HttpCheck {
             Ok((status, _)) if *status != self.status => {
                 Finding::fail(format!("GET {url} answered {status}, not {}", self.status))
             }
-            Ok((status, body)) => match &self.contains {
-                Some(c) if !body.contains(c.as_str()) => {
+            Ok((status, body)) => match &self.body {
+                Some(t) if !t.holds(body) => {
                     let start: String = body.trim().chars().take(80).collect();
-                    Finding::fail(format!("GET {url} answered {status} but the page lacks \"{c}\"; it begins: {start}"))
+                    Finding::fail(format!(
+                        "GET {url} answered {status} but its page does not match (it should be: {}); it begins: {start}",
+                        t.describe()
+                    ))
                 }
                 _ => Finding::pass(format!("GET {url} answered {status}")),
             },
@@ -112,7 +134,7 @@ impl Rule for HttpCheck {
     }
 
     fn describe(&self) -> String {
-        let body = self.contains.as_ref().map(|c| format!(" and \"{c}\" in the page")).unwrap_or_default();
+        let body = self.body.as_ref().map(|t| format!(", and a page that {}", t.describe())).unwrap_or_default();
         format!(
             "{} answers GET {} on its port {} with {}{body}",
             self.target.describe(),
@@ -136,6 +158,10 @@ pub(crate) struct RawExec {
     #[serde(default)]
     contains: Option<String>,
     #[serde(default)]
+    equals: Option<String>,
+    #[serde(default)]
+    matches: Option<String>,
+    #[serde(default)]
     hint: Option<String>,
 }
 
@@ -144,9 +170,11 @@ impl RawExec {
         let mut p = Problems::default();
         let target = target("exec", self.name, self.image, &mut p);
         p.when(self.command.is_empty(), "`command` needs at least one word");
-        let check = p.build(target.map(|target| {
-            Check::Exec(ExecCheck { target, command: self.command, exit_code: self.exit_code, contains: self.contains })
-        }));
+        let output = text(&mut p, self.contains, self.equals, self.matches);
+        let check =
+            p.build(target.map(|target| {
+                Check::Exec(ExecCheck { target, command: self.command, exit_code: self.exit_code, output })
+            }));
         assertion(check, self.hint)
     }
 }
@@ -157,7 +185,8 @@ pub struct ExecCheck {
     /// The command, word by word: `["getent", "hosts", "db"]`.
     pub command: Vec<String>,
     pub exit_code: i64,
-    pub contains: Option<String>,
+    /// What it must print.
+    pub output: Option<TextMatch>,
 }
 
 impl Rule for ExecCheck {
@@ -177,16 +206,17 @@ impl Rule for ExecCheck {
         if exit_code != self.exit_code {
             return Finding::fail(format!("in container `{container}` it exited with {exit_code}: {first}"));
         }
-        match &self.contains {
-            Some(c) if !output.contains(c.as_str()) => {
-                Finding::fail(format!("in container `{container}` it printed: {first}"))
-            }
+        match &self.output {
+            Some(t) if !t.holds(output) => Finding::fail(format!(
+                "in container `{container}` it printed: {first} (its output should be: {})",
+                t.describe()
+            )),
             _ => Finding::pass(format!("in container `{container}`: {first}")),
         }
     }
 
     fn describe(&self) -> String {
-        let out = self.contains.as_ref().map(|c| format!(" and prints \"{c}\"")).unwrap_or_default();
+        let out = self.output.as_ref().map(|t| format!(" and its output {}", t.describe())).unwrap_or_default();
         format!("`{}` run in {} exits with {}{out}", self.command.join(" "), self.target.describe(), self.exit_code)
     }
 }
@@ -201,6 +231,10 @@ pub(crate) struct RawFile {
     path: String,
     #[serde(default)]
     contains: Option<String>,
+    #[serde(default)]
+    equals: Option<String>,
+    #[serde(default)]
+    matches: Option<String>,
     #[serde(default = "yes")]
     present: bool,
     #[serde(default)]
@@ -212,10 +246,13 @@ impl RawFile {
         let mut p = Problems::default();
         let target = target("file", self.name, self.image, &mut p);
         p.when(!self.path.starts_with('/'), format!("`path: {}` must be absolute inside the container", self.path));
-        p.when(!self.present && self.contains.is_some(), "`present: false` cannot go with `contains:`");
-        let check = p.build(target.map(|target| {
-            Check::File(FileCheck { target, path: self.path, contains: self.contains, present: self.present })
-        }));
+        let absent_with_text =
+            !self.present && (self.contains.is_some() || self.equals.is_some() || self.matches.is_some());
+        p.when(absent_with_text, "`present: false` cannot go with what the file should hold");
+        let content = text(&mut p, self.contains, self.equals, self.matches);
+        let check = p.build(
+            target.map(|target| Check::File(FileCheck { target, path: self.path, content, present: self.present })),
+        );
         assertion(check, self.hint)
     }
 }
@@ -225,7 +262,8 @@ pub struct FileCheck {
     pub target: Target,
     /// Absolute path inside the container.
     pub path: String,
-    pub contains: Option<String>,
+    /// What the file must hold.
+    pub content: Option<TextMatch>,
     /// `false`: the file must be absent.
     pub present: bool,
 }
@@ -249,11 +287,14 @@ impl Rule for FileCheck {
                 None => Finding::pass(format!("container `{container}` has no `{path}`")),
             };
         }
-        match (content, &self.contains) {
+        match (content, &self.content) {
             (None, _) => Finding::fail(format!("container `{container}` has no file `{path}`")),
-            (Some(text), Some(c)) if !text.contains(c.as_str()) => {
+            (Some(text), Some(t)) if !t.holds(text) => {
                 let start: String = text.trim().chars().take(60).collect();
-                Finding::fail(format!("`{path}` in container `{container}` lacks \"{c}\"; it begins: {start}"))
+                Finding::fail(format!(
+                    "`{path}` in container `{container}` does not match (it should be: {}); it begins: {start}",
+                    t.describe()
+                ))
             }
             (Some(_), _) => Finding::pass(format!("container `{container}` has `{path}`")),
         }
@@ -261,9 +302,9 @@ impl Rule for FileCheck {
 
     fn describe(&self) -> String {
         let t = self.target.describe();
-        match (&self.contains, self.present) {
+        match (&self.content, self.present) {
             (_, false) => format!("{t} does not have the file `{}`", self.path),
-            (Some(c), true) => format!("{t} has the file `{}` containing \"{c}\"", self.path),
+            (Some(c), true) => format!("{t} has the file `{}`, whose content {}", self.path, c.describe()),
             (None, true) => format!("{t} has the file `{}`", self.path),
         }
     }
