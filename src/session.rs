@@ -421,6 +421,7 @@ mod tests {
                 status: if pass { Status::Pass } else { Status::Fail },
                 expected: "image `x` is present".into(),
                 found: "no".into(),
+                reason: None,
                 hint: None,
             }],
             engine_reached: true,

@@ -13,15 +13,18 @@ pub fn eval(checkpoint: &Checkpoint, obs: &Observation) -> Verdict {
         .enumerate()
         .map(|(index, a)| {
             let rule = a.check.rule();
-            let (status, found) = match &obs.engine {
+            let (status, found, reason) = match &obs.engine {
                 // Without an engine only the engine kind can be judged (it fails).
-                Err(why) if a.check.kind() != super::Kind::Engine => (Status::Unknown, why.clone()),
+                Err(why) if a.check.kind() != super::Kind::Engine => (Status::Unknown, why.clone(), None),
                 _ => {
-                    let finding = rule.judge(index, obs);
-                    (if finding.pass { Status::Pass } else { Status::Fail }, finding.found)
+                    let f = rule.judge(index, obs);
+                    let reason = (!f.pass).then_some(f.reason);
+                    (if f.pass { Status::Pass } else { Status::Fail }, f.found, reason)
                 }
             };
-            Outcome { kind: a.check.kind(), status, expected: rule.describe(), found, hint: a.hint.clone() }
+            // The hint for this way of failing, else the assertion's own.
+            let hint = reason.and_then(|r| a.hints.get(r)).map(str::to_owned).or_else(|| a.hint.clone());
+            Outcome { kind: a.check.kind(), status, expected: rule.describe(), found, reason, hint }
         })
         .collect();
     Verdict { outcomes, engine_reached }
@@ -361,5 +364,19 @@ mod tests {
         assert!(v.outcomes[0].found.contains("writable: create it again with `:ro`"), "{v:?}");
         o.containers[0].details.as_mut().unwrap().mounts[0].read_only = true;
         assert!(mount("      read_only: true\n      source: ./site\n", &o).passed());
+    }
+
+    #[test]
+    fn a_hint_can_belong_to_one_way_of_failing() {
+        let mut o = obs();
+        let yaml = "    - kind: exec\n      name: db\n      command: [psql, -c, select 1]\n      hint: Create the table.\n      hints:\n        missing: Start the database first.\n        not_running: It stopped; `docker logs db` says why.\n";
+        o.probes.insert(0, ProbeResult::NoMatch);
+        let v = verdict(yaml, &o);
+        assert_eq!(v.outcomes[0].hint.as_deref(), Some("Start the database first."));
+        assert_eq!(v.outcomes[0].reason, Some(crate::check::Reason::Missing));
+        o.probes.insert(0, ProbeResult::NotRunning { container: "db".into(), state: State::Exited });
+        assert_eq!(verdict(yaml, &o).outcomes[0].hint.as_deref(), Some("It stopped; `docker logs db` says why."));
+        o.probes.insert(0, ProbeResult::Exec { container: "db".into(), exit_code: 1, output: "no table".into() });
+        assert_eq!(verdict(yaml, &o).outcomes[0].hint.as_deref(), Some("Create the table."));
     }
 }

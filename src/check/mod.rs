@@ -42,8 +42,65 @@ pub struct Checkpoint {
 /// the learner when it fails.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assertion {
+    /// Said on any failure that has no hint of its own in `hints`.
     pub hint: Option<String>,
+    /// Hints for one way of failing (the container is missing, not running, ...).
+    pub hints: Hints,
     pub check: Check,
+}
+
+/// Why an assertion failed, in kinds a hint can be attached to.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Reason {
+    /// What the assertion is about is not there: no such container, image, file, event.
+    Missing,
+    /// The container is there but not running.
+    NotRunning,
+    /// The container runs but does not publish the port.
+    NotPublished,
+    /// It is there, but not as expected (a state, a value, an answer).
+    #[default]
+    Mismatch,
+}
+
+/// Hints by way of failing: `hints: {missing: ..., not_running: ...}` in YAML.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hints {
+    #[serde(default)]
+    pub missing: Option<String>,
+    #[serde(default)]
+    pub not_running: Option<String>,
+    #[serde(default)]
+    pub not_published: Option<String>,
+    #[serde(default)]
+    pub mismatch: Option<String>,
+}
+
+impl Hints {
+    pub fn get(&self, reason: Reason) -> Option<&str> {
+        match reason {
+            Reason::Missing => self.missing.as_deref(),
+            Reason::NotRunning => self.not_running.as_deref(),
+            Reason::NotPublished => self.not_published.as_deref(),
+            Reason::Mismatch => self.mismatch.as_deref(),
+        }
+    }
 }
 
 /// Every kind of assertion. The YAML name of each is its [`Kind`], in snake case.
@@ -108,19 +165,29 @@ pub(crate) trait Rule {
     fn describe(&self) -> String;
 }
 
-/// One judgement: pass or not, and what the engine showed (or what satisfied it).
+/// One judgement: pass or not, what the engine showed (or what satisfied it), and on
+/// a failure, which way it failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Finding {
     pub pass: bool,
     pub found: String,
+    pub reason: Reason,
 }
 
 impl Finding {
     pub fn pass(found: impl Into<String>) -> Finding {
-        Finding { pass: true, found: found.into() }
+        Finding { pass: true, found: found.into(), reason: Reason::Mismatch }
     }
+    /// There, but not as expected.
     pub fn fail(found: impl Into<String>) -> Finding {
-        Finding { pass: false, found: found.into() }
+        Finding::failed(Reason::Mismatch, found)
+    }
+    /// Not there at all.
+    pub fn missing(found: impl Into<String>) -> Finding {
+        Finding::failed(Reason::Missing, found)
+    }
+    pub fn failed(reason: Reason, found: impl Into<String>) -> Finding {
+        Finding { pass: false, found: found.into(), reason }
     }
 }
 
@@ -161,7 +228,29 @@ impl Check {
 pub enum Probe {
     Exec { command: Vec<String> },
     File { path: String },
-    Http { container_port: u16, path: String },
+    Http { container_port: u16, request: HttpRequest },
+}
+
+/// An HTTP request a checkpoint makes to a published port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: HttpMethod,
+    pub path: String,
+    /// Sent with `POST` and `PUT`.
+    pub body: Option<String>,
+}
+
+/// The methods a check may use: `HEAD` has no side effect on the learner's app.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, strum::IntoStaticStr, strum::Display)]
+#[serde(rename_all = "UPPERCASE")]
+#[strum(serialize_all = "UPPERCASE")]
+pub enum HttpMethod {
+    #[default]
+    Get,
+    Head,
+    Post,
+    Put,
+    Delete,
 }
 
 /// What a checkpoint needs the engine to report. The engine gathers only this.
@@ -183,6 +272,8 @@ pub struct Needs {
     pub probes: Vec<(usize, Target, Probe)>,
     /// Compose-labelled containers, whatever the scope.
     pub compose: bool,
+    /// Compose-labelled networks and volumes.
+    pub compose_resources: bool,
     /// Event objects other than containers (those are not scoped: images carry no scope).
     pub other_events: Vec<EventObject>,
     /// Files on the learner's machine, relative to their directory.
@@ -253,6 +344,9 @@ pub struct Outcome {
     pub expected: String,
     /// What the engine showed instead (or, on a pass, what satisfied it).
     pub found: String,
+    /// On a failure, which way it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
 }

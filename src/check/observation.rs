@@ -24,6 +24,8 @@ pub struct Observation {
     pub probes: HashMap<usize, ProbeResult>,
     /// Containers that belong to a Compose project, whatever the scope.
     pub compose: Vec<ContainerInfo>,
+    /// Networks and volumes that Compose created, by their project's own names.
+    pub compose_resources: Vec<ComposeResource>,
     /// Host files asked about: path and content (None when absent).
     pub host_files: Vec<(String, Option<String>)>,
     /// The learner's folder, where relative paths of the host start.
@@ -43,6 +45,7 @@ impl Observation {
             networks: Vec::new(),
             probes: HashMap::new(),
             compose: Vec::new(),
+            compose_resources: Vec::new(),
             host_files: Vec::new(),
             workdir: String::new(),
         }
@@ -248,6 +251,25 @@ pub struct ImageDetails {
     pub size: i64,
     /// File system layers.
     pub layers: usize,
+}
+
+/// A network or volume Compose made: the name in the project's file, and the
+/// engine's own name for it (`myapp_default`, `myapp_db-data`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComposeResource {
+    /// `network` or `volume`.
+    pub kind: ComposeResourceKind,
+    pub project: String,
+    /// As the Compose file names it (`default`, `db-data`).
+    pub name: String,
+    pub engine_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::Display)]
+#[strum(serialize_all = "lowercase")]
+pub enum ComposeResourceKind {
+    Network,
+    Volume,
 }
 
 /// What a look inside a container found. Plain facts: the wording is the judge's.

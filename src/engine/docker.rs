@@ -5,8 +5,9 @@ use super::context::{ContextError, Endpoint};
 use super::{EngineFacts, Scope};
 use crate::check::select::select_in;
 use crate::check::{
-    ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, EventObject, ImageDetails, ImageInfo, MountInfo,
-    MountType, Needs, Observation, Probe, ProbeResult, PublishedPort, State, Target,
+    ComposeResource, ComposeResourceKind, ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, EventObject,
+    ImageDetails, ImageInfo, MountInfo, MountType, Needs, Observation, Probe, ProbeResult, PublishedPort, State,
+    Target,
 };
 use bollard::Docker;
 use bollard::query_parameters::{EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions};
@@ -396,7 +397,50 @@ impl Engine {
         if let Some(events) = events {
             obs.events = events?;
         }
+        if needs.compose_resources {
+            obs.compose_resources = self.compose_resources(&docker).await?;
+        }
         self.fill_details(&docker, needs, obs).await
+    }
+
+    /// The networks and volumes Compose made, with the names its files give them.
+    async fn compose_resources(&self, docker: &Docker) -> Result<Vec<ComposeResource>, EngineError> {
+        const PROJECT: &str = "com.docker.compose.project";
+        let filters = HashMap::from([("label".to_owned(), vec![PROJECT.to_owned()])]);
+        let networks = docker
+            .list_networks(Some(bollard::query_parameters::ListNetworksOptions { filters: Some(filters.clone()) }))
+            .await
+            .map_err(|e| self.classify(e))?;
+        let volumes = docker
+            .list_volumes(Some(bollard::query_parameters::ListVolumesOptions { filters: Some(filters) }))
+            .await
+            .map_err(|e| self.classify(e))?;
+        let resource = |kind, labels: &HashMap<String, String>, engine_name: String, key: &str| ComposeResource {
+            kind,
+            project: labels.get(PROJECT).cloned().unwrap_or_default(),
+            name: labels.get(key).cloned().unwrap_or_else(|| engine_name.clone()),
+            engine_name,
+        };
+        let mut out: Vec<ComposeResource> = networks
+            .into_iter()
+            .map(|n| {
+                let labels = n.labels.unwrap_or_default();
+                resource(
+                    ComposeResourceKind::Network,
+                    &labels,
+                    n.name.unwrap_or_default(),
+                    "com.docker.compose.network",
+                )
+            })
+            .collect();
+        out.extend(
+            volumes
+                .volumes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| resource(ComposeResourceKind::Volume, &v.labels, v.name, "com.docker.compose.volume")),
+        );
+        Ok(out)
     }
 
     /// Exit codes the list did not give, logs, inspections and probes.
@@ -519,7 +563,7 @@ impl Engine {
                 let content = self.read_container_file(docker, &newest.id, path).await?;
                 Ok(ProbeResult::File { container: newest.name.clone(), content })
             }
-            Probe::Http { container_port, path } => {
+            Probe::Http { container_port, request } => {
                 let Some(c) = running else { return Ok(not_running()) };
                 let published = c.details.as_ref().and_then(|d| {
                     d.ports.iter().find(|p| {
@@ -533,7 +577,7 @@ impl Engine {
                 };
                 let host = super::host::reachable_address(&p.host_ip);
                 let port = p.host_port.unwrap_or_default();
-                let (url, answer) = super::host::http_get(&host, port, path).await;
+                let (url, answer) = super::host::http(&host, port, request).await;
                 Ok(ProbeResult::Http { container: c.name.clone(), url, answer })
             }
         }

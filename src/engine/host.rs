@@ -4,8 +4,9 @@
 //! HTTP goes through hyper's client and tar through the `tar` crate; what is left
 //! here is choosing the address and bounding what is read.
 
+use crate::check::HttpRequest;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
@@ -34,25 +35,36 @@ pub fn reachable_address(host_ip: &str) -> String {
     }
 }
 
-/// `GET path` on `host:port`: the URL asked, and the status and body (its first
-/// 256 KiB, decoded lossily once whole), or why there was no answer.
+/// `GET path` on `host:port`.
+#[cfg(test)]
 pub async fn http_get(host: &str, port: u16, path: &str) -> (String, Result<(u16, String), String>) {
+    let request = HttpRequest { method: crate::check::HttpMethod::Get, path: path.to_owned(), body: None };
+    http(host, port, &request).await
+}
+
+/// One request to `host:port`: the URL asked, and the status and body (its first
+/// 256 KiB, decoded lossily once whole), or why there was no answer.
+pub async fn http(host: &str, port: u16, request: &HttpRequest) -> (String, Result<(u16, String), String>) {
     let authority = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
-    let url = format!("http://{authority}{path}");
-    let answer = match tokio::time::timeout(HTTP_TIMEOUT, get(&url)).await {
+    let url = format!("http://{authority}{}", request.path);
+    let answer = match tokio::time::timeout(HTTP_TIMEOUT, send(&url, request)).await {
         Err(_) => Err(format!("no answer within {} seconds", HTTP_TIMEOUT.as_secs())),
         Ok(answer) => answer,
     };
     (url, answer)
 }
 
-async fn get(url: &str) -> Result<(u16, String), String> {
+async fn send(url: &str, request: &HttpRequest) -> Result<(u16, String), String> {
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
-    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let request = hyper::Request::get(url)
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let method: &'static str = request.method.into();
+    let body = Full::new(Bytes::from(request.body.clone().unwrap_or_default()));
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(url)
         .header(hyper::header::USER_AGENT, "dockerlearn")
-        .body(Empty::new())
+        .body(body)
         .map_err(|e| format!("`{url}` is not a URL dockerlearn can ask: {e}"))?;
     let response = client.request(request).await.map_err(|e| describe_failure(&e))?;
     let status = response.status().as_u16();

@@ -25,7 +25,7 @@ fn code() -> BTreeMap<String, String> {
         .into_iter()
         .map(|f| {
             let text = std::fs::read_to_string(&f).unwrap();
-            let code = match text.find("#[cfg(test)]") {
+            let code = match text.find("#[cfg(test)]\nmod tests") {
                 Some(i) => text[..i].to_owned(),
                 None => text,
             };

@@ -1,10 +1,11 @@
 //! `kind: compose`: a Compose service has a container in a state (running by
-//! default), or none is left. Containers are found by Compose's labels, so v1
-//! (`proj_web_1`) and v2 (`proj-web-1`) are the same to it.
+//! default), or none is left; or a network or volume of the project exists (or is
+//! gone), named as the Compose file names it. Everything is found by Compose's
+//! labels, so v1 (`proj_web_1`) and v2 (`proj-web-1`) are the same to it.
 
-use super::{Converted, assertion};
+use super::{Converted, Hints, Problems, assertion};
 use crate::check::select::{quoted_list, state_of};
-use crate::check::{Check, ContainerInfo, Finding, Needs, Observation, Rule, State};
+use crate::check::{Check, ComposeResourceKind, ContainerInfo, Finding, Needs, Observation, Reason, Rule, State};
 use serde::{Deserialize, Deserializer};
 
 const COMPOSE_PROJECT: &str = "com.docker.compose.project";
@@ -43,17 +44,41 @@ impl<'de> Deserialize<'de> for ComposeWanted {
 pub(crate) struct Raw {
     #[serde(default)]
     project: Option<String>,
-    service: String,
+    #[serde(default)]
+    service: Option<String>,
+    #[serde(default)]
+    network: Option<String>,
+    #[serde(default)]
+    volume: Option<String>,
     #[serde(default)]
     state: ComposeWanted,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl Raw {
     pub(super) fn convert(self) -> Converted {
-        let check = ComposeCheck { project: self.project, service: self.service, state: self.state };
-        assertion(Ok(Check::Compose(check)), self.hint)
+        let mut p = Problems::default();
+        let what = match (self.service, self.network, self.volume) {
+            (Some(s), None, None) => Some(ComposePart::Service(s)),
+            (None, Some(n), None) => Some(ComposePart::Resource(ComposeResourceKind::Network, n)),
+            (None, None, Some(v)) => Some(ComposePart::Resource(ComposeResourceKind::Volume, v)),
+            _ => {
+                p.when(true, "a `compose` assertion names one of `service:`, `network:` or `volume:`");
+                None
+            }
+        };
+        let resource_state = matches!(what, Some(ComposePart::Resource(..)))
+            && !matches!(self.state, ComposeWanted::Absent | ComposeWanted::In(State::Running));
+        p.when(resource_state, "a network or volume is there or `absent`: it has no other `state:`");
+        let (project, state) = (self.project, self.state);
+        assertion(
+            p.build(what.map(|what| Check::Compose(ComposeCheck { project, what, state }))),
+            self.hint,
+            self.hints,
+        )
     }
 }
 
@@ -61,8 +86,16 @@ impl Raw {
 pub struct ComposeCheck {
     /// The Compose project (by default the directory's name); any project when not given.
     pub project: Option<String>,
-    pub service: String,
+    pub what: ComposePart,
     pub state: ComposeWanted,
+}
+
+/// What of a Compose project the assertion is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ComposePart {
+    Service(String),
+    /// A network or volume, by the name the Compose file gives it.
+    Resource(ComposeResourceKind, String),
 }
 
 fn label<'a>(c: &'a ContainerInfo, key: &str) -> &'a str {
@@ -71,14 +104,72 @@ fn label<'a>(c: &'a ContainerInfo, key: &str) -> &'a str {
 
 impl Rule for ComposeCheck {
     fn needs(&self, _: usize, needs: &mut Needs) {
-        needs.compose = true;
+        match self.what {
+            ComposePart::Service(_) => needs.compose = true,
+            ComposePart::Resource(..) => needs.compose_resources = true,
+        }
     }
 
     fn judge(&self, _: usize, obs: &Observation) -> Finding {
+        match &self.what {
+            ComposePart::Service(service) => self.judge_service(service, obs),
+            ComposePart::Resource(kind, name) => self.judge_resource(*kind, name, obs),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let project = self.project.as_ref().map(|p| format!(" of project `{p}`")).unwrap_or_default();
+        match (&self.what, self.state) {
+            (ComposePart::Service(s), ComposeWanted::Absent) => {
+                format!("no container of Compose service `{s}`{project} remains")
+            }
+            (ComposePart::Service(s), ComposeWanted::In(state)) => {
+                format!("Compose service `{s}`{project} has a {state} container")
+            }
+            (ComposePart::Resource(kind, name), ComposeWanted::Absent) => {
+                format!("the Compose {kind} `{name}`{project} is gone")
+            }
+            (ComposePart::Resource(kind, name), _) => format!("the Compose {kind} `{name}`{project} exists"),
+        }
+    }
+}
+
+impl ComposeCheck {
+    fn judge_resource(&self, kind: ComposeResourceKind, name: &str, obs: &Observation) -> Finding {
+        let of_kind: Vec<_> = obs
+            .compose_resources
+            .iter()
+            .filter(|r| r.kind == kind && self.project.as_ref().is_none_or(|p| r.project == *p))
+            .collect();
+        let found = of_kind.iter().find(|r| r.name == name);
+        match (found, self.state) {
+            (Some(r), ComposeWanted::Absent) => Finding::fail(format!(
+                "{kind} `{}` of project `{}` is still there: `docker compose down{}` removes it",
+                r.engine_name,
+                r.project,
+                if kind == ComposeResourceKind::Volume { " -v" } else { "" }
+            )),
+            (None, ComposeWanted::Absent) => Finding::pass(format!("no Compose {kind} `{name}`")),
+            (Some(r), _) => Finding::pass(format!("{kind} `{}` of project `{}`", r.engine_name, r.project)),
+            (None, _) => {
+                let names: Vec<String> = of_kind.iter().map(|r| format!("{}/{}", r.project, r.name)).collect();
+                if names.is_empty() {
+                    Finding::fail(format!("no Compose project has made a {kind}: `docker compose up -d` makes them"))
+                } else {
+                    Finding::fail(format!(
+                        "no Compose {kind} `{name}`; the projects' {kind}s (project/name): {}",
+                        quoted_list(&names)
+                    ))
+                }
+            }
+        }
+    }
+
+    fn judge_service(&self, service: &str, obs: &Observation) -> Finding {
         let of_service: Vec<&ContainerInfo> = obs
             .compose
             .iter()
-            .filter(|c| label(c, COMPOSE_SERVICE) == self.service)
+            .filter(|c| label(c, COMPOSE_SERVICE) == service)
             .filter(|c| self.project.as_ref().is_none_or(|p| label(c, COMPOSE_PROJECT) == p))
             .collect();
         let state = match self.state {
@@ -98,13 +189,15 @@ impl Rule for ComposeCheck {
             ));
         }
         if let Some(c) = of_service.first() {
-            return Finding::fail(format!(
-                "container `{}` of service `{}` {}: `docker compose logs {}` shows why",
-                c.name,
-                self.service,
-                state_of(c),
-                self.service
-            ));
+            let reason = if state == State::Running { Reason::NotRunning } else { Reason::Mismatch };
+            return Finding::failed(
+                reason,
+                format!(
+                    "container `{}` of service `{service}` {}: `docker compose logs {service}` shows why",
+                    c.name,
+                    state_of(c),
+                ),
+            );
         }
         let mut services: Vec<String> = obs
             .compose
@@ -114,23 +207,14 @@ impl Rule for ComposeCheck {
         services.sort();
         services.dedup();
         if services.is_empty() {
-            Finding::fail("no Compose containers at all: run `docker compose up -d` in the directory with compose.yaml")
+            Finding::missing(
+                "no Compose containers at all: run `docker compose up -d` in the directory with compose.yaml",
+            )
         } else {
             Finding::fail(format!(
-                "no container of service `{}`; Compose services here (project/service): {}",
-                self.service,
+                "no container of service `{service}`; Compose services here (project/service): {}",
                 quoted_list(&services)
             ))
-        }
-    }
-
-    fn describe(&self) -> String {
-        let project = self.project.as_ref().map(|p| format!(" of project `{p}`")).unwrap_or_default();
-        match self.state {
-            ComposeWanted::Absent => format!("no container of Compose service `{}`{project} remains", self.service),
-            ComposeWanted::In(state) => {
-                format!("Compose service `{}`{project} has a {state} container", self.service)
-            }
         }
     }
 }

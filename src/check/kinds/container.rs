@@ -1,9 +1,9 @@
 //! `kind: container` and `kind: no_container`: a container exists (in a state, with
 //! an exit code, a command or an entrypoint), or none is left.
 
-use super::{Converted, Problems, assertion, target};
+use super::{Converted, Hints, Problems, assertion, target};
 use crate::check::select::{explain_missing, quoted_list, select, state_of};
-use crate::check::{Check, ContainerInfo, Finding, Needs, Observation, Rule, State, Target};
+use crate::check::{Check, ContainerInfo, Finding, Needs, Observation, Reason, Rule, State, Target};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -23,6 +23,8 @@ pub(crate) struct RawContainer {
     entrypoint: Option<String>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl RawContainer {
@@ -42,7 +44,7 @@ impl RawContainer {
                 entrypoint: self.entrypoint,
             })
         }));
-        assertion(check, self.hint)
+        assertion(check, self.hint, self.hints)
     }
 }
 
@@ -88,7 +90,7 @@ impl Rule for ContainerCheck {
     fn judge(&self, _: usize, obs: &Observation) -> Finding {
         let candidates = select(&self.target, obs);
         let Some(&newest) = candidates.first() else {
-            return Finding::fail(explain_missing(&self.target, obs));
+            return Finding::missing(explain_missing(&self.target, obs));
         };
         let fitting: Vec<&ContainerInfo> = candidates.into_iter().filter(|c| self.config_fits(c)).collect();
         let Some(&c) = fitting.first() else {
@@ -106,6 +108,11 @@ impl Rule for ContainerCheck {
         if let Some(ok) = fitting.iter().find(|c| self.state_fits(c)) {
             return Finding::pass(format!("container `{}` {}", ok.name, state_of(ok)));
         }
+        let reason = if self.state == Some(State::Running) && c.state != State::Running {
+            Reason::NotRunning
+        } else {
+            Reason::Mismatch
+        };
         let mut found = format!("container `{}` {}", c.name, state_of(c));
         if fitting.len() > 1 {
             found.push_str(&format!(" (and {} more like it, none as expected)", fitting.len() - 1));
@@ -115,7 +122,7 @@ impl Rule for ContainerCheck {
                 found.push_str(&format!(", not {want}: look at `docker logs {}` to see why", c.name));
             }
         }
-        Finding::fail(found)
+        Finding::failed(reason, found)
     }
 
     fn describe(&self) -> String {
@@ -144,6 +151,8 @@ pub(crate) struct RawNoContainer {
     image: Option<String>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl RawNoContainer {
@@ -151,7 +160,7 @@ impl RawNoContainer {
         let mut p = Problems::default();
         let target = target("no_container", self.name, self.image, &mut p);
         let check = p.build(target.map(|target| Check::NoContainer(NoContainerCheck { target })));
-        assertion(check, self.hint)
+        assertion(check, self.hint, self.hints)
     }
 }
 

@@ -1,6 +1,6 @@
 //! `kind: engine`: the Docker engine answers, optionally with a recent enough API.
 
-use super::{Converted, Problems, assertion};
+use super::{Converted, Hints, Problems, assertion};
 use crate::check::{ApiVersion, Check, Finding, Needs, Observation, Rule};
 use serde::Deserialize;
 
@@ -12,6 +12,8 @@ pub(crate) struct Raw {
     min_api: Option<String>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl Raw {
@@ -25,7 +27,7 @@ impl Raw {
             Some((_, parsed)) => parsed,
             None => None,
         };
-        assertion(p.then(|| Check::Engine(EngineCheck { min_api })), self.hint)
+        assertion(p.then(|| Check::Engine(EngineCheck { min_api })), self.hint, self.hints)
     }
 }
 

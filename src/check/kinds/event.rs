@@ -3,7 +3,7 @@
 //! an image was pulled. Events, not state: they prove something happened even when
 //! what it made is gone.
 
-use super::{Converted, Problems, assertion};
+use super::{Converted, Hints, Problems, assertion};
 use crate::check::select::{image_ids, quoted_list};
 use crate::check::{Check, EngineEvent, EventObject, Finding, ImageInfo, Needs, Observation, Rule};
 use crate::reference::ImageRef;
@@ -33,6 +33,8 @@ pub(crate) struct Raw {
     within_ms: Option<u64>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl Raw {
@@ -61,7 +63,7 @@ impl Raw {
                 follows,
             })
         });
-        assertion(check, self.hint)
+        assertion(check, self.hint, self.hints)
     }
 }
 
@@ -159,7 +161,7 @@ impl Rule for EventCheck {
             })
             .collect();
         if similar.is_empty() {
-            Finding::fail(format!("no {} `{}` event since this step began", self.object, self.action))
+            Finding::missing(format!("no {} `{}` event since this step began", self.object, self.action))
         } else {
             Finding::fail(format!(
                 "only other `{}` events since this step began: {}",

@@ -1,7 +1,7 @@
 //! `kind: host_file`: a file on the learner's own machine, in the directory they work
 //! in (a Dockerfile written, a file copied out of a container).
 
-use super::{Converted, Problems, assertion};
+use super::{Converted, Hints, Problems, assertion};
 use crate::check::{Check, Finding, Needs, Observation, Rule};
 use serde::Deserialize;
 
@@ -13,6 +13,8 @@ pub(crate) struct Raw {
     contains: Option<String>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl Raw {
@@ -22,7 +24,11 @@ impl Raw {
             self.path.starts_with('/') || self.path.split('/').any(|part| part == ".."),
             format!("`path: {}` must be relative to the learner's directory, without `..`", self.path),
         );
-        assertion(p.then(|| Check::HostFile(HostFileCheck { path: self.path, contains: self.contains })), self.hint)
+        assertion(
+            p.then(|| Check::HostFile(HostFileCheck { path: self.path, contains: self.contains })),
+            self.hint,
+            self.hints,
+        )
     }
 }
 
@@ -41,7 +47,7 @@ impl Rule for HostFileCheck {
     fn judge(&self, _: usize, obs: &Observation) -> Finding {
         let path = &self.path;
         match obs.host_files.iter().find(|(p, _)| p == path).and_then(|(_, c)| c.as_ref()) {
-            None => Finding::fail(format!(
+            None => Finding::missing(format!(
                 "there is no file `{path}` in your directory (type `pwd` to see where you are, `ls` to see what is there)"
             )),
             Some(text) => match &self.contains {

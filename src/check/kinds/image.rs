@@ -1,7 +1,7 @@
 //! `kind: image`: an image is present (or gone), optionally configured as expected:
 //! working directory, entrypoint, command, a label, a text in its history.
 
-use super::{Converted, Problems, assertion, yes};
+use super::{Converted, Hints, Problems, assertion, yes};
 use crate::check::select::{image_ids, quoted_list, short_id};
 use crate::check::{Check, Finding, ImageDetails, Needs, Observation, Rule};
 use crate::reference::ImageRef;
@@ -35,6 +35,8 @@ pub(crate) struct Raw {
     present: bool,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 /// A port as written: `8000`, `8000/tcp`, `53/udp`.
@@ -106,7 +108,7 @@ impl Raw {
         );
         let image = self.image;
         let present = self.present;
-        assertion(p.then(|| Check::Image(ImageCheck { image, present, config })), self.hint)
+        assertion(p.then(|| Check::Image(ImageCheck { image, present, config })), self.hint, self.hints)
     }
 }
 
@@ -188,9 +190,9 @@ impl Rule for ImageCheck {
             .filter_map(|r| r.tag)
             .collect();
         if same_repo.is_empty() {
-            Finding::fail(format!("there is no image `{wanted}` on this engine"))
+            Finding::missing(format!("there is no image `{wanted}` on this engine"))
         } else {
-            Finding::fail(format!(
+            Finding::missing(format!(
                 "there is no `{wanted}`, but `{}` has the tag(s) {}: check the tag you used",
                 wanted.familiar().split(':').next().unwrap_or_default(),
                 quoted_list(&same_repo)

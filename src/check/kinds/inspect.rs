@@ -1,7 +1,7 @@
 //! Kinds judged from a container's inspection: `port` (published on the host), `env`
 //! (a variable it was started with) and `mount` (a bind mount or volume at a path).
 
-use super::{Converted, Problems, assertion, target};
+use super::{Converted, Hints, Problems, assertion, target};
 use crate::check::select::{explain_missing, quoted_list, select};
 use crate::check::{
     Check, ContainerDetails, ContainerInfo, Finding, MountInfo, MountType, Needs, Observation, Protocol, PublishedPort,
@@ -39,6 +39,8 @@ pub(crate) struct RawPort {
     host_port: Option<u16>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl RawPort {
@@ -53,7 +55,7 @@ impl RawPort {
                 host_port: self.host_port,
             })
         }));
-        assertion(check, self.hint)
+        assertion(check, self.hint, self.hints)
     }
 }
 
@@ -76,7 +78,7 @@ impl Rule for PortCheck {
     fn judge(&self, _: usize, obs: &Observation) -> Finding {
         let found = match inspected(&self.target, obs) {
             Ok(f) => f,
-            Err(why) => return Finding::fail(why),
+            Err(why) => return Finding::missing(why),
         };
         let fits = |p: &PublishedPort| {
             p.container_port == self.container_port && p.protocol == self.protocol && p.host_port.is_some()
@@ -145,6 +147,8 @@ pub(crate) struct RawEnv {
     value: Option<String>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl RawEnv {
@@ -153,7 +157,7 @@ impl RawEnv {
         let target = target("env", self.name, self.image, &mut p);
         p.when(self.var.is_empty() || self.var.contains('='), "`var` is a variable's name, without `=`");
         let (var, value) = (self.var, self.value);
-        assertion(p.build(target.map(|target| Check::Env(EnvCheck { target, var, value }))), self.hint)
+        assertion(p.build(target.map(|target| Check::Env(EnvCheck { target, var, value }))), self.hint, self.hints)
     }
 }
 
@@ -175,7 +179,7 @@ impl Rule for EnvCheck {
     fn judge(&self, _: usize, obs: &Observation) -> Finding {
         let found = match inspected(&self.target, obs) {
             Ok(f) => f,
-            Err(why) => return Finding::fail(why),
+            Err(why) => return Finding::missing(why),
         };
         let prefix = format!("{}=", self.var);
         let value_of = |d: &ContainerDetails| d.env.iter().find_map(|e| e.strip_prefix(&prefix)).map(str::to_owned);
@@ -235,6 +239,8 @@ pub(crate) struct RawMount {
     propagation: Option<String>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 /// Bind propagation modes the engine accepts.
@@ -261,7 +267,7 @@ impl RawMount {
                 propagation: self.propagation,
             })
         }));
-        assertion(check, self.hint)
+        assertion(check, self.hint, self.hints)
     }
 }
 
@@ -321,7 +327,7 @@ impl Rule for MountCheck {
     fn judge(&self, _: usize, obs: &Observation) -> Finding {
         let found = match inspected(&self.target, obs) {
             Ok(f) => f,
-            Err(why) => return Finding::fail(why),
+            Err(why) => return Finding::missing(why),
         };
         for (c, d) in &found {
             if let Some(m) = d.mounts.iter().find(|m| self.place_fits(m, &obs.workdir) && self.options_fit(m)) {

@@ -25,7 +25,7 @@ pub use output::OutputCheck;
 pub use probe::{ExecCheck, FileCheck, HttpCheck};
 pub use resource::{NetworkCheck, VolumeCheck};
 
-use super::{Assertion, Check};
+use super::{Assertion, Check, Hints};
 use serde::Deserialize;
 
 /// An assertion as written in YAML: a map with a `kind`. The variant names, in snake
@@ -54,9 +54,9 @@ pub(crate) enum RawAssertion {
 /// What converting one YAML assertion gives: the assertion, or every problem with it.
 pub(crate) type Converted = Result<Assertion, Vec<String>>;
 
-/// The assertion from its check and hint, or the problems found on the way.
-fn assertion(check: Result<Check, Vec<String>>, hint: Option<String>) -> Converted {
-    check.map(|check| Assertion { hint, check })
+/// The assertion from its check and hints, or the problems found on the way.
+fn assertion(check: Result<Check, Vec<String>>, hint: Option<String>, hints: Hints) -> Converted {
+    check.map(|check| Assertion { hint, hints, check })
 }
 
 /// Collects problems: `Ok` only when there were none.

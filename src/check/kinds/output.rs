@@ -1,7 +1,7 @@
 //! `kind: output`: what a container printed (its logs) contains a text, is exactly a
 //! text, or matches a regular expression.
 
-use super::{Converted, Problems, assertion, target};
+use super::{Converted, Hints, Problems, assertion, target};
 use crate::check::select::{explain_missing, select};
 use crate::check::{Check, Finding, Needs, Observation, Rule, Target, TextMatch};
 use serde::Deserialize;
@@ -21,6 +21,8 @@ pub(crate) struct Raw {
     matches: Option<String>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl Raw {
@@ -39,7 +41,7 @@ impl Raw {
             }
         };
         let check = target.zip(text).map(|(target, text)| Check::Output(OutputCheck { target, text }));
-        assertion(p.build(check), self.hint)
+        assertion(p.build(check), self.hint, self.hints)
     }
 }
 
@@ -59,7 +61,7 @@ impl Rule for OutputCheck {
     fn judge(&self, _: usize, obs: &Observation) -> Finding {
         let candidates = select(&self.target, obs);
         let Some(newest) = candidates.first() else {
-            return Finding::fail(explain_missing(&self.target, obs));
+            return Finding::missing(explain_missing(&self.target, obs));
         };
         if let Some(c) = candidates.iter().find(|c| c.output.as_deref().is_some_and(|o| self.text.holds(o))) {
             return Finding::pass(format!("container `{}` printed it", c.name));

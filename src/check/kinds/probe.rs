@@ -2,9 +2,11 @@
 //! `exec` (a command run in it) and `file` (a file in it, running or not). The engine
 //! makes the look and reports plain facts (`ProbeResult`); the wording is here.
 
-use super::{Converted, Problems, assertion, target, yes};
+use super::{Converted, Hints, Problems, assertion, target, yes};
 use crate::check::select::explain_missing;
-use crate::check::{Check, Finding, Needs, Observation, Probe, ProbeResult, Rule, Target, TextMatch};
+use crate::check::{
+    Check, Finding, HttpMethod, HttpRequest, Needs, Observation, Probe, ProbeResult, Reason, Rule, Target, TextMatch,
+};
 use serde::Deserialize;
 
 /// The text expectation from the three fields, or a problem.
@@ -26,15 +28,18 @@ fn looked<'a>(
     index: usize,
     obs: &'a Observation,
     not_running: &str,
-) -> Result<&'a ProbeResult, String> {
+) -> Result<&'a ProbeResult, Finding> {
     match obs.probes.get(&index) {
-        None => Err("nothing was looked at (the engine did not report it)".to_owned()),
-        Some(ProbeResult::NoMatch) => Err(explain_missing(target, obs)),
+        None => Err(Finding::fail("nothing was looked at (the engine did not report it)")),
+        Some(ProbeResult::NoMatch) => Err(Finding::missing(explain_missing(target, obs))),
         Some(ProbeResult::NotRunning { container, state }) => {
-            Err(format!("container `{container}` is {state}: {not_running}"))
+            Err(Finding::failed(Reason::NotRunning, format!("container `{container}` is {state}: {not_running}")))
         }
-        Some(ProbeResult::PortNotPublished { container, port }) => Err(format!(
-            "container `{container}` does not publish port {port} on the host: create it with `-p HOST:{port}`"
+        Some(ProbeResult::PortNotPublished { container, port }) => Err(Finding::failed(
+            Reason::NotPublished,
+            format!(
+                "container `{container}` does not publish port {port} on the host: create it with `-p HOST:{port}`"
+            ),
         )),
         Some(r) => Ok(r),
     }
@@ -56,8 +61,12 @@ pub(crate) struct RawHttp {
     #[serde(default)]
     image: Option<String>,
     container_port: u16,
+    #[serde(default)]
+    method: HttpMethod,
     #[serde(default = "default_path")]
     path: String,
+    #[serde(default)]
+    body: Option<String>,
     #[serde(default = "default_status")]
     status: u16,
     #[serde(default)]
@@ -68,6 +77,8 @@ pub(crate) struct RawHttp {
     matches: Option<String>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl RawHttp {
@@ -76,17 +87,20 @@ impl RawHttp {
         let target = target("http", self.name, self.image, &mut p);
         p.when(!self.path.starts_with('/'), format!("`path: {}` must start with `/`", self.path));
         p.when(!(100..=599).contains(&self.status), format!("`status: {}` is not an HTTP status", self.status));
-        let body = text(&mut p, self.contains, self.equals, self.matches);
+        let page = text(&mut p, self.contains, self.equals, self.matches);
+        p.when(
+            self.method == HttpMethod::Head && page.is_some(),
+            "a `HEAD` request gets no page: drop `contains:`/`equals:`/`matches:` or use `GET`",
+        );
+        p.when(
+            self.body.is_some() && !matches!(self.method, HttpMethod::Post | HttpMethod::Put),
+            "`body:` is sent with `method: POST` or `PUT`",
+        );
+        let request = HttpRequest { method: self.method, path: self.path, body: self.body };
         let check = p.build(target.map(|target| {
-            Check::Http(HttpCheck {
-                target,
-                container_port: self.container_port,
-                path: self.path,
-                status: self.status,
-                body,
-            })
+            Check::Http(HttpCheck { target, container_port: self.container_port, request, status: self.status, page })
         }));
-        assertion(check, self.hint)
+        assertion(check, self.hint, self.hints)
     }
 }
 
@@ -95,17 +109,19 @@ pub struct HttpCheck {
     pub target: Target,
     /// The container's port; the request goes to the host port it is published on.
     pub container_port: u16,
-    pub path: String,
+    /// Several `http` assertions in one checkpoint are sent in their order: a
+    /// sequence (a `POST`, then the `GET` that shows it).
+    pub request: HttpRequest,
     pub status: u16,
     /// What the page must hold.
-    pub body: Option<TextMatch>,
+    pub page: Option<TextMatch>,
 }
 
 impl Rule for HttpCheck {
     fn needs(&self, index: usize, needs: &mut Needs) {
         needs.containers();
         needs.details_of.push(self.target.clone());
-        let probe = Probe::Http { container_port: self.container_port, path: self.path.clone() };
+        let probe = Probe::Http { container_port: self.container_port, request: self.request.clone() };
         needs.probes.push((index, self.target.clone(), probe));
     }
 
@@ -113,32 +129,34 @@ impl Rule for HttpCheck {
         let (container, url, answer) = match looked(&self.target, index, obs, "it must be running to answer") {
             Ok(ProbeResult::Http { container, url, answer }) => (container, url, answer),
             Ok(_) => return Finding::fail("the engine looked at something else"),
-            Err(why) => return Finding::fail(why),
+            Err(finding) => return finding,
         };
+        let method = self.request.method;
         match answer {
-            Err(why) => Finding::fail(format!("GET {url} (container `{container}`) failed: {why}")),
+            Err(why) => Finding::fail(format!("{method} {url} (container `{container}`) failed: {why}")),
             Ok((status, _)) if *status != self.status => {
-                Finding::fail(format!("GET {url} answered {status}, not {}", self.status))
+                Finding::fail(format!("{method} {url} answered {status}, not {}", self.status))
             }
-            Ok((status, body)) => match &self.body {
+            Ok((status, body)) => match &self.page {
                 Some(t) if !t.holds(body) => {
                     let start: String = body.trim().chars().take(80).collect();
                     Finding::fail(format!(
-                        "GET {url} answered {status} but its page does not match (it should be: {}); it begins: {start}",
+                        "{method} {url} answered {status} but its page does not match (it should be: {}); it begins: {start}",
                         t.describe()
                     ))
                 }
-                _ => Finding::pass(format!("GET {url} answered {status}")),
+                _ => Finding::pass(format!("{method} {url} answered {status}")),
             },
         }
     }
 
     fn describe(&self) -> String {
-        let body = self.body.as_ref().map(|t| format!(", and a page that {}", t.describe())).unwrap_or_default();
+        let page = self.page.as_ref().map(|t| format!(", and a page that {}", t.describe())).unwrap_or_default();
         format!(
-            "{} answers GET {} on its port {} with {}{body}",
+            "{} answers {} {} on its port {} with {}{page}",
             self.target.describe(),
-            self.path,
+            self.request.method,
+            self.request.path,
             self.container_port,
             self.status
         )
@@ -163,6 +181,8 @@ pub(crate) struct RawExec {
     matches: Option<String>,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl RawExec {
@@ -175,7 +195,7 @@ impl RawExec {
             p.build(target.map(|target| {
                 Check::Exec(ExecCheck { target, command: self.command, exit_code: self.exit_code, output })
             }));
-        assertion(check, self.hint)
+        assertion(check, self.hint, self.hints)
     }
 }
 
@@ -200,7 +220,7 @@ impl Rule for ExecCheck {
         let (container, exit_code, output) = match looked(&self.target, index, obs, not_running) {
             Ok(ProbeResult::Exec { container, exit_code, output }) => (container, *exit_code, output),
             Ok(_) => return Finding::fail("the engine looked at something else"),
-            Err(why) => return Finding::fail(why),
+            Err(finding) => return finding,
         };
         let first: String = output.trim().lines().take(2).collect::<Vec<_>>().join(" / ");
         if exit_code != self.exit_code {
@@ -239,6 +259,8 @@ pub(crate) struct RawFile {
     present: bool,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl RawFile {
@@ -253,7 +275,7 @@ impl RawFile {
         let check = p.build(
             target.map(|target| Check::File(FileCheck { target, path: self.path, content, present: self.present })),
         );
-        assertion(check, self.hint)
+        assertion(check, self.hint, self.hints)
     }
 }
 
@@ -278,7 +300,7 @@ impl Rule for FileCheck {
         let (container, content) = match looked(&self.target, index, obs, "") {
             Ok(ProbeResult::File { container, content }) => (container, content),
             Ok(_) => return Finding::fail("the engine looked at something else"),
-            Err(why) => return Finding::fail(why),
+            Err(finding) => return finding,
         };
         let path = &self.path;
         if !self.present {

@@ -1,7 +1,7 @@
 //! Engine objects other than containers: `volume` (a named volume exists, or is gone)
 //! and `network` (a network exists, optionally with a container attached, or is gone).
 
-use super::{Converted, Problems, assertion, yes};
+use super::{Converted, Hints, Problems, assertion, yes};
 use crate::check::select::{explain_missing, quoted_list, select};
 use crate::check::{Check, Finding, Needs, Observation, Rule, Target};
 use serde::Deserialize;
@@ -14,11 +14,13 @@ pub(crate) struct RawVolume {
     present: bool,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl RawVolume {
     pub(super) fn convert(self) -> Converted {
-        assertion(Ok(Check::Volume(VolumeCheck { volume: self.volume, present: self.present })), self.hint)
+        assertion(Ok(Check::Volume(VolumeCheck { volume: self.volume, present: self.present })), self.hint, self.hints)
     }
 }
 
@@ -39,7 +41,7 @@ impl Rule for VolumeCheck {
         let v = &self.volume;
         match (obs.volumes.contains(v), self.present) {
             (true, true) => Finding::pass(format!("volume `{v}` exists")),
-            (false, true) => Finding::fail(format!("there is no volume `{v}` (`docker volume ls` lists them)")),
+            (false, true) => Finding::missing(format!("there is no volume `{v}` (`docker volume ls` lists them)")),
             (true, false) => Finding::fail(format!("volume `{v}` is still there: `docker volume rm {v}` removes it")),
             (false, false) => Finding::pass(format!("no volume `{v}`")),
         }
@@ -64,6 +66,8 @@ pub(crate) struct RawNetwork {
     present: bool,
     #[serde(default)]
     hint: Option<String>,
+    #[serde(default)]
+    hints: Hints,
 }
 
 impl RawNetwork {
@@ -77,7 +81,7 @@ impl RawNetwork {
                 present: self.present,
             })
         });
-        assertion(check, self.hint)
+        assertion(check, self.hint, self.hints)
     }
 }
 
@@ -111,13 +115,15 @@ impl Rule for NetworkCheck {
             };
         }
         if !exists {
-            return Finding::fail(format!("there is no network `{net}`: create it with `docker network create {net}`"));
+            return Finding::missing(format!(
+                "there is no network `{net}`: create it with `docker network create {net}`"
+            ));
         }
         let Some(target) = &self.container else {
             return Finding::pass(format!("network `{net}` exists"));
         };
         let Some((c, d)) = select(target, obs).into_iter().find_map(|c| c.details.as_ref().map(|d| (c, d))) else {
-            return Finding::fail(explain_missing(target, obs));
+            return Finding::missing(explain_missing(target, obs));
         };
         if d.networks.contains(net) {
             Finding::pass(format!("container `{}` is on `{net}`", c.name))
