@@ -18,7 +18,7 @@ pub mod text;
 pub use eval::eval;
 pub use file::{ChecksFile, parse};
 pub use kinds::{
-    ComposeCheck, ComposeWanted, ContainerCheck, EngineCheck, EnvCheck, EventCheck, ExecCheck, FileCheck,
+    ComposeCheck, ComposeWanted, ContainerCheck, EngineCheck, EnvCheck, EventCheck, ExecCheck, FileCheck, HelperCheck,
     HostFileCheck, HttpCheck, ImageCheck, MountCheck, NetworkCheck, NoContainerCheck, OutputCheck, PortCheck,
     VolumeCheck,
 };
@@ -139,6 +139,8 @@ pub enum Check {
     Network(NetworkCheck),
     /// A Compose service has running containers.
     Compose(ComposeCheck),
+    /// A container the checker runs itself (on a network, with a volume) exits as expected.
+    Helper(HelperCheck),
     /// A file exists on the learner's machine, in the directory they work in.
     HostFile(HostFileCheck),
 }
@@ -214,6 +216,7 @@ impl Check {
             Check::Network(c) => c,
             Check::Compose(c) => c,
             Check::HostFile(c) => c,
+            Check::Helper(c) => c,
         }
     }
 
@@ -229,6 +232,18 @@ pub enum Probe {
     Exec { command: Vec<String> },
     File { path: String },
     Http { container_port: u16, request: HttpRequest },
+}
+
+/// A container the checker runs itself to look at the learner's work from outside:
+/// from a network (name resolution, a server's answer) or with a volume mounted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelperRun {
+    pub image: String,
+    /// Empty: the image's own command.
+    pub command: Vec<String>,
+    pub network: Option<String>,
+    /// `volume:/path` or `volume:/path:ro`.
+    pub volumes: Vec<String>,
 }
 
 /// An HTTP request a checkpoint makes to a published port.
@@ -270,6 +285,8 @@ pub struct Needs {
     pub networks: Vec<String>,
     /// Looks inside containers: (assertion index, target, what).
     pub probes: Vec<(usize, Target, Probe)>,
+    /// Containers the checker runs itself, then removes: (assertion index, what to run).
+    pub helpers: Vec<(usize, HelperRun)>,
     /// Compose-labelled containers, whatever the scope.
     pub compose: bool,
     /// Compose-labelled networks and volumes.

@@ -301,6 +301,13 @@ pub enum ProbeResult {
         url: String,
         answer: Result<(u16, String), String>,
     },
+    /// A helper container ran to its end.
+    Helper {
+        exit_code: i64,
+        output: String,
+    },
+    /// A helper container could not run (its image is missing, its network does not exist).
+    HelperFailed(String),
 }
 
 /// Kinds of objects the engine reports events about.

@@ -495,6 +495,10 @@ impl Engine {
                 Err(e) => return Err(self.classify(e)),
             }
         }
+        for (index, run) in &needs.helpers {
+            let result = super::helper::run(docker, run).await.map_err(|e| self.classify(e))?;
+            obs.probes.insert(*index, result);
+        }
         for (index, sel, probe) in &needs.probes {
             let result = self.probe(docker, sel, probe, obs).await?;
             obs.probes.insert(*index, result);

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod context;
 pub mod docker;
+mod helper;
 pub mod host;
 pub mod registry;
 pub mod tools;

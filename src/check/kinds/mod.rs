@@ -7,6 +7,7 @@ mod compose;
 mod container;
 mod engine;
 mod event;
+mod helper;
 mod host_file;
 mod image;
 mod inspect;
@@ -18,6 +19,7 @@ pub use compose::{ComposeCheck, ComposeWanted};
 pub use container::{ContainerCheck, NoContainerCheck};
 pub use engine::EngineCheck;
 pub use event::EventCheck;
+pub use helper::HelperCheck;
 pub use host_file::HostFileCheck;
 pub use image::ImageCheck;
 pub use inspect::{EnvCheck, MountCheck, PortCheck};
@@ -49,6 +51,7 @@ pub(crate) enum RawAssertion {
     Network(resource::RawNetwork),
     Compose(compose::Raw),
     HostFile(host_file::Raw),
+    Helper(helper::Raw),
 }
 
 /// What converting one YAML assertion gives: the assertion, or every problem with it.
@@ -102,6 +105,7 @@ impl RawAssertion {
             RawAssertion::Network(r) => r.convert(),
             RawAssertion::Compose(r) => r.convert(),
             RawAssertion::HostFile(r) => r.convert(),
+            RawAssertion::Helper(r) => r.convert(),
         }
     }
 }
@@ -143,6 +147,7 @@ mod tests {
                 Kind::Network => "network: n\n",
                 Kind::Compose => "service: web\n",
                 Kind::HostFile => "path: f\n",
+                Kind::Helper => "image: busybox\n      command: [true]\n",
             };
             let fields = match kind {
                 Kind::Container | Kind::NoContainer => "name: x\n",
