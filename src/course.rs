@@ -16,10 +16,15 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
+/// The largest course file read: lessons are pages of prose, not data.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Where course files come from.
 pub trait CourseFiles {
-    /// The text of a file, by its path relative to the course root (`lessons/x.md`).
-    fn read(&self, rel: &str) -> Option<String>;
+    /// The text of a file, by its path relative to the course root (`lessons/x.md`):
+    /// `None` when there is no such file, a located problem when it cannot be read as
+    /// text (not UTF-8, not a regular file, too large, unreadable).
+    fn read(&self, rel: &str) -> Result<Option<String>, Diagnostic>;
     /// File names directly inside a directory of the course (`lessons`).
     fn list(&self, dir: &str) -> Vec<String>;
     /// How to name a file in messages.
@@ -30,8 +35,8 @@ pub trait CourseFiles {
 pub struct Embedded;
 
 impl CourseFiles for Embedded {
-    fn read(&self, rel: &str) -> Option<String> {
-        embedded::FILES.iter().find(|(p, _)| *p == rel).map(|(_, t)| (*t).to_owned())
+    fn read(&self, rel: &str) -> Result<Option<String>, Diagnostic> {
+        Ok(embedded::FILES.iter().find(|(p, _)| *p == rel).map(|(_, t)| (*t).to_owned()))
     }
     fn list(&self, dir: &str) -> Vec<String> {
         let prefix = format!("{dir}/");
@@ -46,8 +51,42 @@ impl CourseFiles for Embedded {
 pub struct Directory(pub PathBuf);
 
 impl CourseFiles for Directory {
-    fn read(&self, rel: &str) -> Option<String> {
-        std::fs::read_to_string(self.0.join(rel)).ok()
+    fn read(&self, rel: &str) -> Result<Option<String>, Diagnostic> {
+        use std::io::Read;
+        let path = self.0.join(rel);
+        let shown = self.display(rel);
+        let problem = |message: String| Diagnostic::whole_file(&shown, message);
+        let meta = match std::fs::metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(problem(format!("this file cannot be read: {e}"))),
+            Ok(m) => m,
+        };
+        if !meta.is_file() {
+            return Err(problem("this is not a regular file: a course file must be a plain text file".into()));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(problem(format!(
+                "this file is {} bytes, larger than the {} a course file may be: split it",
+                meta.len(),
+                MAX_FILE_BYTES
+            )));
+        }
+        let mut bytes = Vec::new();
+        let file = std::fs::File::open(&path).map_err(|e| problem(format!("this file cannot be read: {e}")))?;
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| problem(format!("this file cannot be read: {e}")))?;
+        String::from_utf8(bytes).map(Some).map_err(|e| {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = good.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            Diagnostic::new(
+                &shown,
+                line,
+                column,
+                "this file is not UTF-8 text (an invalid byte is here): save it as UTF-8",
+            )
+        })
     }
     fn list(&self, dir: &str) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.0.join(dir))
@@ -148,7 +187,7 @@ pub fn load_partial(files: &dyn CourseFiles, origin: &str) -> (Option<Course>, D
 
 fn load_inner(files: &dyn CourseFiles, origin: &str) -> Result<(Course, Diagnostics), Diagnostics> {
     let manifest_path = files.display(MANIFEST);
-    let Some(text) = files.read(MANIFEST) else {
+    let Some(text) = files.read(MANIFEST)? else {
         return Err(Diagnostic::whole_file(
             &manifest_path,
             "no course manifest here: a course directory holds lessons/course.yaml, lessons/*.md and checks/*.yaml (`dockerlearn new` makes one)",
@@ -177,7 +216,13 @@ fn load_inner(files: &dyn CourseFiles, origin: &str) -> Result<(Course, Diagnost
         };
         let rel = format!("lessons/{name}");
         let path = files.display(&rel);
-        let source = files.read(&rel).unwrap_or_default();
+        let source = match files.read(&rel) {
+            Ok(text) => text.unwrap_or_default(),
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        };
         let lesson = match lesson::parse(&path, id, &source) {
             Ok(l) => l,
             Err(d) => {
@@ -196,14 +241,18 @@ fn load_inner(files: &dyn CourseFiles, origin: &str) -> Result<(Course, Diagnost
         let checks_rel = format!("checks/{id}.yaml");
         let checks_path = files.display(&checks_rel);
         let checks = match files.read(&checks_rel) {
-            Some(t) => match check::parse(&checks_path, &t) {
+            Ok(Some(t)) => match check::parse(&checks_path, &t) {
                 Ok(c) => c,
                 Err(d) => {
                     problems.extend(d);
                     continue;
                 }
             },
-            None => ChecksFile::default(),
+            Ok(None) => ChecksFile::default(),
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
         };
         problems.extend(consistency(&lesson, &path, &checks, &checks_path));
         lessons.push(CourseLesson { lesson, checks, path });
@@ -244,6 +293,9 @@ fn parse_manifest(path: &str, text: &str) -> Result<Manifest, Diagnostics> {
         let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
         Diagnostics::from(Diagnostic::new(path, line, column, crate::lesson::parse::yaml_message(&e)))
     };
+    if let Some((line, column)) = crate::yaml::too_deep(text) {
+        return Err(Diagnostic::new(path, line, column, crate::yaml::too_deep_message()).into());
+    }
     match serde_yaml::from_str::<VersionOnly>(text).map_err(located)? {
         VersionOnly { format_version: None } => {
             return Err(Diagnostic::whole_file(
@@ -336,5 +388,18 @@ mod tests {
         let course = load(&Embedded, "built-in").unwrap_or_else(|d| panic!("{d}"));
         assert!(course.lessons.len() >= 2);
         assert_eq!(course.lessons[0].lesson.id, "install-check");
+    }
+
+    #[test]
+    fn a_file_that_is_not_text_is_named_for_what_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("lessons")).unwrap();
+        std::fs::write(dir.path().join("lessons/a.md"), b"---\ntitle: A\n---\nab\xffc\n").unwrap();
+        let d = Directory(dir.path().to_path_buf()).read("lessons/a.md").unwrap_err();
+        assert_eq!((d.line, d.column), (4, 3));
+        assert!(d.message.contains("not UTF-8"), "{d}");
+        assert_eq!(Directory(dir.path().to_path_buf()).read("lessons/none.md").unwrap(), None);
+        let d = Directory(dir.path().to_path_buf()).read("lessons").unwrap_err();
+        assert!(d.message.contains("not a regular file"), "{d}");
     }
 }

@@ -26,3 +26,4 @@ pub mod session;
 pub mod shell;
 pub mod ui;
 pub mod verify;
+pub mod yaml;

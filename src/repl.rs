@@ -8,7 +8,7 @@
 //! run in turn. Every wait on the engine says after a second what it waits for, and
 //! Ctrl-C stops waiting.
 
-use crate::check::{self, Assertion, Verdict};
+use crate::check::{self, Verdict};
 use crate::course::Course;
 use crate::engine::Engine;
 use crate::progress::{self, CourseProgress, Store};
@@ -335,7 +335,7 @@ impl<'c> Repl<'c> {
         let mut verdict = check::eval(checkpoint, &observed);
         // The engine publishes an event a moment after the command that caused it may
         // return; look once more before saying "not yet".
-        let waits_for_event = checkpoint.assertions.iter().any(|a| matches!(a, Assertion::Event(_)));
+        let waits_for_event = checkpoint.waits_for_events();
         if mode == CheckMode::Auto && !verdict.passed() && !verdict.engine_unreachable() && waits_for_event {
             std::thread::sleep(std::time::Duration::from_millis(250));
             let observe = self.engine.observe(&needs, since, &self.cwd);

@@ -417,12 +417,13 @@ mod tests {
     fn verdict(pass: bool) -> Verdict {
         Verdict {
             outcomes: vec![Outcome {
-                kind: "image",
+                kind: crate::check::Kind::Image,
                 status: if pass { Status::Pass } else { Status::Fail },
                 expected: "image `x` is present".into(),
                 found: "no".into(),
                 hint: None,
             }],
+            engine_reached: true,
         }
     }
 

@@ -4,7 +4,7 @@
 //! it fails the lesson. Everything the solutions create is labelled through a `docker`
 //! shim first on PATH, and removed afterwards; image tags that existed are left alone.
 
-use crate::check::{self, Assertion, Checkpoint, Status, Verdict};
+use crate::check::{self, Checkpoint, Status, Verdict};
 use crate::course::Course;
 use crate::engine::{Endpoint, EndpointSource, Engine, Scope};
 use crate::progress;
@@ -118,7 +118,7 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 /// A checkpoint made only of `engine` assertions holds whenever an engine runs: its
 /// "before" is judged against an engine that is not there.
 fn engine_only(cp: &Checkpoint) -> bool {
-    cp.assertions.iter().all(|a| matches!(a, Assertion::Engine(_)))
+    cp.engine_only()
 }
 
 fn describe_failure(v: &Verdict) -> String {

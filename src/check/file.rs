@@ -11,12 +11,13 @@
 //!       hint: Type `docker run hello-world` at the prompt.
 //! ```
 
+use super::kinds::RawAssertion;
 use super::{Assertion, Checkpoint};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::lesson::parse::yaml_message;
+use crate::yaml::message as yaml_message;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// The newest checks file format this build reads.
@@ -44,7 +45,7 @@ struct Raw {
 
 /// A map that refuses a key given twice (YAML parsers keep the last silently).
 #[derive(Default)]
-struct UniqueMap(Vec<(String, Vec<Assertion>)>);
+struct UniqueMap(Vec<(String, Vec<RawAssertion>)>);
 
 impl<'de> Deserialize<'de> for UniqueMap {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -55,14 +56,15 @@ impl<'de> Deserialize<'de> for UniqueMap {
                 f.write_str("a map from step id to a list of assertions")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueMap, A::Error> {
-                let mut out: Vec<(String, Vec<Assertion>)> = Vec::new();
+                let mut out: Vec<(String, Vec<RawAssertion>)> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 while let Some(key) = map.next_key::<String>()? {
-                    if out.iter().any(|(k, _)| *k == key) {
+                    if !seen.insert(key.clone()) {
                         return Err(de::Error::custom(format!(
                             "checkpoint `{key}` is defined twice: merge its assertions into one list"
                         )));
                     }
-                    let value = map.next_value::<Vec<Assertion>>()?;
+                    let value = map.next_value::<Vec<RawAssertion>>()?;
                     out.push((key, value));
                 }
                 Ok(UniqueMap(out))
@@ -72,16 +74,26 @@ impl<'de> Deserialize<'de> for UniqueMap {
     }
 }
 
+/// A YAML error at its place in the file, with advice where the parser's words are cryptic.
+fn located(path: &str, e: &serde_yaml::Error, line_offset: usize, column_offset: usize) -> Diagnostic {
+    let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+    let mut message = yaml_message(e);
+    if message.contains("mapping values are not allowed") {
+        message.push_str(": a text with `: ` in it must be quoted (\"like: this\")");
+    }
+    Diagnostic::new(path, line + line_offset, column + column_offset, message)
+}
+
 /// Parses a checks file, reporting every problem with its line and column.
 pub fn parse(path: &str, text: &str) -> Result<ChecksFile, Diagnostics> {
-    let located = |e: &serde_yaml::Error, prefix: &str| {
-        let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-        Diagnostic::new(path, line, column, format!("{prefix}{}", yaml_message(e)))
-    };
     // Read the version alone first, so a newer file is refused for what it is rather
     // than for the fields this build does not know.
+    if let Some((line, column)) = crate::yaml::too_deep(text) {
+        return Err(Diagnostic::new(path, line, column, crate::yaml::too_deep_message()).into());
+    }
+    let layout = Layout::scan(text);
     match serde_yaml::from_str::<VersionOnly>(text) {
-        Err(e) => return Err(located(&e, "").into()),
+        Err(e) => return Err(every_error(path, text, &layout, &e)),
         Ok(VersionOnly { format_version: None }) => {
             return Err(Diagnostic::whole_file(
                 path,
@@ -100,19 +112,30 @@ pub fn parse(path: &str, text: &str) -> Result<ChecksFile, Diagnostics> {
         }
         Ok(_) => {}
     }
-    let raw: Raw = serde_yaml::from_str(text).map_err(|e| Diagnostics::from(located(&e, "")))?;
+    let raw: Raw = match serde_yaml::from_str(text) {
+        // The first error alone hides the others: read each assertion on its own.
+        Ok(raw) => raw,
+        Err(e) => return Err(every_error(path, text, &layout, &e)),
+    };
     let mut problems = Diagnostics::default();
     let mut checkpoints = BTreeMap::new();
-    for (id, assertions) in raw.checkpoints.0 {
-        let line = key_line(text, &id);
-        if assertions.is_empty() {
+    for (id, raws) in raw.checkpoints.0 {
+        let line = layout.key_line(&id);
+        if raws.is_empty() {
             problems.push(Diagnostic::new(path, line, 1, format!(
                 "checkpoint `{id}` has no assertions: a check that cannot fail is a defect; mark the step `.read` instead"
             )));
         }
-        for a in &assertions {
-            for p in a.problems() {
-                problems.push(Diagnostic::new(path, line, 1, format!("checkpoint `{id}`: {p}")));
+        let mut assertions: Vec<Assertion> = Vec::new();
+        for (i, r) in raws.into_iter().enumerate() {
+            match r.convert() {
+                Ok(a) => assertions.push(a),
+                Err(found) => {
+                    let (at, column) = layout.item(&id, i).unwrap_or((line, 1));
+                    for p in found {
+                        problems.push(Diagnostic::new(path, at, column, format!("checkpoint `{id}`: {p}")));
+                    }
+                }
             }
         }
         checkpoints.insert(id, Checkpoint { assertions, line });
@@ -120,16 +143,132 @@ pub fn parse(path: &str, text: &str) -> Result<ChecksFile, Diagnostics> {
     problems.into_result(ChecksFile { checkpoints })
 }
 
-/// The line where `key:` is written inside `checkpoints:`, for messages after parsing.
-fn key_line(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start();
-            l.len() > t.len()
-                && (t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':'))
-                    || t.strip_prefix(&format!("\"{key}\"")).is_some_and(|r| r.trim_start().starts_with(':')))
-        })
-        .map_or(1, |i| i + 1)
+/// When the whole file does not parse: every assertion parsed on its own, so each
+/// problem is reported at its own line, and one mistake does not hide the next.
+fn every_error(path: &str, text: &str, layout: &Layout, whole: &serde_yaml::Error) -> Diagnostics {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Diagnostics::default();
+    let mut covered = false;
+    let whole_line = whole.location().map_or(1, |l| l.line());
+    for (start, end, indent, at) in layout.items() {
+        let (start, end, indent) = (*start, *end, *indent);
+        // The item's lines, its dash turned into a space: a map of its own.
+        let item: Vec<String> = lines[start - 1..end]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let l = l.get(indent..).unwrap_or("");
+                if i == 0 { format!(" {}", &l[1.min(l.len())..]) } else { l.to_owned() }
+            })
+            .collect();
+        if let Err(e) = serde_yaml::from_str::<RawAssertion>(&item.join("\n")) {
+            let mut d = at_unknown_field(located(path, &e, start - 1, indent), &lines, start, end);
+            d.message = format!("checkpoints.{at}: {}", d.message);
+            found.push(d);
+        }
+        covered |= (start..=end).contains(&whole_line);
+    }
+    if !covered || found.is_empty() {
+        found.0.insert(0, located(path, whole, 0, 0));
+    }
+    found
+}
+
+/// The YAML parser places an unknown field at the start of its map: move the message
+/// to the field's own line and column, between lines `start` and `end`.
+fn at_unknown_field(mut d: Diagnostic, lines: &[&str], start: usize, end: usize) -> Diagnostic {
+    let Some(field) = d.message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) else {
+        return d;
+    };
+    let field_line = (start..=end).find(|&n| {
+        let t = lines[n - 1].trim_start().trim_start_matches("- ");
+        t.strip_prefix(field).is_some_and(|r| r.trim_start().starts_with(':'))
+    });
+    if let Some(n) = field_line {
+        d.line = n;
+        d.column = lines[n - 1].find(field).map_or(1, |c| c + 1);
+    }
+    d
+}
+
+/// Where things are in a block-style checks file, from one pass over its lines: the
+/// line of each checkpoint's key and of each of its `- ` items. Messages found after
+/// parsing point there.
+#[derive(Debug, Default)]
+struct Layout {
+    keys: HashMap<String, usize>,
+    /// (line, column) of each item's dash, by checkpoint id.
+    items: HashMap<String, Vec<(usize, usize)>>,
+    /// Every item: first line, last line, indent of its dash, and `id[index]`.
+    spans: Vec<(usize, usize, usize, String)>,
+}
+
+impl Layout {
+    fn scan(text: &str) -> Layout {
+        let mut layout = Layout::default();
+        let mut in_checkpoints = false;
+        let mut key_indent = None;
+        let mut current: Option<String> = None;
+        // The item still open, and the last line with content seen.
+        let mut open: Option<usize> = None;
+        let mut last_content = 0;
+        for (i, line) in text.lines().enumerate() {
+            let n = i + 1;
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let indent = line.len() - trimmed.len();
+            let is_item = trimmed.starts_with("- ") || trimmed == "-";
+            let starts_something = indent == 0
+                || (in_checkpoints && !is_item && key_indent.is_none_or(|k| indent <= k))
+                || (is_item && current.as_ref().is_some_and(|id| layout.item_indent(id).is_none_or(|f| f == indent)));
+            if starts_something {
+                if let Some(o) = open.take() {
+                    layout.spans[o].1 = last_content;
+                }
+            }
+            if indent == 0 {
+                in_checkpoints = trimmed.starts_with("checkpoints:");
+                current = None;
+            } else if in_checkpoints && !is_item && key_indent.is_none_or(|k| indent <= k) {
+                key_indent = Some(indent);
+                let key = trimmed.split(':').next().unwrap_or("").trim().trim_matches('"').trim_matches('\'');
+                layout.keys.entry(key.to_owned()).or_insert(n);
+                current = Some(key.to_owned());
+            } else if starts_something && is_item {
+                if let Some(id) = &current {
+                    let items = layout.items.entry(id.clone()).or_default();
+                    layout.spans.push((n, n, indent, format!("{id}[{}]", items.len())));
+                    items.push((n, indent + 1));
+                    open = Some(layout.spans.len() - 1);
+                }
+            }
+            last_content = n;
+        }
+        if let Some(o) = open {
+            layout.spans[o].1 = last_content;
+        }
+        layout
+    }
+
+    /// The indent of a checkpoint's first item, once it has one.
+    fn item_indent(&self, key: &str) -> Option<usize> {
+        self.items.get(key)?.first().map(|(_, c)| c - 1)
+    }
+
+    fn key_line(&self, key: &str) -> usize {
+        self.keys.get(key).copied().unwrap_or(1)
+    }
+
+    /// Line and column of the `index`-th item of a checkpoint.
+    fn item(&self, key: &str, index: usize) -> Option<(usize, usize)> {
+        self.items.get(key)?.get(index).copied()
+    }
+
+    fn items(&self) -> impl Iterator<Item = &(usize, usize, usize, String)> + '_ {
+        self.spans.iter()
+    }
 }
 
 #[cfg(test)]
@@ -155,7 +294,7 @@ mod tests {
         assert!(e.starts_with("c.yaml:4:"), "{e}");
         assert!(e.contains("unknown variant `contaner`"), "{e}");
         let e = first_error("format_version: 1\ncheckpoints:\n  a:\n    - kind: container\n      nmae: x\n");
-        assert!(e.starts_with("c.yaml:4:5:") && e.contains("unknown field `nmae`"), "{e}");
+        assert!(e.starts_with("c.yaml:5:7:") && e.contains("unknown field `nmae`"), "{e}");
     }
 
     #[test]
@@ -171,13 +310,37 @@ mod tests {
     }
 
     #[test]
-    fn semantic_problems_point_at_the_checkpoint() {
+    fn semantic_problems_point_at_the_assertion() {
         let e = first_error("format_version: 1\ncheckpoints:\n  x:\n    - kind: output\n      contains: hi\n");
         assert_eq!(
             e,
-            "c.yaml:3:1: checkpoint `x`: a `output` assertion needs `name:` or `image:` to say which containers it is about"
+            "c.yaml:4:5: checkpoint `x`: a `output` assertion needs `name:` or `image:` to say which containers it is about"
         );
         let e = first_error("format_version: 1\ncheckpoints:\n  x: []\n");
         assert!(e.contains("cannot fail"), "{e}");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_its_own_line() {
+        let text = "format_version: 1\ncheckpoints:\n  a:\n    - kind: container\n      nmae: x\n  b:\n    - kind: volume\n      volume: y\n      label: nokey\n  c:\n    - kind: engine\n    - kind: output\n      name: z\n      contains: k: v\n";
+        let found: Vec<String> = parse("c.yaml", text).unwrap_err().0.iter().map(|d| d.to_string()).collect();
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(found[0].starts_with("c.yaml:5:7: checkpoints.a[0]: unknown field `nmae`"), "{found:#?}");
+        assert!(found[1].starts_with("c.yaml:9:7: checkpoints.b[0]: unknown field `label`"), "{found:#?}");
+        assert!(found[2].starts_with("c.yaml:14:") && found[2].contains("must be quoted"), "{found:#?}");
+        // A problem found after parsing is reported with the others once the YAML reads.
+        let fixed = text.replace("nmae", "name").replace("k: v", "\"k: v\"").replace("volume", "image");
+        let found = parse("c.yaml", &fixed).unwrap_err().0;
+        assert_eq!(found[0].to_string(), "c.yaml:7:5: checkpoint `b`: `label: nokey` must be written `key=value`");
+    }
+
+    #[test]
+    fn lines_are_found_in_one_pass_over_many_checkpoints() {
+        let mut text = String::from("format_version: 1\ncheckpoints:\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("  s{i}:\n    - kind: engine\n"));
+        }
+        let file = parse("c.yaml", &text).unwrap();
+        assert_eq!(file.checkpoints["s19999"].line, 3 + 2 * 19_999);
     }
 }

@@ -1,8 +1,8 @@
 //! `dockerlearn check [LESSON[/STEP]]`: one step judged against the engine, for scripts
 //! and second terminals; a pass is recorded in the progress file.
 
-use super::{Ctx, EXIT_ENGINE, EXIT_NOT_PASSED, EXIT_USAGE, refuse, runtime, target};
-use crate::check::{self, Status, Verdict};
+use super::{Ctx, EXIT_USAGE, refuse, runtime, target};
+use crate::check;
 use crate::progress;
 use crate::ui::CheckReport;
 use std::process::ExitCode;
@@ -41,18 +41,5 @@ pub fn run(ctx: &Ctx, target: Option<&str>, json: bool) -> anyhow::Result<ExitCo
         outcomes: &verdict.outcomes,
     };
     ctx.ui.check_result(&report, &step.title, json)?;
-    Ok(ExitCode::from(verdict_exit_code(&verdict, observation.engine.is_ok())))
-}
-
-/// 0 passed, 1 not passed yet, 3 the engine could not be asked.
-fn verdict_exit_code(verdict: &Verdict, engine_answered: bool) -> u8 {
-    if verdict.passed() {
-        0
-    } else if verdict.outcomes.iter().any(|o| o.status == Status::Unknown)
-        || (verdict.outcomes.iter().all(|o| o.kind == "engine") && !engine_answered)
-    {
-        EXIT_ENGINE
-    } else {
-        EXIT_NOT_PASSED
-    }
+    Ok(verdict.exit_code())
 }

@@ -24,10 +24,9 @@ use anyhow::{Context as _, anyhow};
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
-/// Exit statuses, as `dockerlearn check --help` documents them.
-pub const EXIT_NOT_PASSED: u8 = 1;
-pub const EXIT_USAGE: u8 = 2;
-pub const EXIT_ENGINE: u8 = 3;
+/// Exit statuses, as `dockerlearn check --help` documents them; the verdict's own rule
+/// is `Verdict::exit_code`.
+pub use crate::check::exit::{ENGINE as EXIT_ENGINE, NOT_PASSED as EXIT_NOT_PASSED, USAGE as EXIT_USAGE};
 
 /// A refusal already worded for the user (a lesson that does not exist, a course with
 /// problems): printed as it is, and the command ends with `code`.

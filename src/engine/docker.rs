@@ -2,11 +2,12 @@
 //! transport failures into errors that say what to do, and gathering observations.
 
 use super::context::{ContextError, Endpoint};
-use super::{
-    ContainerDetails, ContainerInfo, EngineEvent, EngineFacts, EngineInfo, ImageDetails, ImageInfo, MountInfo,
-    Observation, ProbeResult, PublishedPort, Scope,
+use super::{EngineFacts, Scope};
+use crate::check::select::select_in;
+use crate::check::{
+    ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, EventObject, ImageDetails, ImageInfo, MountInfo,
+    MountType, Needs, Observation, Probe, ProbeResult, PublishedPort, State, Target,
 };
-use crate::check::{Needs, Probe, Selector, eval::select_in};
 use bollard::Docker;
 use bollard::query_parameters::{EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions};
 use futures_util::StreamExt;
@@ -17,6 +18,11 @@ use std::path::Path;
 pub const MIN_API: (u32, u32) = (1, 24);
 /// Seconds before a request to the engine is abandoned.
 const TIMEOUT_SECS: u64 = 30;
+/// Seconds the first answer (`/_ping`) may take: an engine that accepts connections
+/// and never answers must not hold the learner's prompt.
+const PING_SECS: u64 = 5;
+/// Seconds one whole observation may take, every request included.
+const OBSERVE_SECS: u64 = 20;
 /// Most events read for one checkpoint; the engine itself keeps only its last 256.
 const MAX_EVENTS: usize = 2000;
 /// Most log bytes kept per container.
@@ -43,6 +49,10 @@ pub enum EngineError {
     TooOld { endpoint: String, api: String },
     #[error("dockerlearn cannot use the endpoint {endpoint}: {why}")]
     Unsupported { endpoint: String, why: String },
+    #[error(
+        "the Docker engine at {endpoint} accepted the connection but did not answer within {seconds} seconds.\nIt may be starting, stuck or overloaded: restart it (`sudo systemctl restart docker`, or restart Docker Desktop), then try again."
+    )]
+    NoAnswer { endpoint: String, seconds: u64 },
     #[error("the Docker engine at {endpoint} did not answer as expected: {detail}")]
     Other { endpoint: String, detail: String },
 }
@@ -236,18 +246,22 @@ impl Engine {
             }
             Ok::<Vec<u8>, std::io::Error>(head)
         };
-        let head = match tokio::time::timeout(std::time::Duration::from_secs(TIMEOUT_SECS), exchange).await {
+        let head = match tokio::time::timeout(std::time::Duration::from_secs(PING_SECS), exchange).await {
             Ok(Ok(head)) => head,
             Ok(Err(e)) => {
                 return Err(self.classify_io(&e).unwrap_or_else(|| self.other(e.to_string())));
             }
-            Err(_) => return Err(self.other(format!("no answer within {TIMEOUT_SECS} seconds"))),
+            Err(_) => return Err(self.no_answer(PING_SECS)),
         };
         let head = String::from_utf8_lossy(&head);
         if !head.starts_with("HTTP/") {
             return Err(self.other("what answers there does not speak HTTP: is it really a Docker engine?".into()));
         }
         Ok(Ping::parse(head.split("\r\n\r\n").next().unwrap_or_default()))
+    }
+
+    fn no_answer(&self, seconds: u64) -> EngineError {
+        EngineError::NoAnswer { endpoint: self.endpoint.host.clone(), seconds }
     }
 
     fn other(&self, detail: String) -> EngineError {
@@ -329,7 +343,12 @@ impl Engine {
     pub async fn observe(&mut self, needs: &Needs, since: i64, workdir: &Path) -> Observation {
         let mut obs = Observation::empty(Ok(self.info_without_version()));
         obs.host_files = needs.host_files.iter().map(|p| (p.clone(), super::host::read_file(workdir, p))).collect();
-        if let Err(e) = self.gather(needs, since, &mut obs).await {
+        let deadline = std::time::Duration::from_secs(OBSERVE_SECS);
+        let gathered = match tokio::time::timeout(deadline, self.gather(needs, since, &mut obs)).await {
+            Ok(result) => result,
+            Err(_) => Err(self.no_answer(OBSERVE_SECS)),
+        };
+        if let Err(e) = gathered {
             self.client = None;
             obs.engine = Err(e.to_string());
         }
@@ -339,6 +358,13 @@ impl Engine {
     async fn gather(&mut self, needs: &Needs, since: i64, obs: &mut Observation) -> Result<(), EngineError> {
         let (docker, info) = self.connected().await?;
         obs.engine = Ok(info);
+        if needs.engine {
+            // A real request, not only the cached connection: an engine that stopped
+            // since, or something that answers `/_ping` and nothing else, must not pass.
+            let nothing = HashMap::from([("reference".to_owned(), vec!["dockerlearn.invalid/none".to_owned()])]);
+            let options = ListImagesOptions { filters: Some(nothing), ..Default::default() };
+            docker.list_images(Some(options)).await.map_err(|e| self.classify(e))?;
+        }
         let list = |filters: HashMap<String, Vec<String>>| {
             let options = ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
             docker.list_containers(Some(options))
@@ -374,15 +400,15 @@ impl Engine {
 
     /// Exit codes the list did not give, logs, inspections and probes.
     async fn fill_details(&self, docker: &Docker, needs: &Needs, obs: &mut Observation) -> Result<(), EngineError> {
-        for c in obs.containers.iter_mut().filter(|c| c.state == "exited" && c.exit_code.is_none()) {
+        for c in obs.containers.iter_mut().filter(|c| c.state == State::Exited && c.exit_code.is_none()) {
             if let Ok(details) = docker.inspect_container(&c.id, None).await {
                 c.exit_code = details.state.and_then(|s| s.exit_code);
             }
         }
-        let newest = |sels: &[Selector], obs: &Observation| {
+        let newest = |targets: &[Target], obs: &Observation| {
             let mut ids: Vec<String> = Vec::new();
-            for sel in sels {
-                for c in select_in(sel, &obs.containers, &obs.images).into_iter().take(3) {
+            for target in targets {
+                for c in select_in(target, &obs.containers, &obs.images).into_iter().take(3) {
                     if !ids.contains(&c.id) {
                         ids.push(c.id.clone());
                     }
@@ -460,54 +486,46 @@ impl Engine {
         }))
     }
 
-    /// One look inside the newest matching container.
+    /// One look inside the newest matching container. Reports facts only: which
+    /// container, or why none could be looked in; the wording is the checker's.
     async fn probe(
         &self,
         docker: &Docker,
-        sel: &Selector,
+        target: &Target,
         probe: &Probe,
         obs: &Observation,
     ) -> Result<ProbeResult, EngineError> {
-        let candidates = select_in(sel, &obs.containers, &obs.images);
-        let running = candidates.iter().find(|c| c.state == "running");
-        let missing = |what: &str| {
-            ProbeResult::NoContainer(match candidates.first() {
-                None => crate::check::eval::explain_missing(sel, obs),
-                Some(c) => format!("container `{}` is {}: {what}", c.name, c.state),
-            })
+        let candidates = select_in(target, &obs.containers, &obs.images);
+        let Some(newest) = candidates.first() else {
+            return Ok(ProbeResult::NoMatch);
         };
+        let running = candidates.iter().find(|c| c.state == State::Running);
+        let not_running = || ProbeResult::NotRunning { container: newest.name.clone(), state: newest.state };
         match probe {
             Probe::Exec { command } => {
-                let Some(c) = running else {
-                    return Ok(missing("a command can only run in a running container (`docker start` it)"));
-                };
+                let Some(c) = running else { return Ok(not_running()) };
                 let (exit_code, output) = self.exec(docker, &c.id, command).await?;
                 Ok(ProbeResult::Exec { container: c.name.clone(), exit_code, output })
             }
             Probe::File { path } => {
-                let Some(c) = candidates.first() else {
-                    return Ok(missing(""));
-                };
-                let content = self.read_container_file(docker, &c.id, path).await?;
-                Ok(ProbeResult::File { container: c.name.clone(), content })
+                let content = self.read_container_file(docker, &newest.id, path).await?;
+                Ok(ProbeResult::File { container: newest.name.clone(), content })
             }
             Probe::Http { container_port, path } => {
-                let Some(c) = running else {
-                    return Ok(missing("it must be running to answer"));
+                let Some(c) = running else { return Ok(not_running()) };
+                let published = c.details.as_ref().and_then(|d| {
+                    d.ports.iter().find(|p| {
+                        p.container_port == *container_port
+                            && p.protocol == crate::check::Protocol::Tcp
+                            && p.host_port.is_some()
+                    })
+                });
+                let Some(p) = published else {
+                    return Ok(ProbeResult::PortNotPublished { container: c.name.clone(), port: *container_port });
                 };
-                let port = c
-                    .details
-                    .as_ref()
-                    .and_then(|d| d.ports.iter().find(|p| p.container_port == *container_port && p.protocol == "tcp"))
-                    .and_then(|p| p.host_port);
-                let Some(port) = port else {
-                    return Ok(ProbeResult::NoContainer(format!(
-                        "container `{}` does not publish port {container_port} on the host: create it with `-p HOST:{container_port}`",
-                        c.name
-                    )));
-                };
-                let url = format!("http://127.0.0.1:{port}{path}");
-                let answer = super::host::http_get("127.0.0.1", port, path).await;
+                let host = super::host::reachable_address(&p.host_ip);
+                let port = p.host_port.unwrap_or_default();
+                let (url, answer) = super::host::http_get(&host, port, path).await;
                 Ok(ProbeResult::Http { container: c.name.clone(), url, answer })
             }
         }
@@ -596,7 +614,7 @@ impl Engine {
         &self,
         docker: &Docker,
         since: i64,
-        other_types: &[String],
+        other_types: &[EventObject],
     ) -> Result<Vec<EngineEvent>, EngineError> {
         let until = crate::progress::now();
         let mut out = Vec::new();
@@ -612,10 +630,11 @@ impl Engine {
     }
 
     /// Container events in scope, and the other types asked for (unscoped).
-    fn event_filters(&self, other_types: &[String]) -> Vec<HashMap<String, Vec<String>>> {
+    fn event_filters(&self, other_types: &[EventObject]) -> Vec<HashMap<String, Vec<String>>> {
         let mut sets = self.scoped(HashMap::from([("type".to_owned(), vec!["container".to_owned()])]));
         if !other_types.is_empty() {
-            sets.push(HashMap::from([("type".to_owned(), other_types.to_vec())]));
+            let types = other_types.iter().map(|t| t.as_str().to_owned()).collect();
+            sets.push(HashMap::from([("type".to_owned(), types)]));
         }
         sets
     }
@@ -624,7 +643,7 @@ impl Engine {
     /// step begins, so `observe` still sees them after the engine's own memory of the
     /// last 256 events has moved on. Needs a runtime whose tasks run between calls (a
     /// multi-thread one); an engine that cannot be reached is simply not watched.
-    pub async fn watch(&mut self, since: i64, other_types: &[String]) {
+    pub async fn watch(&mut self, since: i64, other_types: &[EventObject]) {
         if self.watch.as_ref().is_some_and(|w| w.since == since) {
             return;
         }
@@ -821,8 +840,8 @@ fn unix_time_arg(nanos: i64) -> String {
 }
 
 fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
-    let state = c.state.map(|s| s.to_string()).unwrap_or_default();
-    let exit_code = if state == "exited" { c.status.as_deref().and_then(exit_code_from_status) } else { None };
+    let state = State::from_engine(&c.state.map(|s| s.to_string()).unwrap_or_default());
+    let exit_code = if state == State::Exited { c.status.as_deref().and_then(exit_code_from_status) } else { None };
     ContainerInfo {
         labels: c.labels.clone().unwrap_or_default(),
         details: None,
@@ -846,19 +865,17 @@ fn container_details(d: bollard::models::ContainerInspectResponse) -> ContainerD
         let Ok(container_port) = port.parse::<u16>() else {
             continue;
         };
+        let Ok(protocol) = protocol.parse() else {
+            continue;
+        };
         let bindings = bindings.unwrap_or_default();
         if bindings.is_empty() {
-            ports.push(PublishedPort {
-                container_port,
-                protocol: protocol.to_owned(),
-                host_port: None,
-                host_ip: String::new(),
-            });
+            ports.push(PublishedPort { container_port, protocol, host_port: None, host_ip: String::new() });
         }
         for b in bindings {
             ports.push(PublishedPort {
                 container_port,
-                protocol: protocol.to_owned(),
+                protocol,
                 host_port: b.host_port.and_then(|p| p.parse().ok()),
                 host_ip: b.host_ip.unwrap_or_default(),
             });
@@ -869,11 +886,13 @@ fn container_details(d: bollard::models::ContainerInspectResponse) -> ContainerD
         .mounts
         .unwrap_or_default()
         .into_iter()
-        .map(|m| MountInfo {
-            kind: m.typ.map(|t| t.to_string()).unwrap_or_default(),
-            source: m.source.unwrap_or_default(),
-            destination: m.destination.unwrap_or_default(),
-            name: m.name.unwrap_or_default(),
+        .filter_map(|m| {
+            Some(MountInfo {
+                kind: m.typ?.to_string().parse::<MountType>().ok()?,
+                source: m.source.unwrap_or_default(),
+                destination: m.destination.unwrap_or_default(),
+                name: m.name.unwrap_or_default(),
+            })
         })
         .collect();
     let mut networks: Vec<String> = settings.networks.unwrap_or_default().into_keys().collect();

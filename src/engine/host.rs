@@ -1,83 +1,95 @@
 //! What dockerlearn looks at on the learner's own machine: files in their directory,
 //! HTTP answers from published ports, and the one file in a tar stream the engine's
-//! archive API returns. Plain, bounded, and with timeouts: these run after every command.
+//! archive API returns. Bounded, and with timeouts: these run after every command.
+//! HTTP goes through hyper's client and tar through the `tar` crate; what is left
+//! here is choosing the address and bounding what is read.
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const MAX_BODY: usize = 256 * 1024;
 const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A file under `dir`, as text; None when it is absent or not a file.
+/// A file under `dir`, as text; None when it is absent or not a regular file.
 pub fn read_file(dir: &Path, relative: &str) -> Option<String> {
     let path = dir.join(relative);
-    let bytes = std::fs::read(path).ok()?;
-    Some(String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_BODY)]).into_owned())
-}
-
-/// `GET path` on `host:port`: the status and the body, or why there was no answer.
-pub async fn http_get(host: &str, port: u16, path: &str) -> Result<(u16, String), String> {
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect((host, port)).await?;
-        let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: dockerlearn\r\nConnection: close\r\n\r\n"
-        );
-        stream.write_all(request.as_bytes()).await?;
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 8192];
-        loop {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 || buf.len() > MAX_BODY {
-                break;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-        }
-        Ok::<Vec<u8>, std::io::Error>(buf)
-    };
-    let raw = match tokio::time::timeout(HTTP_TIMEOUT, exchange).await {
-        Err(_) => {
-            return Err(format!("no answer within {} seconds", HTTP_TIMEOUT.as_secs()));
-        }
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            return Err("connection refused: nothing listens there yet (is the server still starting?)".to_owned());
-        }
-        Ok(Err(e)) => return Err(e.to_string()),
-        Ok(Ok(raw)) => raw,
-    };
-    parse_response(&raw)
-}
-
-fn parse_response(raw: &[u8]) -> Result<(u16, String), String> {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .lines()
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| "the answer is not HTTP".to_owned())?;
-    let chunked = head.lines().any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("transfer-encoding:") && l.contains("chunked")
-    });
-    Ok((status, if chunked { dechunk(body) } else { body.to_owned() }))
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16) else {
-            break;
-        };
-        if n == 0 || after.len() < n {
-            break;
-        }
-        out.push_str(&after[..n]);
-        rest = after[n..].trim_start_matches("\r\n");
+    if !std::fs::metadata(&path).ok()?.is_file() {
+        return None;
     }
-    out
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).ok()?.take(MAX_BODY as u64).read_to_end(&mut bytes).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The address to ask for a port published on `host_ip`: the wildcard addresses are
+/// reached on loopback, a specific address on itself.
+pub fn reachable_address(host_ip: &str) -> String {
+    match host_ip.trim() {
+        "" | "0.0.0.0" => "127.0.0.1".to_owned(),
+        "::" => "::1".to_owned(),
+        ip => ip.to_owned(),
+    }
+}
+
+/// `GET path` on `host:port`: the URL asked, and the status and body (its first
+/// 256 KiB, decoded lossily once whole), or why there was no answer.
+pub async fn http_get(host: &str, port: u16, path: &str) -> (String, Result<(u16, String), String>) {
+    let authority = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+    let url = format!("http://{authority}{path}");
+    let answer = match tokio::time::timeout(HTTP_TIMEOUT, get(&url)).await {
+        Err(_) => Err(format!("no answer within {} seconds", HTTP_TIMEOUT.as_secs())),
+        Ok(answer) => answer,
+    };
+    (url, answer)
+}
+
+async fn get(url: &str) -> Result<(u16, String), String> {
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let request = hyper::Request::get(url)
+        .header(hyper::header::USER_AGENT, "dockerlearn")
+        .body(Empty::new())
+        .map_err(|e| format!("`{url}` is not a URL dockerlearn can ask: {e}"))?;
+    let response = client.request(request).await.map_err(|e| describe_failure(&e))?;
+    let status = response.status().as_u16();
+    let mut body = response.into_body();
+    let mut bytes: Vec<u8> = Vec::new();
+    while bytes.len() < MAX_BODY {
+        match body.frame().await {
+            None => break,
+            Some(Err(e)) => return Err(format!("the answer broke off: {e}")),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    bytes.extend_from_slice(&data[..data.len().min(MAX_BODY - bytes.len())]);
+                }
+            }
+        }
+    }
+    Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// Why a request failed, in the learner's words.
+fn describe_failure(e: &hyper_util::client::legacy::Error) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return "connection refused: nothing listens there yet (is the server still starting?)".to_owned();
+            }
+            return io.to_string();
+        }
+        if let Some(h) = err.downcast_ref::<hyper::Error>() {
+            if h.is_parse() || h.is_incomplete_message() {
+                return "the answer is not HTTP".to_owned();
+            }
+        }
+        source = err.source();
+    }
+    e.to_string()
 }
 
 /// Whether a TCP connection to `host:port` opens within `timeout`: how `doctor` tells
@@ -106,24 +118,17 @@ pub fn free_bytes(path: &Path) -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// The content of the first regular file in a tar archive (ustar), as text.
+/// The content of the first regular file in a tar archive, as text (at most 256 KiB).
 /// `None` when the archive holds no regular file (the path is a directory).
 pub fn first_tar_entry(tar: &[u8]) -> Option<String> {
-    let mut offset = 0;
-    while offset + 512 <= tar.len() {
-        let header = &tar[offset..offset + 512];
-        if header.iter().all(|&b| b == 0) {
-            return None;
+    let mut archive = tar::Archive::new(tar);
+    for entry in archive.entries().ok()? {
+        let entry = entry.ok()?;
+        if entry.header().entry_type().is_file() {
+            let mut bytes = Vec::new();
+            entry.take(MAX_BODY as u64).read_to_end(&mut bytes).ok()?;
+            return Some(String::from_utf8_lossy(&bytes).into_owned());
         }
-        let size_field = String::from_utf8_lossy(&header[124..136]);
-        let size = usize::from_str_radix(size_field.trim_matches(|c: char| c == '\0' || c.is_whitespace()), 8).ok()?;
-        let kind = header[156];
-        let start = offset + 512;
-        if kind == b'0' || kind == 0 {
-            let end = (start + size).min(tar.len());
-            return Some(String::from_utf8_lossy(&tar[start..end]).into_owned());
-        }
-        offset = start + size.div_ceil(512) * 512;
     }
     None
 }
@@ -131,31 +136,72 @@ pub fn first_tar_entry(tar: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Serves one canned answer on a loopback port, whatever is asked.
+    async fn serve_once(answer: &'static [u8]) -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            s.write_all(answer).await.unwrap();
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn answers_are_read_plain_and_chunked() {
+        let port = serve_once(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello").await;
+        assert_eq!(http_get("127.0.0.1", port, "/").await.1, Ok((200, "hello".to_owned())));
+        let port = serve_once(
+            b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+        )
+        .await;
+        assert_eq!(http_get("127.0.0.1", port, "/").await.1, Ok((404, "hello world".to_owned())));
+        let port = serve_once(b"SSH-2.0-OpenSSH\r\n").await;
+        assert!(http_get("127.0.0.1", port, "/").await.1.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_character_split_between_chunks_is_whole() {
+        // "é" is two bytes, C3 A9: one in each chunk.
+        let port =
+            serve_once(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\na\xc3\r\n2\r\n\xa9b\r\n0\r\n\r\n")
+                .await;
+        assert_eq!(http_get("127.0.0.1", port, "/").await.1, Ok((200, "a\u{e9}b".to_owned())));
+    }
 
     #[test]
-    fn http_answers_are_parsed_plain_and_chunked() {
-        let plain = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-        assert_eq!(parse_response(plain), Ok((200, "hello".to_owned())));
-        let chunked =
-            b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
-        assert_eq!(parse_response(chunked), Ok((404, "hello world".to_owned())));
-        assert!(parse_response(b"SSH-2.0-OpenSSH").is_err());
+    fn wildcards_are_asked_on_loopback_and_addresses_on_themselves() {
+        assert_eq!(reachable_address("0.0.0.0"), "127.0.0.1");
+        assert_eq!(reachable_address(""), "127.0.0.1");
+        assert_eq!(reachable_address("::"), "::1");
+        assert_eq!(reachable_address("127.0.0.2"), "127.0.0.2");
+    }
+
+    #[tokio::test]
+    async fn ipv6_urls_are_bracketed() {
+        assert!(http_get("::1", 9, "/x").await.0.starts_with("http://[::1]:9/x"));
     }
 
     #[test]
     fn the_first_file_of_a_tar_is_read() {
-        let mut tar = vec![0u8; 512];
-        tar[..5].copy_from_slice(b"notes");
-        tar[124..135].copy_from_slice(b"00000000005");
-        tar[156] = b'0';
-        let mut body = b"hello".to_vec();
-        body.resize(512, 0);
-        tar.extend(body);
-        tar.extend(vec![0u8; 1024]);
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut dir = tar::Header::new_gnu();
+        dir.set_entry_type(tar::EntryType::Directory);
+        dir.set_size(0);
+        dir.set_cksum();
+        builder.append_data(&mut dir, "d/", std::io::empty()).unwrap();
+        let mut file = tar::Header::new_gnu();
+        file.set_size(5);
+        file.set_cksum();
+        builder.append_data(&mut file, "d/notes", &b"hello"[..]).unwrap();
+        let tar = builder.into_inner().unwrap();
         assert_eq!(first_tar_entry(&tar).as_deref(), Some("hello"));
-        let mut dir = tar.clone();
-        dir[156] = b'5';
-        dir[124..135].copy_from_slice(b"00000000000");
-        assert_eq!(first_tar_entry(&dir[..512 + 1024]), None);
+        let mut only_dir = tar::Builder::new(Vec::new());
+        only_dir.append_data(&mut dir, "d/", std::io::empty()).unwrap();
+        assert_eq!(first_tar_entry(&only_dir.into_inner().unwrap()), None);
     }
 }

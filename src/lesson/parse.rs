@@ -64,6 +64,9 @@ pub fn parse(path: &str, fallback_id: &str, text: &str) -> Result<Lesson, Diagno
         Ok(parts) => parts,
         Err(d) => return Err(d.with_path(path).into()),
     };
+    if let Some((line, column)) = crate::yaml::too_deep(front) {
+        return Err(Diagnostic::new(path, line + 1, column, crate::yaml::too_deep_message()).into());
+    }
     let front: Option<FrontMatter> = match serde_yaml::from_str(front) {
         Ok(f) => Some(f),
         Err(e) => {
@@ -146,14 +149,7 @@ fn split_front_matter(text: &str) -> Result<(&str, usize), (usize, usize, String
     Err((1, 1, "the front matter opened on line 1 is never closed: add a `---` line after it".to_owned()))
 }
 
-pub(crate) fn yaml_message(e: &serde_yaml::Error) -> String {
-    // The location is reported separately; drop serde_yaml's own " at line X column Y".
-    let s = e.to_string();
-    match s.find(" at line ") {
-        Some(i) => s[..i].to_owned(),
-        None => s,
-    }
-}
+pub(crate) use crate::yaml::message as yaml_message;
 
 struct Section {
     heading_start: usize,

@@ -44,7 +44,7 @@ fn unknown_assertion_kind_is_reported_in_the_checks_file() {
     let file = dir.path().join("checks/one.yaml").display().to_string();
     assert!(
         ran.stderr.contains(&format!(
-            "{file}:4:13: checkpoints.do[0].kind: unknown variant `container_running`, expected one of"
+            "{file}:4:13: checkpoints.do[0]: kind: unknown variant `container_running`, expected one of"
         )),
         "{}",
         ran.stderr

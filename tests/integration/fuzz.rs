@@ -58,7 +58,7 @@ fn shipped() -> Vec<(String, String)> {
     for dir in ["lessons", "checks"] {
         for name in course.list(dir) {
             let rel = format!("{dir}/{name}");
-            out.push((rel.clone(), course.read(&rel).unwrap()));
+            out.push((rel.clone(), course.read(&rel).unwrap().unwrap()));
         }
     }
     out

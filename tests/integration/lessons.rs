@@ -1,14 +1,29 @@
-//! The parsed form of every shipped lesson and checks file, as snapshots: a change to a
-//! lesson shows up as a reviewed diff.
+//! What a learner reads when a shipped checkpoint fails on an engine that has nothing
+//! yet (every assertion's expectation, what was found instead, and its hint), as
+//! snapshots: a change to a checkpoint's wording shows up as a reviewed diff.
 
-use dockerlearn::course;
+use dockerlearn::check::{self, EngineInfo, Observation};
+use dockerlearn::{course, ui};
 
 #[test]
-fn shipped_lessons_parse_as_snapshotted() {
+fn verdicts_on_an_empty_engine_read_as_snapshotted() {
     let course = course::load_from(None).unwrap_or_else(|d| panic!("{d}"));
+    let engine = EngineInfo {
+        product: "Docker".into(),
+        version: "28.2.2".into(),
+        api_version: "1.50".into(),
+        os: "linux".into(),
+        endpoint: "unix:///var/run/docker.sock".into(),
+        endpoint_source: "the default".into(),
+    };
+    let empty = Observation::empty(Ok(engine));
     for cl in &course.lessons {
-        insta::assert_yaml_snapshot!(format!("lesson-{}", cl.lesson.id), cl.lesson);
-        insta::assert_yaml_snapshot!(format!("checks-{}", cl.lesson.id), cl.checks.checkpoints);
+        let mut text = String::new();
+        for (i, step) in cl.lesson.steps.iter().enumerate() {
+            let Some(cp) = cl.checkpoint(i) else { continue };
+            text.push_str(&format!("## {}\n{}\n\n", step.id, ui::render_verdict(&check::eval(cp, &empty))));
+        }
+        insta::assert_snapshot!(format!("verdicts-{}", cl.lesson.id), text);
     }
 }
 

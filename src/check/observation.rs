@@ -1,0 +1,312 @@
+//! What the engine reported for one checkpoint: plain data, judged by the kinds in
+//! this module's siblings without any I/O. `engine` fills it; nothing here talks to
+//! Docker, so the checking core is tested and reused without tokio or bollard.
+
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// What the engine reported, gathered for one checkpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct Observation {
+    /// `Err` holds a one-line account of why the engine could not be asked.
+    pub engine: Result<EngineInfo, String>,
+    pub images: Vec<ImageInfo>,
+    pub containers: Vec<ContainerInfo>,
+    /// Events since the step began, oldest first.
+    pub events: Vec<EngineEvent>,
+    /// Images inspected, by the reference the checkpoint used.
+    pub image_details: Vec<ImageDetails>,
+    /// The volumes asked about that exist.
+    pub volumes: Vec<String>,
+    /// The networks asked about that exist.
+    pub networks: Vec<String>,
+    /// Results of looks inside containers, by assertion index.
+    pub probes: HashMap<usize, ProbeResult>,
+    /// Containers that belong to a Compose project, whatever the scope.
+    pub compose: Vec<ContainerInfo>,
+    /// Host files asked about: path and content (None when absent).
+    pub host_files: Vec<(String, Option<String>)>,
+}
+
+impl Observation {
+    /// An observation with nothing in it yet, for an engine reached at `engine`.
+    pub fn empty(engine: Result<EngineInfo, String>) -> Observation {
+        Observation {
+            engine,
+            images: Vec::new(),
+            containers: Vec::new(),
+            events: Vec::new(),
+            image_details: Vec::new(),
+            volumes: Vec::new(),
+            networks: Vec::new(),
+            probes: HashMap::new(),
+            compose: Vec::new(),
+            host_files: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EngineInfo {
+    /// `Docker`, or `Libpod` for Podman's Docker API.
+    pub product: String,
+    pub version: String,
+    pub api_version: String,
+    pub os: String,
+    /// Where the engine was reached, e.g. `unix:///var/run/docker.sock`.
+    pub endpoint: String,
+    /// How that endpoint was chosen, e.g. `DOCKER_HOST`.
+    pub endpoint_source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageInfo {
+    pub id: String,
+    /// `repo:tag` as the engine lists them.
+    pub tags: Vec<String>,
+}
+
+/// Container states as the engine names them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum State {
+    #[default]
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Removing,
+    Exited,
+    Dead,
+}
+
+impl State {
+    /// The engine's word for a state; Podman's `stopped` and `configured` map to ours.
+    pub fn from_engine(word: &str) -> State {
+        match word {
+            "stopped" => State::Exited,
+            "configured" | "initialized" => State::Created,
+            other => other.parse().unwrap_or(State::Dead),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ContainerInfo {
+    pub id: String,
+    /// Without the leading `/`.
+    pub name: String,
+    /// The image as the container was created from it (what the user typed, or an id).
+    pub image: String,
+    pub image_id: String,
+    pub state: State,
+    /// Known once the container has exited.
+    pub exit_code: Option<i64>,
+    /// Unix seconds.
+    pub created: i64,
+    /// The container's logs, when a checkpoint asked for them.
+    pub output: Option<String>,
+    pub labels: HashMap<String, String>,
+    /// Filled when a checkpoint asked about ports, env, mounts or networks.
+    pub details: Option<ContainerDetails>,
+}
+
+/// What inspecting a container adds to the list's summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ContainerDetails {
+    pub env: Vec<String>,
+    pub ports: Vec<PublishedPort>,
+    pub mounts: Vec<MountInfo>,
+    /// Names of the networks it is attached to.
+    pub networks: Vec<String>,
+    pub cmd: Vec<String>,
+    pub entrypoint: Vec<String>,
+}
+
+/// Transport protocols of a port, as the engine writes them after the slash (`80/tcp`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublishedPort {
+    pub container_port: u16,
+    pub protocol: Protocol,
+    /// None when exposed but not published.
+    pub host_port: Option<u16>,
+    /// The host address it is published on (`0.0.0.0`, `::`, `127.0.0.1`, ...).
+    pub host_ip: String,
+}
+
+/// Mount types as the engine names them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum MountType {
+    Bind,
+    Volume,
+    Tmpfs,
+    Npipe,
+    Cluster,
+}
+
+impl MountType {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MountInfo {
+    pub kind: MountType,
+    /// Host path (bind) or the volume's path on the engine's machine.
+    pub source: String,
+    pub destination: String,
+    /// The volume's name (volumes only).
+    pub name: String,
+}
+
+impl MountInfo {
+    /// What the learner named: the volume, or the host path of a bind mount.
+    pub fn what(&self) -> &str {
+        if self.kind == MountType::Volume { &self.name } else { &self.source }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImageDetails {
+    pub reference: String,
+    pub id: String,
+    pub workdir: String,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub labels: HashMap<String, String>,
+    /// Each layer's `created_by` and comment, newest first.
+    pub history: Vec<String>,
+}
+
+/// What a look inside a container found. Plain facts: the wording is the judge's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ProbeResult {
+    /// No container matches the assertion's target.
+    NoMatch,
+    /// The newest matching container is not running, and the probe needs it running.
+    NotRunning {
+        container: String,
+        state: State,
+    },
+    /// The running container does not publish the port on the host.
+    PortNotPublished {
+        container: String,
+        port: u16,
+    },
+    Exec {
+        container: String,
+        exit_code: i64,
+        output: String,
+    },
+    File {
+        container: String,
+        content: Option<String>,
+    },
+    Http {
+        container: String,
+        url: String,
+        answer: Result<(u16, String), String>,
+    },
+}
+
+/// Kinds of objects the engine reports events about.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum EventObject {
+    #[default]
+    Container,
+    Image,
+    Network,
+    Volume,
+}
+
+impl EventObject {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EngineEvent {
+    /// `container`, `image`, `network`, ... as the engine wrote it.
+    pub kind: String,
+    pub action: String,
+    pub id: String,
+    pub attributes: HashMap<String, String>,
+    pub time_nano: i64,
+}
+
+impl EngineEvent {
+    pub fn attr(&self, key: &str) -> &str {
+        self.attributes.get(key).map(String::as_str).unwrap_or("")
+    }
+}
