@@ -4,6 +4,7 @@
 //! Data flows one way: `course` loads lessons (`lesson`) and checkpoints (`check`);
 //! `repl` feeds learner input to the pure `session`; `engine` observes Docker and
 //! `check::eval` judges the observation; `ui` prints; `progress` remembers.
+//! `app` hands each command to its module in `commands`.
 
 pub mod app;
 pub mod check;

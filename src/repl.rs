@@ -180,7 +180,7 @@ impl<'c> Repl<'c> {
         // The shell reports its last directory in a file of ours, when it is one whose
         // syntax we know (`pwd -P >"$VAR"` reads the same in POSIX shells and fish).
         let name = Path::new(&shell).file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let known = matches!(name, "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh" | "ash" | "busybox" | "fish");
+        let known = matches!(name, "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh" | "ash" | "fish");
         let pwd_file = if known { tempfile::NamedTempFile::new().ok() } else { None };
         let mut command = std::process::Command::new(&shell);
         command.current_dir(&self.cwd);

@@ -74,3 +74,21 @@ fn an_io_error_says_its_cause_once() {
     assert_eq!(ran.stderr.matches("Not a directory").count(), 1, "{}", ran.stderr);
     assert!(ran.stderr.starts_with("dockerlearn: could not read"), "{}", ran.stderr);
 }
+
+#[test]
+fn commands_load_only_what_they_need() {
+    // An unusable data directory and an unusable engine address: commands that need
+    // neither still work, and those that do say which one is wrong.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let broken = |t: Test| {
+        t.args(["--data-dir"]).args([file.join("data")]).env("DOCKER_HOST", format!("unix://{}", file.display()))
+    };
+    broken(Test::new()).args(["show", "hello-world"]).run().code(0).stdout_has("# Lesson 2/");
+    broken(Test::new()).args(["lint"]).run().code(0).stdout_has("no problems found");
+    broken(Test::new()).args(["list"]).run().code(2).stderr_has("Not a directory");
+    let check =
+        Test::new().args(["--data-dir"]).args([dir.path()]).env("DOCKER_HOST", format!("unix://{}", file.display()));
+    check.args(["check", "hello-world/run-it"]).run().code(3).stderr_has("is a regular file, not a socket");
+}

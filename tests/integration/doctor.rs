@@ -85,11 +85,10 @@ fn an_engine_that_never_answers_is_reported_and_doctor_ends() {
     let silent = SilentEngine::start();
     let doctor = Test::new().env("DOCKER_HOST", silent.host()).args(["doctor"]);
     let ran = run_within(doctor.command(), Duration::from_secs(120)).code(1);
+    let problem = ran.stdout.lines().find(|l| l.starts_with("PROBLEM: ")).unwrap_or_default();
     assert!(
-        ran.stdout.contains(&format!(
-            "PROBLEM: the Docker engine at {} accepts connections but did not answer within",
-            silent.host()
-        )),
+        problem.contains(&format!("the Docker engine at {}", silent.host()))
+            && problem.contains("did not answer within"),
         "{}",
         ran.stdout
     );
