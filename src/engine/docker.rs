@@ -166,6 +166,9 @@ impl Engine {
         let unsupported = |why: &str| EngineError::Unsupported { endpoint: host.to_owned(), why: why.to_owned() };
         let is_tcp = host.starts_with("tcp://") || host.starts_with("http://");
         if let Some(path) = host.strip_prefix("unix://") {
+            if let Some(problem) = super::context::unix_socket_problem(&self.endpoint) {
+                return Err(problem.into());
+            }
             if !std::path::Path::new(path).exists() {
                 return Err(self.not_running());
             }
