@@ -147,7 +147,7 @@ mod tests {
                 Kind::Network => "network: n\n",
                 Kind::Compose => "service: web\n",
                 Kind::HostFile => "path: f\n",
-                Kind::Helper => "image: busybox\n      command: [true]\n",
+                Kind::Helper => "image: busybox\n      command: [ls]\n",
             };
             let fields = match kind {
                 Kind::Container | Kind::NoContainer => "name: x\n",
