@@ -280,6 +280,7 @@ fn debian_root(r: &Recipe, dir: &Path, tar: &Path) {
     let found = Command::new("mmdebstrap").arg("--version").output();
     assert!(found.is_ok_and(|o| o.status.success()), "{MMDEBSTRAP_MISSING}");
     let files = dir.join("files");
+    std::fs::create_dir_all(&files).unwrap();
     add_files(r, &files);
     let debs = state_dir().join("apt-archives");
     std::fs::create_dir_all(&debs).unwrap();

@@ -16,4 +16,5 @@ mod hello_world;
 mod install_check;
 mod kit;
 mod lessons;
+mod real_programs;
 mod repl;

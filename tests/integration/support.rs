@@ -80,7 +80,8 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         let ids = self.container_ids();
         if !ids.is_empty() {
-            let mut args = vec!["rm", "-f"];
+            // `-v`: with the anonymous volumes images declare (PostgreSQL's data).
+            let mut args = vec!["rm", "-f", "-v"];
             args.extend(ids.iter().map(String::as_str));
             let _ = docker_status(&args);
         }
