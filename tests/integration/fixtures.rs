@@ -96,16 +96,16 @@ rm -f "$1/etc/nginx/sites-enabled/default"
 ln -sf /dev/stdout "$1/var/log/nginx/access.log"
 ln -sf /dev/stderr "$1/var/log/nginx/error.log"
 "#,
-            config: vec![
-                r#"ENTRYPOINT ["/docker-entrypoint.sh"]"#,
-                r#"CMD ["nginx","-g","daemon off;"]"#,
-                "EXPOSE 80",
-            ],
+            config: vec![r#"ENTRYPOINT ["/docker-entrypoint.sh"]"#, r#"CMD ["nginx","-g","daemon off;"]"#, "EXPOSE 80"],
         },
         "postgres:16-alpine" => Recipe {
             slug: "real-postgres",
             packages: &["postgresql"],
-            files: vec![("usr/local/bin/docker-entrypoint.sh", include_str!("../images/postgres-entrypoint.sh"), 0o755)],
+            files: vec![(
+                "usr/local/bin/docker-entrypoint.sh",
+                include_str!("../images/postgres-entrypoint.sh"),
+                0o755,
+            )],
             // The server's programs on PATH, no cluster of Debian's own, and the
             // official image's `listen_addresses = '*'` in the configuration initdb copies.
             customize: r#"set -e
@@ -332,9 +332,14 @@ fn others_use(name: &str) -> bool {
 }
 
 /// Whether the image `reference` points at is a fixture of ours (of any recipe).
-fn is_fixture(reference: &str) -> bool {
-    let out =
-        docker_status(&["image", "inspect", "-f", &format!("{{{{index .Config.Labels \"{FIXTURE_LABEL}\"}}}}"), reference]);
+pub fn is_fixture(reference: &str) -> bool {
+    let out = docker_status(&[
+        "image",
+        "inspect",
+        "-f",
+        &format!("{{{{index .Config.Labels \"{FIXTURE_LABEL}\"}}}}"),
+        reference,
+    ]);
     out.status.success() && !String::from_utf8_lossy(&out.stdout).trim().is_empty()
 }
 

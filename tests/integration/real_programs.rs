@@ -17,6 +17,18 @@ fn wait_until(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// Takes `name`, which must be our image of the real program: another image of that
+/// name (a registry's, or another test process's stand-in) proves nothing here.
+#[track_caller]
+fn real(name: &'static str) -> Image {
+    let image = Image::acquire(name);
+    assert!(
+        crate::fixtures::is_fixture(name),
+        "`{name}` on this engine is not the test image of the real program (another test process's stand-in, or an image of yours): run again when it is gone"
+    );
+    image
+}
+
 fn check(sb: &Sandbox, target: &str) -> serde_json::Value {
     let ran = sb.dl().args(["check", target, "--json"]).run();
     assert!(ran.code == 0 || ran.code == 1, "{}\n{}", ran.stdout, ran.stderr);
@@ -41,7 +53,7 @@ fn python_serves(name: &str) -> bool {
 
 #[test]
 fn python_in_the_background_logs_only_unbuffered_and_the_detach_step_says_so() {
-    let _image = Image::acquire("python:3.12-slim");
+    let _image = real("python:3.12-slim");
     let _names = fixed_names();
     let sb = Sandbox::new();
 
@@ -64,7 +76,7 @@ fn python_in_the_background_logs_only_unbuffered_and_the_detach_step_says_so() {
 
 #[test]
 fn python_as_the_first_process_ignores_sigterm_and_is_killed() {
-    let _image = Image::acquire("python:3.12-slim");
+    let _image = real("python:3.12-slim");
     let sb = Sandbox::new();
     let exit_code = |id: &str| docker(&["inspect", "-f", "{{.State.ExitCode}}", id]).trim().to_owned();
 
@@ -84,7 +96,7 @@ fn python_as_the_first_process_ignores_sigterm_and_is_killed() {
 
 #[test]
 fn postgres_answers_on_its_socket_before_it_is_ready_and_the_checkpoint_waits_for_tcp() {
-    let _image = Image::acquire("postgres:16-alpine");
+    let _image = real("postgres:16-alpine");
     let _names = fixed_names();
     let sb = Sandbox::new();
     // An init script holds the image's temporary server until the test lets it go.
@@ -106,7 +118,9 @@ fn postgres_answers_on_its_socket_before_it_is_ready_and_the_checkpoint_waits_fo
         &mount,
         "postgres:16-alpine",
     ]);
-    wait_until(120, "the temporary server", || logs("some-postgres").contains("running /docker-entrypoint-initdb.d/hold.sh"));
+    wait_until(120, "the temporary server", || {
+        logs("some-postgres").contains("running /docker-entrypoint-initdb.d/hold.sh")
+    });
 
     // The socket says ready; TCP does not, and neither does the checkpoint.
     let socket = docker_status(&["exec", "some-postgres", "pg_isready", "-U", "postgres"]);
@@ -129,7 +143,7 @@ fn postgres_answers_on_its_socket_before_it_is_ready_and_the_checkpoint_waits_fo
 
 #[test]
 fn postgres_without_a_password_refuses_with_the_official_message() {
-    let _image = Image::acquire("postgres:16-alpine");
+    let _image = real("postgres:16-alpine");
     let sb = Sandbox::new();
     let id = sb.run(&["-d", "postgres:16-alpine"]);
     let id = id.trim();
@@ -155,9 +169,11 @@ fn data_volume(container: &str) -> String {
 
 #[test]
 fn compose_down_leaves_the_database_volume_and_down_v_removes_it() {
-    let _images = [Image::acquire("postgres:16-alpine")];
+    let _images = [real("postgres:16-alpine")];
     let Some(compose) = dockerlearn::engine::tools::compose() else {
-        panic!("neither `docker compose` nor `docker-compose` is installed: install one (apt-get install docker-compose)");
+        panic!(
+            "neither `docker compose` nor `docker-compose` is installed: install one (apt-get install docker-compose)"
+        );
     };
     let sb = Sandbox::new();
     let dir = tempfile::tempdir().unwrap();
@@ -192,7 +208,7 @@ fn compose_down_leaves_the_database_volume_and_down_v_removes_it() {
 
 #[test]
 fn nginx_reads_as_an_unprivileged_user_so_a_private_folder_gives_403() {
-    let _image = Image::acquire("nginx:alpine");
+    let _image = real("nginx:alpine");
     let _names = fixed_names();
     let sb = Sandbox::new();
     use std::os::unix::fs::PermissionsExt;
@@ -200,7 +216,19 @@ fn nginx_reads_as_an_unprivileged_user_so_a_private_folder_gives_403() {
     std::fs::write(site.path().join("index.html"), "<h1>Hello from my folder</h1>\n").unwrap();
     std::fs::set_permissions(site.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let mount = format!("{}:/usr/share/nginx/html:ro", site.path().display());
-    sb.run(&["-d", "--rm", "--name", "webdev", "-p", "80", "-v", &mount, "-w", "/usr/share/nginx/html", "nginx:alpine"]);
+    sb.run(&[
+        "-d",
+        "--rm",
+        "--name",
+        "webdev",
+        "-p",
+        "80",
+        "-v",
+        &mount,
+        "-w",
+        "/usr/share/nginx/html",
+        "nginx:alpine",
+    ]);
 
     let mut v = check(&sb, "aliases/use-it");
     wait_until(30, "nginx to answer", || {
