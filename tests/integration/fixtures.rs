@@ -348,6 +348,26 @@ pub fn build(name: &str) {
     cached(name);
 }
 
+/// Whether `reference` carries a test run's label (`<pid>-<n>`, see `support::run_id`)
+/// whose process is no longer a test process on this machine.
+fn left_by_ended_test(reference: &str) -> bool {
+    let out = docker_status(&[
+        "image",
+        "inspect",
+        "-f",
+        &format!("{{{{index .Config.Labels \"{}\"}}}}", crate::support::LABEL_KEY),
+        reference,
+    ]);
+    let value = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let Some((pid, _)) = value.split_once('-').filter(|(pid, n)| {
+        !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) && n.bytes().all(|b| b.is_ascii_digit())
+    }) else {
+        return false;
+    };
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    out.status.success() && !String::from_utf8_lossy(&cmdline).contains("integration")
+}
+
 /// Makes `name` present on the engine. True when this process now shares our fixture
 /// tag and must `release` it; false when `name` is an image of someone else's, used as
 /// it is and never touched.
@@ -361,6 +381,15 @@ pub fn acquire(name: &str) -> bool {
         // A tag of ours that no running test holds (left by an interrupted run, or an
         // older recipe): point it at the current image.
         Some(_) if is_fixture(name) && !others_use(name) => {
+            crate::support::docker(&["tag", &id, name]);
+            std::fs::write(user_file(name, std::process::id()), "").unwrap();
+            true
+        }
+        // A stand-in left by a test process that has ended (its label names the
+        // process): its owner would have removed it; nobody else uses it.
+        Some(_) if left_by_ended_test(name) => {
+            let _ = writeln!(std::io::stderr(), "fixtures: `{name}` was left by an ended test run; replacing it");
+            let _ = docker_status(&["rmi", name]);
             crate::support::docker(&["tag", &id, name]);
             std::fs::write(user_file(name, std::process::id()), "").unwrap();
             true
