@@ -178,7 +178,7 @@ impl Drop for Leftovers {
         let label = format!("label={}", self.label);
         for filter in [&project, &label] {
             for id in docker(&["ps", "-aq", "--filter", filter]).lines() {
-                let _ = docker_status(&["rm", "-f", id]);
+                let _ = docker_status(&["rm", "-f", "-v", id]);
             }
             for id in docker(&["network", "ls", "-q", "--filter", filter]).lines() {
                 let _ = docker_status(&["network", "rm", id]);

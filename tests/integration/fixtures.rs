@@ -1,130 +1,266 @@
-//! Stand-ins for the images the course uses, built from Debian's busybox-static with
-//! `docker import` (no registry is reachable here). Each behaves like the real image
-//! where the lessons' checkpoints look: the same names, ports, entrypoints, output and
-//! files. They are test fixtures, labelled with the run id, never the real thing.
+//! The images the course uses, built locally because no registry is reachable: the
+//! real programs (CPython, nginx, PostgreSQL) from Debian's packages with `mmdebstrap`,
+//! and busybox stand-ins only where the real image is busybox-like (hello-world,
+//! busybox, alpine's shell). Real programs behave like the real images where the
+//! lessons depend on it (buffered output, signals, start-up races, file permissions);
+//! stand-ins would hide exactly those.
+//!
+//! Each image is built once per engine and kept as `dockerlearn-test/<slug>:<hash>`,
+//! labelled `org.dockerlearn.fixture=<hash>`, the hash covering its whole recipe; later
+//! runs find it and skip the build. A file lock under the temporary directory keeps two
+//! test processes from building the same image at once. The lesson's name
+//! (`python:3.12-slim`) is tagged on it only where that name is absent from the engine,
+//! shared by every test process that uses it, and untagged when the last one is done.
 
-use crate::support::{LABEL_KEY, docker, run_id};
-use std::path::Path;
+use crate::support::docker_status;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 /// Every image the shipped course needs.
 pub const NAMES: &[&str] =
     &["hello-world:latest", "busybox:latest", "alpine:3.20", "python:3.12-slim", "postgres:16-alpine", "nginx:alpine"];
 
+/// The label that marks a cached fixture image, valued with its recipe's hash.
+pub const FIXTURE_LABEL: &str = "org.dockerlearn.fixture";
+
 const PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// Files beyond busybox: (path, content), all executable scripts unless `.html`.
-fn files(name: &str) -> Vec<(&'static str, &'static str)> {
+/// What the installer command says when a build tool is missing.
+const MMDEBSTRAP_MISSING: &str =
+    "mmdebstrap is not installed: the real-program test images are built with it. Run: apt-get install mmdebstrap";
+const BUSYBOX_MISSING: &str =
+    "busybox-static is not installed: the stand-in test images are built from it. Run: apt-get install busybox-static";
+
+/// How one image is made.
+struct Recipe {
+    /// Part of the cached image's name: `dockerlearn-test/<slug>`.
+    slug: &'static str,
+    /// Debian packages (`mmdebstrap --include`); empty for a busybox stand-in.
+    packages: &'static [&'static str],
+    /// Files added to the root file system: (path, content, mode).
+    files: Vec<(&'static str, &'static str, u32)>,
+    /// Shell run in the finished root (`$1`), after the files are in place.
+    customize: &'static str,
+    /// `docker import --change` lines.
+    config: Vec<&'static str>,
+}
+
+fn recipe(name: &str) -> Recipe {
     match name {
-        "alpine:3.20" => vec![(
-            "sbin/apk",
-            r#"#!/bin/sh
-# Fixture: Alpine's apk without a network; `apk add PKG` installs a stub PKG.
-[ "$1" = add ] || { echo "apk (fixture): only 'add' is supported" >&2; exit 1; }
-shift
-for p in "$@"; do
-  case "$p" in -*) continue ;; esac
-  printf '#!/bin/sh\necho "%s 8.9.1 (fixture)"\n' "$p" > "/usr/bin/$p"
-  chmod +x "/usr/bin/$p"
-  echo "(1/1) Installing $p (fixture)"
-done
-echo "OK: fixture"
+        "hello-world:latest" => Recipe {
+            slug: "hello-world",
+            packages: &[],
+            files: vec![],
+            customize: "",
+            config: vec![
+                r#"CMD ["/bin/busybox","sh","-c","echo; echo 'Hello from Docker!'; echo 'This message shows that your installation appears to be working correctly.'"]"#,
+            ],
+        },
+        "busybox:latest" => {
+            Recipe { slug: "busybox", packages: &[], files: vec![], customize: "", config: vec![r#"CMD ["sh"]"#] }
+        }
+        "alpine:3.20" => Recipe {
+            slug: "alpine",
+            packages: &[],
+            // Alpine's shell and tools are busybox; `apk add` has no network here and
+            // installs a small program of the package's name (what the lessons run).
+            files: vec![("sbin/apk", include_str!("../images/alpine-apk.sh"), 0o755)],
+            customize: "",
+            config: vec![r#"CMD ["/bin/sh"]"#],
+        },
+        "python:3.12-slim" => Recipe {
+            slug: "real-python",
+            packages: &["python3", "python-is-python3"],
+            files: vec![],
+            customize: "",
+            config: vec!["ENV LANG=C.UTF-8", r#"CMD ["python3"]"#],
+        },
+        "nginx:alpine" => Recipe {
+            slug: "real-nginx",
+            packages: &["nginx-light"],
+            files: vec![
+                ("docker-entrypoint.sh", include_str!("../images/nginx-entrypoint.sh"), 0o755),
+                ("etc/nginx/nginx.conf", include_str!("../images/nginx.conf"), 0o644),
+                ("etc/nginx/conf.d/default.conf", include_str!("../images/nginx-default.conf"), 0o644),
+                ("usr/share/nginx/html/index.html", include_str!("../images/nginx-index.html"), 0o644),
+            ],
+            // As in the official image: workers run as the unprivileged `nginx`, logs
+            // go to the container's output.
+            customize: r#"set -e
+chroot "$1" useradd --system --no-create-home --home-dir /nonexistent --shell /bin/false nginx
+mkdir -p "$1/docker-entrypoint.d" "$1/var/log/nginx"
+rm -f "$1/etc/nginx/sites-enabled/default"
+ln -sf /dev/stdout "$1/var/log/nginx/access.log"
+ln -sf /dev/stderr "$1/var/log/nginx/error.log"
 "#,
-        )],
-        "python:3.12-slim" => vec![
-            (
-                "usr/local/bin/python",
-                r#"#!/bin/sh
-# Fixture: CPython where the course uses it (version, -c, -m http.server).
-case "$1" in
-  --version|-V) echo "Python 3.12.7" ;;
-  -c) echo "python (fixture) ran: $2" ;;
-  -m)
-    [ "$2" = http.server ] || { echo "No module named $2" >&2; exit 1; }
-    port="${3:-8000}"
-    echo "Serving HTTP on 0.0.0.0 port $port (http://0.0.0.0:$port/) ..."
-    trap 'exit 0' TERM INT
-    httpd -f -p "$port" &
-    wait ;;
-  "") echo "Python 3.12.7 (fixture)"; cat > /dev/null ;;
-  *) echo "python (fixture): $*" ;;
-esac
-"#,
-            ),
-            ("usr/local/bin/python3", "#!/bin/sh\nexec /usr/local/bin/python \"$@\"\n"),
-            ("bin/bash", "#!/bin/sh\nexec /bin/sh \"$@\"\n"),
-        ],
-        "postgres:16-alpine" => vec![
-            (
+            config: vec![r#"ENTRYPOINT ["/docker-entrypoint.sh"]"#, r#"CMD ["nginx","-g","daemon off;"]"#, "EXPOSE 80"],
+        },
+        "postgres:16-alpine" => Recipe {
+            slug: "real-postgres",
+            packages: &["postgresql"],
+            files: vec![(
                 "usr/local/bin/docker-entrypoint.sh",
-                r#"#!/bin/sh
-# Fixture: the postgres image's start-up, as the course observes it.
-if [ -z "$POSTGRES_PASSWORD" ]; then
-  echo "Error: Database is uninitialized and superuser password is not specified." >&2
-  exit 1
-fi
-echo "PostgreSQL init process complete; ready for start up."
-echo "LOG:  database system is ready to accept connections"
-trap 'exit 0' TERM INT
-sleep 2147483647 &
-wait
+                include_str!("../images/postgres-entrypoint.sh"),
+                0o755,
+            )],
+            // The server's programs on PATH, no cluster of Debian's own, and the
+            // official image's `listen_addresses = '*'` in the configuration initdb copies.
+            customize: r#"set -e
+for b in "$1"/usr/lib/postgresql/*/bin/*; do ln -sf "${b#"$1"}" "$1/usr/local/bin/"; done
+rm -rf "$1"/var/lib/postgresql/[0-9]* "$1"/etc/postgresql/[0-9]*
+sed -ri "s!^#?(listen_addresses)\s*=\s*\S+.*!\1 = '*'!" "$1"/usr/share/postgresql/*/postgresql.conf.sample
+mkdir -p "$1/docker-entrypoint-initdb.d" "$1/var/lib/postgresql/data"
 "#,
-            ),
-            ("usr/local/bin/pg_isready", "#!/bin/sh\necho \"/var/run/postgresql:5432 - accepting connections\"\n"),
-            ("usr/local/bin/psql", "#!/bin/sh\necho \" PostgreSQL 16.4 (fixture)\"\n"),
-        ],
-        "nginx:alpine" => vec![
-            (
-                "docker-entrypoint.sh",
-                r#"#!/bin/sh
-# Fixture: serves /usr/share/nginx/html on port 80, as nginx does.
-trap 'exit 0' TERM INT
-httpd -f -p 80 -h /usr/share/nginx/html &
-wait
-"#,
-            ),
-            (
-                "usr/share/nginx/html/index.html",
-                "<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head>\n<body><h1>Welcome to nginx!</h1></body></html>\n",
-            ),
-        ],
-        _ => vec![],
+            config: vec![
+                "ENV LANG=C.UTF-8",
+                "ENV PGDATA=/var/lib/postgresql/data",
+                "VOLUME /var/lib/postgresql/data",
+                r#"ENTRYPOINT ["docker-entrypoint.sh"]"#,
+                r#"CMD ["postgres"]"#,
+                "EXPOSE 5432",
+            ],
+        },
+        other => panic!("no fixture recipe for `{other}`: add one to tests/integration/fixtures.rs"),
     }
 }
 
-/// `docker import --change` lines: the image's configuration.
-fn config(name: &str) -> Vec<String> {
-    let mut c = vec![format!("LABEL {LABEL_KEY}={}", run_id()), format!("ENV {PATH}")];
-    c.extend(
-        match name {
-            "hello-world:latest" => vec![
-                r#"CMD ["/bin/busybox","sh","-c","echo; echo 'Hello from Docker!'; echo 'This message shows that your installation appears to be working correctly.'"]"#,
-            ],
-            "python:3.12-slim" => vec![r#"CMD ["python3"]"#],
-            "postgres:16-alpine" => {
-                vec![r#"ENTRYPOINT ["docker-entrypoint.sh"]"#, r#"CMD ["postgres"]"#, "EXPOSE 5432"]
-            }
-            "nginx:alpine" => vec![
-                r#"ENTRYPOINT ["/docker-entrypoint.sh"]"#,
-                r#"CMD ["nginx","-g","daemon off;"]"#,
-                "EXPOSE 80",
-            ],
-            _ => vec![r#"CMD ["sh"]"#],
-        }
-        .into_iter()
-        .map(str::to_owned),
-    );
-    c
+/// The Debian suite and the apt sources the host uses (the same mirror).
+fn debian_sources() -> (String, String) {
+    let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    let suite = release
+        .lines()
+        .find_map(|l| l.strip_prefix("VERSION_CODENAME="))
+        .map(|s| s.trim_matches('"').to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "bookworm".to_owned());
+    let deb822 = Path::new("/etc/apt/sources.list.d/debian.sources");
+    let mirror = if deb822.exists() {
+        deb822.display().to_string()
+    } else if std::fs::read_to_string("/etc/apt/sources.list").is_ok_and(|s| s.lines().any(|l| l.starts_with("deb "))) {
+        "/etc/apt/sources.list".to_owned()
+    } else {
+        "http://deb.debian.org/debian".to_owned()
+    };
+    (suite, mirror)
 }
 
-/// Builds the fixture `name` (about half a second).
-pub fn build(name: &str) {
-    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("busybox-static is installed (apt-get install busybox-static)");
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("rootfs");
+/// The hash naming a recipe's image: everything that goes into it.
+fn recipe_hash(r: &Recipe) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("{:?}\n{}\n{:?}\n{PATH}\n", r.packages, r.customize, r.config));
+    for (path, content, mode) in &r.files {
+        h.update(format!("{path} {mode:o}\n{content}\n"));
+    }
+    if r.packages.is_empty() {
+        h.update(busybox().map(|b| std::fs::metadata(b).map(|m| m.len()).unwrap_or(0)).unwrap_or(0).to_string());
+    } else {
+        let (suite, mirror) = debian_sources();
+        h.update(format!("{suite}\n{}\n", std::fs::read_to_string(&mirror).unwrap_or(mirror)));
+    }
+    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn busybox() -> Option<&'static str> {
+    ["/bin/busybox", "/usr/bin/busybox"].into_iter().find(|p| Path::new(p).exists())
+}
+
+/// Where test processes coordinate: build locks, and who uses which tag.
+fn state_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join("dockerlearn-test-fixtures");
+    std::fs::create_dir_all(dir.join("users")).unwrap();
+    dir
+}
+
+/// Runs `f` holding the file lock `name` (shared by every test process on the machine).
+fn locked<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(state_dir().join(format!("{name}.lock")))
+        .unwrap();
+    let mut lock = fd_lock::RwLock::new(file);
+    let _held = lock.write().unwrap();
+    f()
+}
+
+/// The id of the image `reference` points at, if any.
+fn image_id(reference: &str) -> Option<String> {
+    let out = docker_status(&["image", "inspect", "-f", "{{.Id}}", reference]);
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// The id of the cached image of `name`'s recipe, built first if this engine lacks it.
+fn cached(name: &str) -> String {
+    let r = recipe(name);
+    let hash = recipe_hash(&r);
+    let cache_ref = format!("dockerlearn-test/{}:{hash}", r.slug);
+    let find = || {
+        let ids = crate::support::docker(&[
+            "images",
+            "-q",
+            "--no-trunc",
+            "--filter",
+            &format!("label={FIXTURE_LABEL}={hash}"),
+        ]);
+        ids.lines().next().map(str::to_owned).filter(|_| image_id(&cache_ref).is_some())
+    };
+    if let Some(id) = find() {
+        return id;
+    }
+    locked(&format!("build-{}", r.slug), || {
+        if let Some(id) = find() {
+            return id;
+        }
+        let started = Instant::now();
+        let how = if r.packages.is_empty() { "busybox" } else { "Debian packages, mmdebstrap" };
+        let _ = writeln!(std::io::stderr(), "fixtures: building {cache_ref} for {name} ({how}) ...");
+        let dir = tempfile::tempdir().unwrap();
+        let tar = dir.path().join("rootfs.tar");
+        if r.packages.is_empty() {
+            busybox_root(&r, dir.path(), &tar);
+        } else {
+            debian_root(&r, dir.path(), &tar);
+        }
+        let mut args: Vec<String> = vec!["import".into()];
+        for c in [format!("LABEL {FIXTURE_LABEL}={hash}"), format!("ENV {PATH}")]
+            .into_iter()
+            .chain(r.config.iter().map(|c| (*c).to_owned()))
+        {
+            args.push("--change".into());
+            args.push(c);
+        }
+        args.push(tar.to_str().unwrap().into());
+        args.push(cache_ref.clone());
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        crate::support::docker(&refs);
+        let _ = writeln!(
+            std::io::stderr(),
+            "fixtures: built {cache_ref} for {name} in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        image_id(&cache_ref).expect("the image just imported")
+    })
+}
+
+/// Writes the recipe's files under `root`.
+fn add_files(r: &Recipe, root: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for (path, content, mode) in &r.files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode)).unwrap();
+    }
+}
+
+/// A root file system of busybox and its applets, as a tar (about half a second).
+fn busybox_root(r: &Recipe, dir: &Path, tar: &Path) {
+    let busybox = busybox().unwrap_or_else(|| panic!("{BUSYBOX_MISSING}"));
+    let root = dir.join("rootfs");
     for d in ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "tmp", "etc", "root", "var"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
@@ -133,25 +269,147 @@ pub fn build(name: &str) {
     for applet in String::from_utf8_lossy(&applets).lines().filter(|a| *a != "busybox") {
         let _ = std::os::unix::fs::symlink("busybox", root.join("bin").join(applet));
     }
-    for (path, content) in files(name) {
-        let p = root.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, content).unwrap();
-        if !path.ends_with(".html") {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    add_files(r, &root);
+    let ok = Command::new("tar").arg("-C").arg(&root).arg("-cf").arg(tar).arg(".").status().unwrap();
+    assert!(ok.success(), "tar of the stand-in's root failed");
+}
+
+/// A minimal Debian with the recipe's packages, as a tar (30 s to a few minutes). Downloaded
+/// packages are kept under the temporary directory for the next build.
+fn debian_root(r: &Recipe, dir: &Path, tar: &Path) {
+    let found = Command::new("mmdebstrap").arg("--version").output();
+    assert!(found.is_ok_and(|o| o.status.success()), "{MMDEBSTRAP_MISSING}");
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    add_files(r, &files);
+    let debs = state_dir().join("apt-archives");
+    std::fs::create_dir_all(&debs).unwrap();
+    let (suite, mirror) = debian_sources();
+    let q = |p: &Path| format!("'{}'", p.display());
+    let out = Command::new("mmdebstrap")
+        .args(["--variant=minbase", "--quiet", "--skip=download/empty", "--skip=essential/unlink"])
+        .arg(format!("--include={}", r.packages.join(",")))
+        .args(["--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/man/*"])
+        .args(["--dpkgopt=path-exclude=/usr/share/locale/*", "--dpkgopt=path-exclude=/usr/share/info/*"])
+        .arg(format!(
+            "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives && cp {}/*.deb \"$1\"/var/cache/apt/archives/ 2>/dev/null || true",
+            q(&debs)
+        ))
+        .arg(format!(
+            "--customize-hook=for f in \"$1\"/var/cache/apt/archives/*.deb; do [ -e {d}/\"${{f##*/}}\" ] || {{ cp \"$f\" {d}/.part.$$ && mv {d}/.part.$$ {d}/\"${{f##*/}}\"; }}; done",
+            d = q(&debs)
+        ))
+        .arg(format!("--customize-hook=cp -a {}/. \"$1\"/", q(&files)))
+        .args((!r.customize.is_empty()).then(|| format!("--customize-hook={}", r.customize)))
+        .arg(&suite)
+        .arg(tar)
+        .arg(&mirror)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("mmdebstrap runs");
+    assert!(
+        out.status.success(),
+        "mmdebstrap ({suite}, {mirror}) failed for {}:\n{}",
+        r.slug,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The file that says process `pid` uses the tag `name`.
+fn user_file(name: &str, pid: u32) -> PathBuf {
+    let dir = state_dir().join("users").join(name.replace(['/', ':'], "_"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(pid.to_string())
+}
+
+/// Whether a test process other than this one still uses the tag `name`.
+fn others_use(name: &str) -> bool {
+    let dir = user_file(name, 0).parent().unwrap().to_owned();
+    std::fs::read_dir(dir).unwrap().filter_map(Result::ok).any(|e| {
+        let pid = e.file_name().to_string_lossy().into_owned();
+        pid != std::process::id().to_string() && Path::new("/proc").join(&pid).exists()
+    })
+}
+
+/// Whether the image `reference` points at is a fixture of ours (of any recipe).
+pub fn is_fixture(reference: &str) -> bool {
+    let out = docker_status(&[
+        "image",
+        "inspect",
+        "-f",
+        &format!("{{{{index .Config.Labels \"{FIXTURE_LABEL}\"}}}}"),
+        reference,
+    ]);
+    out.status.success() && !String::from_utf8_lossy(&out.stdout).trim().is_empty()
+}
+
+/// Builds `name`'s cached image if this engine lacks it (minutes for a real program).
+pub fn build(name: &str) {
+    cached(name);
+}
+
+/// Whether `reference` carries a test run's label (`<pid>-<n>`, see `support::run_id`)
+/// whose process is no longer a test process on this machine.
+fn left_by_ended_test(reference: &str) -> bool {
+    let out = docker_status(&[
+        "image",
+        "inspect",
+        "-f",
+        &format!("{{{{index .Config.Labels \"{}\"}}}}", crate::support::LABEL_KEY),
+        reference,
+    ]);
+    let value = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let Some((pid, _)) = value.split_once('-').filter(|(pid, n)| {
+        !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) && n.bytes().all(|b| b.is_ascii_digit())
+    }) else {
+        return false;
+    };
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    out.status.success() && !String::from_utf8_lossy(&cmdline).contains("integration")
+}
+
+/// Makes `name` present on the engine. True when this process now shares our fixture
+/// tag and must `release` it; false when `name` is an image of someone else's, used as
+/// it is and never touched.
+pub fn acquire(name: &str) -> bool {
+    let id = cached(name);
+    locked("tags", || match image_id(name) {
+        Some(current) if current == id => {
+            std::fs::write(user_file(name, std::process::id()), "").unwrap();
+            true
         }
-    }
-    let tar = dir.path().join("rootfs.tar");
-    let ok = Command::new("tar").arg("-C").arg(&root).arg("-cf").arg(&tar).arg(".").status().unwrap();
-    assert!(ok.success());
-    let mut args: Vec<String> = vec!["import".into()];
-    for c in config(name) {
-        args.push("--change".into());
-        args.push(c);
-    }
-    args.push(tar.to_str().unwrap().into());
-    args.push(name.into());
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    docker(&refs);
+        // A tag of ours that no running test holds (left by an interrupted run, or an
+        // older recipe): point it at the current image.
+        Some(_) if is_fixture(name) && !others_use(name) => {
+            crate::support::docker(&["tag", &id, name]);
+            std::fs::write(user_file(name, std::process::id()), "").unwrap();
+            true
+        }
+        // A stand-in left by a test process that has ended (its label names the
+        // process): its owner would have removed it; nobody else uses it.
+        Some(_) if left_by_ended_test(name) => {
+            let _ = writeln!(std::io::stderr(), "fixtures: `{name}` was left by an ended test run; replacing it");
+            let _ = docker_status(&["rmi", name]);
+            crate::support::docker(&["tag", &id, name]);
+            std::fs::write(user_file(name, std::process::id()), "").unwrap();
+            true
+        }
+        Some(_) => false,
+        None => {
+            crate::support::docker(&["tag", &id, name]);
+            std::fs::write(user_file(name, std::process::id()), "").unwrap();
+            true
+        }
+    })
+}
+
+/// This process is done with `name`: its tag goes when no other test process uses it
+/// (the cached image stays for the next run).
+pub fn release(name: &str) {
+    locked("tags", || {
+        let _ = std::fs::remove_file(user_file(name, std::process::id()));
+        if !others_use(name) && is_fixture(name) {
+            let _ = docker_status(&["rmi", name]);
+        }
+    });
 }

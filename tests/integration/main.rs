@@ -18,5 +18,6 @@ mod hello_world;
 mod install_check;
 mod kit;
 mod lessons;
+mod real_programs;
 mod repl;
 mod structure;

@@ -80,7 +80,8 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         let ids = self.container_ids();
         if !ids.is_empty() {
-            let mut args = vec!["rm", "-f"];
+            // `-v`: with the anonymous volumes images declare (PostgreSQL's data).
+            let mut args = vec!["rm", "-f", "-v"];
             args.extend(ids.iter().map(String::as_str));
             let _ = docker_status(&args);
         }
@@ -167,9 +168,9 @@ impl Ran {
     }
 }
 
-/// A fixture image, built from Debian's busybox-static because nothing can be pulled.
-/// Shared by the tests that use it; removed when the last of them is done, and only if
-/// this process created it (an image that existed before is used as it is).
+/// A fixture image (see `fixtures`), built locally because nothing can be pulled.
+/// Shared by the tests that use it; its tag is removed when the last of them is done,
+/// and only if it is a fixture's (an image that existed before is used as it is).
 pub struct Image {
     name: &'static str,
 }
@@ -182,10 +183,6 @@ struct ImageState {
 fn images() -> &'static Mutex<HashMap<&'static str, ImageState>> {
     static M: OnceLock<Mutex<HashMap<&'static str, ImageState>>> = OnceLock::new();
     M.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn image_exists(name: &str) -> bool {
-    docker_status(&["image", "inspect", name]).status.success()
 }
 
 impl Image {
@@ -210,11 +207,12 @@ impl Image {
     }
 
     pub fn acquire(name: &'static str) -> Image {
+        // A first build takes minutes: outside the lock, so other images stay available.
+        crate::fixtures::build(name);
         let mut all = images().lock().unwrap_or_else(|e| e.into_inner());
         let state = all.entry(name).or_insert(ImageState { users: 0, created: false });
-        if state.users == 0 && !image_exists(name) {
-            crate::fixtures::build(name);
-            state.created = true;
+        if state.users == 0 {
+            state.created = crate::fixtures::acquire(name);
         }
         state.users += 1;
         Image { name }
@@ -227,17 +225,8 @@ impl Drop for Image {
         let state = all.get_mut(self.name).expect("acquired");
         state.users -= 1;
         if state.users == 0 && state.created {
-            // Only our own, labelled image.
-            let ours = docker(&[
-                "image",
-                "inspect",
-                "-f",
-                &format!("{{{{index .Config.Labels \"{LABEL_KEY}\"}}}}"),
-                self.name,
-            ]);
-            if ours.trim() == run_id() {
-                let _ = docker_status(&["rmi", self.name]);
-            }
+            // Only our own tag, and only once no other test process uses it.
+            crate::fixtures::release(self.name);
             state.created = false;
         }
     }
