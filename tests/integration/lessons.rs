@@ -16,11 +16,20 @@ fn verdicts_on_an_empty_engine_read_as_snapshotted() {
         endpoint: "unix:///var/run/docker.sock".into(),
         endpoint_source: "the default".into(),
     };
-    let empty = Observation::empty(Ok(engine));
     for cl in &course.lessons {
         let mut text = String::new();
         for (i, step) in cl.lesson.steps.iter().enumerate() {
             let Some(cp) = cl.checkpoint(i) else { continue };
+            // What the engine reports when there is nothing: no container to look in,
+            // and helpers that find nothing to reach.
+            let mut empty = Observation::empty(Ok(engine.clone()));
+            let needs = cp.needs();
+            for (index, _, _) in &needs.probes {
+                empty.probes.insert(*index, check::ProbeResult::NoMatch);
+            }
+            for (index, _) in &needs.helpers {
+                empty.probes.insert(*index, check::ProbeResult::Helper { exit_code: 1, output: String::new() });
+            }
             text.push_str(&format!("## {}\n{}\n\n", step.id, ui::render_verdict(&check::eval(cp, &empty))));
         }
         insta::assert_snapshot!(format!("verdicts-{}", cl.lesson.id), text);
