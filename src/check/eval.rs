@@ -379,4 +379,23 @@ mod tests {
         o.probes.insert(0, ProbeResult::Exec { container: "db".into(), exit_code: 1, output: "no table".into() });
         assert_eq!(verdict(yaml, &o).outcomes[0].hint.as_deref(), Some("Create the table."));
     }
+
+    #[test]
+    fn any_of_passes_on_one_way_and_says_every_miss() {
+        let mut o = obs();
+        let yaml = "    - kind: any_of\n      assertions:\n        - kind: container\n          name: whale\n          exit_code: 0\n        - kind: event\n          action: die\n          image: hello-world\n          exit_code: 0\n      hints:\n        missing: Run it first.\n";
+        let v = verdict(yaml, &o);
+        assert!(!v.passed());
+        assert!(v.outcomes[0].found.contains("there is no container named `whale`"), "{v:?}");
+        assert!(v.outcomes[0].found.contains("; nor: no container `die` event"), "{v:?}");
+        assert_eq!(v.outcomes[0].hint.as_deref(), Some("Run it first."));
+        assert!(checkpoint(yaml).waits_for_events());
+        o.events.push(die("x", "hello-world", "0"));
+        assert!(verdict(yaml, &o).passed());
+        let nested = file::parse(
+            "t.yaml",
+            "format_version: 1\ncheckpoints:\n  s:\n    - kind: any_of\n      assertions:\n        - kind: engine\n",
+        );
+        assert!(nested.unwrap_err().to_string().contains("two or more"));
+    }
 }

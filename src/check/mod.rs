@@ -18,9 +18,9 @@ pub mod text;
 pub use eval::eval;
 pub use file::{ChecksFile, parse};
 pub use kinds::{
-    ComposeCheck, ComposeWanted, ContainerCheck, EngineCheck, EnvCheck, EventCheck, ExecCheck, FileCheck, HelperCheck,
-    HostFileCheck, HttpCheck, ImageCheck, MountCheck, NetworkCheck, NoContainerCheck, OutputCheck, PortCheck,
-    VolumeCheck,
+    AnyOfCheck, ComposeCheck, ComposeWanted, ContainerCheck, EngineCheck, EnvCheck, EventCheck, ExecCheck, FileCheck,
+    HelperCheck, HostFileCheck, HttpCheck, ImageCheck, MountCheck, NetworkCheck, NoContainerCheck, OutputCheck,
+    PortCheck, VolumeCheck,
 };
 pub use observation::*;
 pub use select::Target;
@@ -141,6 +141,8 @@ pub enum Check {
     Compose(ComposeCheck),
     /// A container the checker runs itself (on a network, with a volume) exits as expected.
     Helper(HelperCheck),
+    /// Any one of several assertions holds: every correct way of doing a step.
+    AnyOf(AnyOfCheck),
     /// A file exists on the learner's machine, in the directory they work in.
     HostFile(HostFileCheck),
 }
@@ -217,12 +219,21 @@ impl Check {
             Check::Compose(c) => c,
             Check::HostFile(c) => c,
             Check::Helper(c) => c,
+            Check::AnyOf(c) => c,
         }
     }
 
     /// The assertion in plain words.
     pub fn describe(&self) -> String {
         self.rule().describe()
+    }
+
+    /// Its kind, and those of the alternatives of an `any_of`.
+    pub fn kinds(&self) -> Vec<Kind> {
+        match self {
+            Check::AnyOf(any) => any.alternatives.iter().flat_map(|a| a.check.kinds()).collect(),
+            other => vec![other.kind()],
+        }
     }
 }
 
@@ -316,12 +327,12 @@ impl Checkpoint {
 
     /// Only asks whether the engine answers: nothing a solution could change.
     pub fn engine_only(&self) -> bool {
-        self.assertions.iter().all(|a| a.check.kind() == Kind::Engine)
+        self.assertions.iter().all(|a| a.check.kinds().iter().all(|k| *k == Kind::Engine))
     }
 
     /// Judged from events, which the engine may deliver a moment after the command ends.
     pub fn waits_for_events(&self) -> bool {
-        self.assertions.iter().any(|a| a.check.kind() == Kind::Event)
+        self.assertions.iter().any(|a| a.check.kinds().contains(&Kind::Event))
     }
 }
 

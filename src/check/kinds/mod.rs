@@ -3,6 +3,7 @@
 //! conversion into its domain type with the problems a YAML parser cannot see, what it
 //! needs from the engine, its judgement and its wording.
 
+mod any_of;
 mod compose;
 mod container;
 mod engine;
@@ -15,6 +16,7 @@ mod output;
 mod probe;
 mod resource;
 
+pub use any_of::AnyOfCheck;
 pub use compose::{ComposeCheck, ComposeWanted};
 pub use container::{ContainerCheck, NoContainerCheck};
 pub use engine::EngineCheck;
@@ -52,6 +54,7 @@ pub(crate) enum RawAssertion {
     Compose(compose::Raw),
     HostFile(host_file::Raw),
     Helper(helper::Raw),
+    AnyOf(any_of::Raw),
 }
 
 /// What converting one YAML assertion gives: the assertion, or every problem with it.
@@ -106,6 +109,7 @@ impl RawAssertion {
             RawAssertion::Compose(r) => r.convert(),
             RawAssertion::HostFile(r) => r.convert(),
             RawAssertion::Helper(r) => r.convert(),
+            RawAssertion::AnyOf(r) => r.convert(),
         }
     }
 }
@@ -148,6 +152,7 @@ mod tests {
                 Kind::Compose => "service: web\n",
                 Kind::HostFile => "path: f\n",
                 Kind::Helper => "image: busybox\n      command: [ls]\n",
+                Kind::AnyOf => "assertions:\n        - kind: engine\n        - kind: volume\n          volume: v\n",
             };
             let fields = match kind {
                 Kind::Container | Kind::NoContainer => "name: x\n",
