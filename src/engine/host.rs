@@ -216,4 +216,57 @@ mod tests {
         only_dir.append_data(&mut dir, "d/", std::io::empty()).unwrap();
         assert_eq!(first_tar_entry(&only_dir.into_inner().unwrap()), None);
     }
+
+    /// One runtime for the property below: a fresh one per case would dominate it.
+    fn runtime() -> &'static tokio::runtime::Runtime {
+        static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+        RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap())
+    }
+
+    /// A body sent in chunks of the given sizes, `Transfer-Encoding: chunked`.
+    fn chunked(body: &[u8], cuts: &[usize]) -> Vec<u8> {
+        let mut out = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        let mut rest = body;
+        for cut in cuts.iter().chain(std::iter::once(&usize::MAX)) {
+            let n = (*cut).min(rest.len());
+            if n == 0 {
+                continue;
+            }
+            out.extend(format!("{n:x}\r\n").as_bytes());
+            out.extend(&rest[..n]);
+            out.extend(b"\r\n");
+            rest = &rest[n..];
+        }
+        out.extend(b"0\r\n\r\n");
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+
+        /// Whatever the bytes and wherever the chunks split them (inside a character
+        /// too), the page reads as the whole body decoded once.
+        #[test]
+        fn chunks_never_split_what_is_read(body in ".{0,300}", cuts in proptest::collection::vec(1usize..40, 0..20)) {
+            let answer: &'static [u8] = Box::leak(chunked(body.as_bytes(), &cuts).into_boxed_slice());
+            let got = runtime().block_on(async {
+                let port = serve_once(answer).await;
+                http_get("127.0.0.1", port, "/").await.1
+            });
+            proptest::prop_assert_eq!(got, Ok((200, body)));
+        }
+
+        /// Arbitrary bytes as an answer never panic: they are an answer or a reason.
+        #[test]
+        fn any_answer_is_read_or_refused(raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let answer: &'static [u8] = Box::leak(raw.into_boxed_slice());
+            let got = runtime().block_on(async {
+                let port = serve_once(answer).await;
+                http_get("127.0.0.1", port, "/").await.1
+            });
+            if let Err(why) = got {
+                proptest::prop_assert!(!why.is_empty());
+            }
+        }
+    }
 }
