@@ -28,6 +28,8 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// How long a wait on the engine lasts before the prompt says what it waits for.
 const SAY_WAITING_AFTER: Duration = Duration::from_secs(1);
+/// How long a Ctrl-C meant for the learner's command may take to reach the runtime.
+const SIGNAL_GRACE: Duration = Duration::from_millis(15);
 
 /// Completes `:` commands and the current step's suggested commands.
 #[derive(Default)]
@@ -209,11 +211,11 @@ impl<'c> Repl<'c> {
         what: &str,
         work: impl std::future::Future<Output = T>,
     ) -> Option<T> {
-        use futures_util::FutureExt;
         rt.block_on(async {
-            // A Ctrl-C that stopped the learner's command came before this wait.
+            // A Ctrl-C that stopped the learner's command came before this wait. Its
+            // notice may still be on its way to the runtime: give it a moment.
             if let Some(i) = interrupt.as_mut() {
-                while let Some(Some(())) = i.recv().now_or_never() {}
+                while let Ok(Some(())) = tokio::time::timeout(SIGNAL_GRACE, i.recv()).await {}
             }
             let interrupted = async {
                 match interrupt.as_mut() {

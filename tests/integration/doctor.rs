@@ -58,7 +58,7 @@ fn docker_host_and_docker_context_choose_the_endpoint() {
 
 #[test]
 fn no_permission_on_the_socket_says_usermod() {
-    let Some(out) = crate::support::as_nobody(&["doctor"]) else { return };
+    let out = crate::support::as_nobody(&["doctor"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("PROBLEM: permission denied on /var/run/docker.sock"), "{stdout}");
@@ -68,12 +68,11 @@ fn no_permission_on_the_socket_says_usermod() {
 #[test]
 fn a_taken_port_is_reported() {
     let _names = fixed_names();
-    let Ok(listener) = std::net::TcpListener::bind(("0.0.0.0", 8080)) else {
-        eprintln!("skipped: port 8080 is in use by something else already");
-        return;
-    };
+    // Taken by this test, or already by something else: taken either way.
+    let listener = std::net::TcpListener::bind(("0.0.0.0", 8080)).ok();
     let (_, report) = doctor_json(Test::new().remove_env("DOCKER_HOST"));
-    assert_eq!(report["ports_in_use"], serde_json::json!([8080]), "{report}");
+    let taken = report["ports_in_use"].as_array().unwrap();
+    assert!(taken.contains(&serde_json::json!(8080)), "{report}");
     let f =
         report["findings"].as_array().unwrap().iter().find(|f| f["problem"].as_str().unwrap().contains("port 8080"));
     assert!(f.is_some_and(|f| f["severity"] == "warning"), "{report}");

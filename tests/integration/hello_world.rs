@@ -61,23 +61,45 @@ fn name_it_and_clean_up() {
     check(&sb, "clean-up").code(0);
 }
 
+/// The hello-world lesson as shipped, with `--rm`'s window (`within_ms`) set: the
+/// test waits out that window, not the lesson's two seconds.
+fn hello_world_with_window(ms: u64) -> tempfile::TempDir {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lesson = std::fs::read_to_string(root.join("lessons/02-hello-world.md")).unwrap();
+    let checks = std::fs::read_to_string(root.join("checks/hello-world.yaml")).unwrap();
+    assert!(checks.contains("      follows: die\n"), "the rm-flag checkpoint still uses `follows: die`");
+    let checks = checks.replace("      follows: die\n", &format!("      follows: die\n      within_ms: {ms}\n"));
+    let manifest = "format_version: 1\nid: windowed\ntitle: Windowed\nlessons: [hello-world]\n";
+    crate::support::course_dir(&[
+        ("lessons/course.yaml", manifest),
+        ("lessons/02-hello-world.md", &lesson),
+        ("checks/hello-world.yaml", &checks),
+    ])
+}
+
 #[test]
 fn rm_flag() {
     let _image = Image::hello_world();
     let sb = Sandbox::new();
+    let course = hello_world_with_window(400);
+    let check = |sb: &Sandbox| {
+        sb.dl().args(["check", "hello-world/rm-flag", "--json", "--lessons"]).args([course.path()]).run()
+    };
     // Without --rm the container stays: no removal, and one is left over.
     sb.run(&["hello-world"]);
-    let ran = check(&sb, "rm-flag").code(1);
+    let exited = std::time::Instant::now();
+    let ran = check(&sb).code(1);
     assert_eq!(ran.json()["outcomes"][0]["status"], "fail");
     assert_eq!(ran.json()["outcomes"][1]["status"], "fail");
     // Removing it by hand, as a person would (a moment later), is not `--rm`.
-    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let window = std::time::Duration::from_millis(400);
+    crate::support::wait_until("the --rm window to pass", 10 * window, || exited.elapsed() > window);
     for id in sb.container_ids() {
         docker(&["rm", &id]);
     }
-    let by_hand = check(&sb, "rm-flag").code(1);
+    let by_hand = check(&sb).code(1);
     let found = by_hand.json()["outcomes"][0]["found"].as_str().unwrap().to_owned();
     assert!(found.contains("done by hand"), "{found}");
     sb.run(&["--rm", "hello-world"]);
-    check(&sb, "rm-flag").code(0);
+    check(&sb).code(0);
 }

@@ -78,13 +78,19 @@ fn ctrl_c_stops_the_command_not_the_repl() {
     let sb = Sandbox::new();
     let mut p = start(&sb, None, &["hello-world"]);
     p.exp_string("[hello-world 1/5] $").unwrap();
-    p.send_line("sleep 30; echo slept-through").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The command's own output says it runs (the typed line reads `$((1))`).
+    p.send_line("echo sleep-$((1))-started; sleep 30; echo slept-through").unwrap();
+    p.exp_string("sleep-1-started").unwrap();
     p.send_control('c').unwrap();
     p.exp_string("Not yet:").unwrap();
     p.exp_string("[hello-world 1/5] $").unwrap();
-    // Let the prompt take the terminal (raw mode) so Ctrl-C arrives as a key.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The line editor has the terminal once it edits: Ctrl-A moves to the line's start
+    // only there (a cooked terminal would echo `^A`).
+    p.send("ab").unwrap();
+    p.send_control('a').unwrap();
+    p.send("X").unwrap();
+    p.flush().unwrap();
+    p.exp_string("Xab").unwrap();
     p.send_control('c').unwrap();
     p.exp_string("Type :quit or press Ctrl-D").unwrap();
     p.send_line(":frobnicate").unwrap();

@@ -37,6 +37,17 @@ pub fn docker_status(args: &[&str]) -> Output {
     Command::new("docker").args(args).output().expect("docker CLI runs")
 }
 
+/// Waits until `condition` holds, checking every 20 ms; fails the test, saying what it
+/// waited for, when it does not hold within `limit`.
+#[track_caller]
+pub fn wait_until(what: &str, limit: std::time::Duration, mut condition: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < limit, "waited {limit:?} for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Tests that create containers with a fixed name (a lesson's `hello`) take this lock:
 /// container names are global on the engine.
 pub fn fixed_names() -> MutexGuard<'static, ()> {
@@ -303,14 +314,15 @@ impl Drop for EngineProxy {
 }
 
 /// Runs the binary as the unprivileged user `nobody` (with `setpriv`), from a copy in
-/// a directory it may read, with no access to the engine's socket. None unless the
-/// tests run as root, who alone can switch user.
-pub fn as_nobody(args: &[&str]) -> Option<Output> {
+/// a directory it may read, with no access to the engine's socket. Only root can
+/// switch user: the tests that need it fail, saying so, anywhere else.
+#[track_caller]
+pub fn as_nobody(args: &[&str]) -> Output {
     let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
-    if !root {
-        eprintln!("skipped: needs root to run the binary as `nobody`");
-        return None;
-    }
+    assert!(
+        root,
+        "this test runs dockerlearn as the user `nobody`, which only root can do: run the tests as root (CI does), or leave it out with `--skip no_permission`"
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     let copy = dir.path().join("dockerlearn");
@@ -325,7 +337,7 @@ pub fn as_nobody(args: &[&str]) -> Option<Output> {
         .env_remove("DOCKER_HOST")
         .output()
         .unwrap();
-    Some(out)
+    out
 }
 
 /// A course directory written from (relative path, text) pairs.
