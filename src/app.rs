@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Verify { dir, only }) => {
             return verify(&ui, course_dir(dir.as_deref(), cli.lessons.as_deref()), only);
         }
+        Some(Command::Explain { command }) => return explain(&ui, cli.lessons.as_deref(), command),
         _ => {}
     }
     let course = match course::load_from(cli.lessons.as_deref()) {
@@ -81,7 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Prepare { only } => prepare(&course, &ui, &only),
         Command::Kit { action } => kit(&course, &ui, action),
-        Command::Lint { .. } | Command::New { .. } | Command::Verify { .. } => {
+        Command::Lint { .. } | Command::New { .. } | Command::Verify { .. } | Command::Explain { .. } => {
             unreachable!("handled above")
         }
     }
@@ -315,6 +316,18 @@ fn verify(ui: &Ui, dir: Option<PathBuf>, only: &[String]) -> anyhow::Result<Exit
     ui.line("");
     ui.line(&crate::verify::table(&reports));
     Ok(if reports.iter().all(|r| r.ok()) { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_PASSED) })
+}
+
+fn explain(ui: &Ui, lessons: Option<&Path>, command: &[String]) -> anyhow::Result<ExitCode> {
+    let knowledge = crate::explain::Knowledge::load(lessons)?;
+    // One argument is the whole line; several were split by the shell: rejoin them.
+    let line = match command {
+        [one] => one.clone(),
+        words => crate::explain::shell_join(words),
+    };
+    let line = if line.trim_start().starts_with("docker") { line } else { format!("docker {line}") };
+    ui.line(crate::explain::render_explanation(&line, &crate::explain::explain(&knowledge, &line)).trim_end());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

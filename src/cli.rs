@@ -126,6 +126,17 @@ pub enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Break a docker command into its parts, in plain words.
+    ///
+    /// Quote it as one argument, or put it after `--`:
+    /// `dockerlearn explain 'docker run -it --rm -p 8888:8888 -v "$PWD":/work IMAGE'`.
+    /// The words come from explain/docker.yaml, extended by the course's explain.yaml
+    /// (with --lessons) and the file named by DOCKERLEARN_EXPLAIN.
+    Explain {
+        /// The command, e.g. `docker run -p 8080:80 nginx`.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,6 +12,7 @@ pub mod course;
 pub mod diagnostic;
 pub mod doctor;
 pub mod engine;
+pub mod explain;
 pub mod kit;
 pub mod lesson;
 pub mod lint;

@@ -11,6 +11,7 @@ mod book;
 mod cli;
 mod course;
 mod doctor;
+mod explain;
 mod fuzz;
 mod hello_world;
 mod install_check;
