@@ -13,6 +13,7 @@ mod course;
 mod doctor;
 mod explain;
 mod fuzz;
+mod guard;
 mod hello_world;
 mod install_check;
 mod kit;
