@@ -81,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if report.ready() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_PASSED) })
         }
         Command::Prepare { only } => prepare(&course, &ui, &only),
+        Command::Map => map(&ui, scope),
         Command::Kit { action } => kit(&course, &ui, action),
         Command::Lint { .. } | Command::New { .. } | Command::Verify { .. } | Command::Explain { .. } => {
             unreachable!("handled above")
@@ -327,6 +328,22 @@ fn explain(ui: &Ui, lessons: Option<&Path>, command: &[String]) -> anyhow::Resul
     };
     let line = if line.trim_start().starts_with("docker") { line } else { format!("docker {line}") };
     ui.line(crate::explain::render_explanation(&line, &crate::explain::explain(&knowledge, &line)).trim_end());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn map(ui: &Ui, scope: Scope) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let rt = runtime()?;
+    let mut engine = engine(scope.clone())?;
+    let snapshot = match rt.block_on(engine.inventory(&scope)) {
+        Ok(s) => s,
+        Err(e) => {
+            ui.error(&format!("dockerlearn: {e}"));
+            return Ok(ExitCode::from(EXIT_ENGINE));
+        }
+    };
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    ui.line(crate::map::render(&snapshot, colour).trim_end());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -137,6 +137,12 @@ pub enum Command {
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
         command: Vec<String>,
     },
+    /// Draw your containers: the networks they share, their volumes and bind mounts,
+    /// and the host ports that reach them.
+    ///
+    /// With --scope, only containers carrying the label. Plain text with NO_COLOR or
+    /// when the output is not a terminal.
+    Map,
 }
 
 #[derive(Debug, Subcommand)]

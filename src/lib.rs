@@ -17,6 +17,7 @@ pub mod guard;
 pub mod kit;
 pub mod lesson;
 pub mod lint;
+pub mod map;
 pub mod prepare;
 pub mod progress;
 pub mod reference;

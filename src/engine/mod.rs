@@ -5,6 +5,7 @@
 pub mod context;
 pub mod docker;
 pub mod host;
+pub mod inventory;
 pub mod tools;
 
 pub use context::{Endpoint, EndpointSource};

@@ -18,4 +18,5 @@ mod hello_world;
 mod install_check;
 mod kit;
 mod lessons;
+mod map;
 mod repl;
