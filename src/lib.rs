@@ -18,6 +18,7 @@ pub mod kit;
 pub mod lesson;
 pub mod lint;
 pub mod map;
+pub mod narrate;
 pub mod prepare;
 pub mod progress;
 pub mod reference;

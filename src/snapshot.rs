@@ -70,6 +70,9 @@ pub struct Image {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Volume {
     pub name: String,
+    /// Where its data lives on the engine's machine.
+    #[serde(default)]
+    pub mountpoint: String,
     pub labels: BTreeMap<String, String>,
 }
 

@@ -31,7 +31,11 @@ impl Engine {
             let volumes = docker.list_volumes(Some(options)).await.map_err(|e| self.classify(e))?;
             for v in volumes.volumes.unwrap_or_default() {
                 if !snap.volumes.iter().any(|o| o.name == v.name) {
-                    snap.volumes.push(Volume { name: v.name, labels: v.labels.into_iter().collect() });
+                    snap.volumes.push(Volume {
+                        name: v.name,
+                        mountpoint: v.mountpoint,
+                        labels: v.labels.into_iter().collect(),
+                    });
                 }
             }
             let options = ListNetworksOptions { filters: filters.clone() };
