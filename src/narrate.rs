@@ -34,6 +34,8 @@ impl From<&crate::engine::EngineEvent> for Event {
 /// What narration knows beside the events.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
+    /// The engine before the command: the names of what it removed.
+    pub before: Snapshot,
     /// The engine after the command: containers' ports and mounts, volumes' places.
     pub after: Snapshot,
     /// The last lines printed by containers that failed, by container id.
@@ -70,7 +72,7 @@ pub fn narrate(events: &[Event], facts: &Facts) -> Vec<String> {
                 }
                 told_containers.push(&e.id);
             }
-            "image" => lines.extend(image_line(e)),
+            "image" => lines.extend(image_line(e, facts)),
             "volume" => lines.extend(match e.action.as_str() {
                 "create" => Some(format!("created volume {}{}", e.id, volume_place(&e.id, facts))),
                 "destroy" => Some(format!("removed volume {} and the data in it", e.id)),
@@ -204,7 +206,7 @@ fn volume_place(name: &str, facts: &Facts) -> String {
     }
 }
 
-fn image_line(e: &Event) -> Option<String> {
+fn image_line(e: &Event, facts: &Facts) -> Option<String> {
     let name = e.attributes.get("name").cloned().unwrap_or_else(|| e.id.clone());
     let short = |s: &str| s.trim_start_matches("sha256:").chars().take(12).collect::<String>();
     Some(match e.action.as_str() {
@@ -212,7 +214,10 @@ fn image_line(e: &Event) -> Option<String> {
         "tag" => format!("image {} is now named {name}", short(&e.id)),
         "untag" if name.starts_with("sha256:") => return None,
         "untag" => format!("the name {name} was removed from image {}", short(&e.id)),
-        "delete" => format!("deleted image {}", short(&e.id)),
+        "delete" => match facts.before.images.iter().find(|i| i.id == e.id).filter(|i| !i.tags.is_empty()) {
+            Some(i) => format!("deleted image {} ({})", short(&e.id), i.tags.join(", ")),
+            None => format!("deleted image {}", short(&e.id)),
+        },
         "import" => format!("imported a file system as image {}", short(&e.id)),
         "load" => format!("loaded image {}", short(&e.id)),
         "save" => format!("saved image {name} to a file"),
@@ -383,6 +388,20 @@ mod tests {
                 "1 temporary container(s) ran the build's steps and were removed",
             ]
         );
+    }
+
+    #[test]
+    fn a_deleted_image_is_named_from_before() {
+        let events = vec![ev("image", "delete", "sha256:0123456789abcdef", &[])];
+        let before = Snapshot {
+            images: vec![crate::snapshot::Image {
+                id: "sha256:0123456789abcdef".into(),
+                tags: vec!["mytools:v1".into()],
+            }],
+            ..Snapshot::default()
+        };
+        let facts = Facts { before, ..Facts::default() };
+        assert_eq!(narrate(&events, &facts), ["deleted image 0123456789ab (mytools:v1)"]);
     }
 
     #[test]

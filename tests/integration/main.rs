@@ -19,4 +19,5 @@ mod install_check;
 mod kit;
 mod lessons;
 mod map;
+mod narrate;
 mod repl;
