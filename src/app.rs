@@ -82,6 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Prepare { only } => prepare(&course, &ui, &only),
         Command::Map => map(&ui, scope),
+        Command::Clean { yes, dry_run } => clean(&ui, &store, yes, dry_run),
         Command::Kit { action } => kit(&course, &ui, action),
         Command::Lint { .. } | Command::New { .. } | Command::Verify { .. } | Command::Explain { .. } => {
             unreachable!("handled above")
@@ -345,6 +346,47 @@ fn map(ui: &Ui, scope: Scope) -> anyhow::Result<ExitCode> {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     ui.line(crate::map::render(&snapshot, colour).trim_end());
     Ok(ExitCode::SUCCESS)
+}
+
+fn clean(ui: &Ui, store: &Store, yes: bool, dry_run: bool) -> anyhow::Result<ExitCode> {
+    use crate::clean::{Ledger, plan, render_plan};
+    use crate::engine::remove::Removed;
+    let ledger = Ledger::in_dir(store.dir());
+    let records = ledger.load().with_context(|| format!("reading {}", ledger.path().display()))?;
+    let rt = runtime()?;
+    let mut engine = engine(Scope::everything())?;
+    let everything = Scope::everything();
+    let todo = plan(&records, &rt.block_on(engine.inventory(&everything))?);
+    ui.line(&render_plan(&todo));
+    if todo.is_empty() || dry_run {
+        if dry_run && !todo.is_empty() {
+            ui.line("Dry run: nothing removed. Run `dockerlearn clean` to remove them.");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !yes {
+        print!("Remove them? [y/N] ");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            ui.line("Nothing removed. (In scripts, pass --yes.)");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let mut removed = 0;
+    for r in &todo {
+        match rt.block_on(engine.remove_object(r.kind, &r.target))? {
+            Removed::Done | Removed::Gone => removed += 1,
+            Removed::Refused(why) => ui.error(&format!("could not remove {} {}: {why}", r.kind.word(), r.shown)),
+        }
+    }
+    // Keep the records of what is still there, so a later clean can try again.
+    let now = rt.block_on(engine.inventory(&everything))?;
+    let left: Vec<_> = records.into_iter().filter(|r| !plan(std::slice::from_ref(r), &now).is_empty()).collect();
+    ledger.replace(&left).with_context(|| format!("writing {}", ledger.path().display()))?;
+    ui.line(&format!("Removed {removed} of {}.", todo.len()));
+    Ok(if removed == todo.len() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_PASSED) })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

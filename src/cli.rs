@@ -143,6 +143,19 @@ pub enum Command {
     /// With --scope, only containers carrying the label. Plain text with NO_COLOR or
     /// when the output is not a terminal.
     Map,
+    /// Remove what you made from dockerlearn's prompt: containers, images, volumes and
+    /// networks it recorded as you made them (in created.jsonl in the data directory).
+    ///
+    /// Lists them and asks first. What existed before, or was made outside the prompt,
+    /// is never touched. Exit status: 0 all removed, 1 some could not be.
+    Clean {
+        /// Remove without asking, for scripts.
+        #[arg(long)]
+        yes: bool,
+        /// Only list what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod check;
+pub mod clean;
 pub mod cli;
 pub mod course;
 pub mod diagnostic;

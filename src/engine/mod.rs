@@ -6,6 +6,7 @@ pub mod context;
 pub mod docker;
 pub mod host;
 pub mod inventory;
+pub mod remove;
 pub mod tools;
 
 pub use context::{Endpoint, EndpointSource};

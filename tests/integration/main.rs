@@ -8,6 +8,7 @@ mod support;
 mod authoring;
 mod bad_input;
 mod book;
+mod clean;
 mod cli;
 mod course;
 mod doctor;

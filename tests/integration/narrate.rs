@@ -15,6 +15,29 @@ fn docker_time(nanos: i64) -> String {
     format!("{}.{:09}", nanos / 1_000_000_000, nanos % 1_000_000_000)
 }
 
+/// Runs one docker command and returns the engine's events while it ran that `keep`
+/// keeps (read with `docker events` for the command's time window).
+#[track_caller]
+pub fn events_during(args: &[&str], ok: bool, keep: impl Fn(&Event) -> bool) -> Vec<Event> {
+    let since = now_nanos();
+    let out = docker_status(args);
+    assert_eq!(out.status.success(), ok, "docker {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+    let until = now_nanos() + 1_000_000;
+    let raw =
+        docker(&["events", "--since", &docker_time(since), "--until", &docker_time(until), "--format", "{{json .}}"]);
+    raw.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| Event {
+            kind: v["Type"].as_str().unwrap_or_default().to_owned(),
+            action: v["Action"].as_str().unwrap_or_default().to_owned(),
+            id: v["Actor"]["ID"].as_str().unwrap_or_default().to_owned(),
+            attributes: serde_json::from_value::<BTreeMap<String, String>>(v["Actor"]["Attributes"].clone())
+                .unwrap_or_default(),
+        })
+        .filter(|e| keep(e))
+        .collect()
+}
+
 /// Runs one docker command and narrates its events, keeping those about `ours`.
 struct Narrator {
     ours: Vec<String>,
@@ -27,35 +50,11 @@ impl Narrator {
     #[track_caller]
     fn run(&mut self, args: &[&str], ok: bool) -> Vec<String> {
         let before = self.rt.block_on(self.engine.inventory(&self.scope)).unwrap();
-        let since = now_nanos();
-        let out = docker_status(args);
-        assert_eq!(out.status.success(), ok, "docker {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
-        let until = now_nanos() + 1_000_000;
-        let raw = docker(&[
-            "events",
-            "--since",
-            &docker_time(since),
-            "--until",
-            &docker_time(until),
-            "--format",
-            "{{json .}}",
-        ]);
-        let events: Vec<Event> = raw
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-            .map(|v| Event {
-                kind: v["Type"].as_str().unwrap_or_default().to_owned(),
-                action: v["Action"].as_str().unwrap_or_default().to_owned(),
-                id: v["Actor"]["ID"].as_str().unwrap_or_default().to_owned(),
-                attributes: serde_json::from_value::<BTreeMap<String, String>>(v["Actor"]["Attributes"].clone())
-                    .unwrap_or_default(),
-            })
-            .filter(|e| {
-                let label = e.attributes.get(LABEL_KEY).is_some_and(|l| l.starts_with(run_id()));
-                let named = self.ours.iter().any(|o| e.id == *o || e.attributes.get("name") == Some(o));
-                label || named
-            })
-            .collect();
+        let ours = self.ours.clone();
+        let events = events_during(args, ok, |e| {
+            let label = e.attributes.get(LABEL_KEY).is_some_and(|l| *l == format!("{}-narrate", run_id()));
+            label || ours.iter().any(|o| e.id == *o || e.attributes.get("name") == Some(o))
+        });
         // Images are deleted without their labels: follow them by id.
         self.ours.extend(events.iter().filter(|e| e.kind == "image").map(|e| e.id.clone()));
         let after = self.rt.block_on(self.engine.inventory(&self.scope)).unwrap();
@@ -135,7 +134,7 @@ fn narration_names_what_each_command_changed() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("Dockerfile"),
-        format!("FROM busybox:latest\nLABEL {LABEL_KEY}={id}\nRUN echo hi > /hi\n"),
+        format!("FROM busybox:latest\nLABEL {LABEL_KEY}={id}-narrate\nRUN echo hi > /hi\n"),
     )
     .unwrap();
     let lines = n.run(&["build", "-q", "-t", &tag, dir.path().to_str().unwrap()], true);
