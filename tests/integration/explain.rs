@@ -50,3 +50,15 @@ fn a_courses_explain_file_extends_the_knowledge() {
         .code(0)
         .stdout_has("frobs the container");
 }
+
+#[test]
+fn the_books_example_is_what_explain_prints() {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/book/src/learner/sandbox.md")).unwrap();
+    let start = page.find("$ dockerlearn explain '").expect("the page shows an explain run");
+    let block = &page[start..];
+    let block = &block[..block.find("```").unwrap()];
+    let (command_line, shown) = block.split_once('\n').unwrap();
+    let command = command_line.trim_start_matches("$ dockerlearn explain '").trim_end_matches('\'');
+    let ran = Test::new().args(["explain", command]).run().code(0);
+    assert_eq!(ran.stdout, shown, "update book/src/learner/sandbox.md");
+}
