@@ -19,9 +19,15 @@ fn docker_time(nanos: i64) -> String {
 /// keeps (read with `docker events` for the command's time window).
 #[track_caller]
 pub fn events_during(args: &[&str], ok: bool, keep: impl Fn(&Event) -> bool) -> Vec<Event> {
+    events_of("docker", args, ok, keep)
+}
+
+/// As `events_during`, for any program (`docker-compose`).
+#[track_caller]
+pub fn events_of(program: &str, args: &[&str], ok: bool, keep: impl Fn(&Event) -> bool) -> Vec<Event> {
     let since = now_nanos();
-    let out = docker_status(args);
-    assert_eq!(out.status.success(), ok, "docker {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(program).args(args).output().expect("the program runs");
+    assert_eq!(out.status.success(), ok, "{program} {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
     let until = now_nanos() + 1_000_000;
     let raw =
         docker(&["events", "--since", &docker_time(since), "--until", &docker_time(until), "--format", "{{json .}}"]);
@@ -49,9 +55,14 @@ struct Narrator {
 impl Narrator {
     #[track_caller]
     fn run(&mut self, args: &[&str], ok: bool) -> Vec<String> {
+        self.run_program("docker", args, ok)
+    }
+
+    #[track_caller]
+    fn run_program(&mut self, program: &str, args: &[&str], ok: bool) -> Vec<String> {
         let before = self.rt.block_on(self.engine.inventory(&self.scope)).unwrap();
         let ours = self.ours.clone();
-        let events = events_during(args, ok, |e| {
+        let events = events_of(program, args, ok, |e| {
             let label = e.attributes.get(LABEL_KEY).is_some_and(|l| *l == format!("{}-narrate", run_id()));
             label || ours.iter().any(|o| e.id == *o || e.attributes.get("name") == Some(o))
         });
@@ -60,7 +71,9 @@ impl Narrator {
         let after = self.rt.block_on(self.engine.inventory(&self.scope)).unwrap();
         let mut facts = Facts { before, after, ..Facts::default() };
         for id in failed_containers(&events) {
-            facts.last_lines.insert(id.clone(), docker(&["logs", &id]));
+            // A container already removed has no logs to show.
+            let logs = docker_status(&["logs", &id]);
+            facts.last_lines.insert(id.clone(), String::from_utf8_lossy(&logs.stdout).into_owned());
         }
         narrate(&events, &facts)
     }
@@ -140,6 +153,47 @@ fn narration_names_what_each_command_changed() {
     let lines = n.run(&["build", "-q", "-t", &tag, dir.path().to_str().unwrap()], true);
     told(&lines, &format!("is now named {tag}"));
     told(&n.run(&["rmi", &tag], true), &format!("({tag})"));
+
+    // Compose: a project's network and container, up then down.
+    let project = format!("dlnarr{}", id.replace('-', ""));
+    let file = dir.path().join("compose.yaml");
+    let labels = format!("    labels:\n      {LABEL_KEY}: \"{id}-narrate\"\n");
+    std::fs::write(
+        &file,
+        format!("version: \"3\"\nservices:\n  app:\n    image: busybox:latest\n    command: sleep 600\n{labels}networks:\n  default:\n{labels}"),
+    )
+    .unwrap();
+    let network = format!("{project}_default");
+    n.ours.push(network.clone());
+    let _compose = ComposeDown { file: file.clone(), project: project.clone() };
+    let compose = |verb: &str| {
+        vec!["-f".to_owned(), file.to_str().unwrap().to_owned(), "-p".to_owned(), project.clone(), verb.to_owned()]
+    };
+    let mut up = compose("up");
+    up.push("-d".into());
+    let lines = n.run_program("docker-compose", &up.iter().map(String::as_str).collect::<Vec<_>>(), true);
+    told(&lines, &format!("created network {network}"));
+    told(&lines, &format!("container {project}_app_1: created from busybox:latest, started"));
+    let mut down = compose("down");
+    down.extend(["-t".to_owned(), "1".to_owned()]);
+    let lines = n.run_program("docker-compose", &down.iter().map(String::as_str).collect::<Vec<_>>(), true);
+    told(&lines, &format!("container {project}_app_1: "));
+    told(&lines, "removed");
+    told(&lines, &format!("removed network {network}"));
+}
+
+/// Takes a Compose project down, whatever happened.
+struct ComposeDown {
+    file: std::path::PathBuf,
+    project: String,
+}
+
+impl Drop for ComposeDown {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker-compose")
+            .args(["-f", self.file.to_str().unwrap(), "-p", &self.project, "down"])
+            .output();
+    }
 }
 
 /// Removes what the test made, whatever happened: containers by label, then the
