@@ -74,6 +74,39 @@ impl Warning {
     }
 }
 
+/// The commands that remove or stop things.
+const DESTRUCTIVE: &[&str] = &[
+    "rm",
+    "container rm",
+    "stop",
+    "kill",
+    "restart",
+    "container stop",
+    "container kill",
+    "container restart",
+    "container prune",
+    "rmi",
+    "image rm",
+    "image prune",
+    "system prune",
+    "volume rm",
+    "volume prune",
+    "network rm",
+    "network prune",
+    "compose down",
+    "compose rm",
+    "compose stop",
+    "compose kill",
+];
+
+/// Whether a line runs any command that removes or stops things: the prompt takes a
+/// snapshot of the engine (and calls `judge`) only then, so other commands start at once.
+pub fn may_destroy(knowledge: &Knowledge, line: &str) -> bool {
+    explain::words::docker_commands(line)
+        .iter()
+        .any(|w| DESTRUCTIVE.contains(&explain::parse(knowledge, w).name().as_str()))
+}
+
 /// Judges a command line. `compose_project` is the project `docker compose` would use
 /// here without `-p` (the current folder's name).
 pub fn judge(
@@ -328,6 +361,15 @@ mod tests {
         assert_eq!(flagged("docker volume rm their-data"), ["Remove volume their-data"]);
         assert_eq!(flagged("docker compose -p shop down"), ["Remove container their-app"]);
         assert_eq!(flagged("cd x && docker-compose --project-name shop down -v"), ["Remove container their-app"]);
+    }
+
+    #[test]
+    fn only_removing_commands_need_a_look_at_the_engine() {
+        let k = Knowledge::builtin();
+        assert!(may_destroy(&k, "cd x && docker rm -f $(docker ps -aq)"));
+        assert!(may_destroy(&k, "docker-compose down"));
+        assert!(!may_destroy(&k, "docker run --rm -p 8080:80 nginx"));
+        assert!(!may_destroy(&k, "docker ps -aq"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! learner made everything those lessons make and someone else's work runs beside it.
 
 use dockerlearn::explain::{Knowledge, parse, words::docker_commands};
-use dockerlearn::guard::{Created, judge};
+use dockerlearn::guard::{Created, judge, may_destroy};
 use dockerlearn::snapshot::{COMPOSE_PROJECT, Container, Image, Mount, MountKind, Network, Snapshot, Volume};
 
 /// Every command of the shipped lessons: run blocks and solutions.
@@ -130,4 +130,10 @@ fn the_guard_never_stops_a_lesson_command() {
     // The same engine, but nothing is the learner's: the lessons' removals are caught.
     let caught = commands.iter().filter(|(_, l)| judge(&knowledge, l, &snap, &Created::default(), "lesson").is_some());
     assert!(caught.count() >= 10, "without a record of what the learner made, removals must be flagged");
+    // The cheap pre-check never lets a flagged command through.
+    for (at, line) in &commands {
+        if judge(&knowledge, line, &snap, &Created::default(), "lesson").is_some() {
+            assert!(may_destroy(&knowledge, line), "{at}: `{line}` is flagged but may_destroy says no");
+        }
+    }
 }
