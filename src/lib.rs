@@ -24,6 +24,7 @@ pub mod prepare;
 pub mod progress;
 pub mod reference;
 pub mod repl;
+pub mod sandbox;
 pub mod scaffold;
 pub mod session;
 pub mod shell;

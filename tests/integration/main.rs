@@ -22,3 +22,4 @@ mod lessons;
 mod map;
 mod narrate;
 mod repl;
+mod sandbox;
