@@ -327,8 +327,7 @@ fn explain(ui: &Ui, lessons: Option<&Path>, command: &[String]) -> anyhow::Resul
         [one] => one.clone(),
         words => crate::explain::shell_join(words),
     };
-    let line = if line.trim_start().starts_with("docker") { line } else { format!("docker {line}") };
-    ui.line(crate::explain::render_explanation(&line, &crate::explain::explain(&knowledge, &line)).trim_end());
+    ui.line(crate::explain::render_with(&knowledge, &line).trim_end());
     Ok(ExitCode::SUCCESS)
 }
 

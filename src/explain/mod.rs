@@ -163,12 +163,23 @@ pub fn render_explanation(line: &str, e: &Explanation) -> String {
     out
 }
 
+/// Explains a line as typed after `explain`: `docker` may be left out.
+pub fn render_with(knowledge: &Knowledge, cmd: &str) -> String {
+    let first = cmd.split_whitespace().next().unwrap_or_default();
+    let line = if first.is_empty() || first == "docker" || first == "docker-compose" || cmd.contains("docker ") {
+        cmd.to_owned()
+    } else {
+        format!("docker {cmd}")
+    };
+    render_explanation(&line, &explain(knowledge, &line))
+}
+
 /// `:explain CMD` at the prompt: the built-in knowledge with `DOCKERLEARN_EXPLAIN`'s
 /// file merged over it (an unreadable file is reported, the built-in one used).
 pub fn render(cmd: &str) -> String {
     match Knowledge::load(None) {
-        Ok(k) => render_explanation(cmd, &explain(&k, cmd)),
-        Err(e) => format!("{e:#}\n{}", render_explanation(cmd, &explain(&Knowledge::builtin(), cmd))),
+        Ok(k) => render_with(&k, cmd),
+        Err(e) => format!("{e:#}\n{}", render_with(&Knowledge::builtin(), cmd)),
     }
 }
 
@@ -203,6 +214,7 @@ mod tests {
         assert!(text.contains("--frobnicate   (unknown)"), "{text}");
         assert!(shown("docker frob").contains("a subcommand unknown to dockerlearn"));
         assert!(shown("ls -l").contains("runs no docker command"));
+        assert_eq!(render("ps -a"), shown("docker ps -a"), "`docker` may be left out");
     }
 
     #[test]
