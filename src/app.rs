@@ -18,6 +18,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lint { dir } => commands::lint::run(&ctx, dir.as_deref()),
         Command::New { lesson, title, dir } => commands::new::run(&ctx, &lesson, title.as_deref(), dir.as_deref()),
         Command::Verify { dir, only } => commands::verify::run(&ctx, dir.as_deref(), &only),
+        Command::Explain { command } => commands::explain::run(&ctx, &command),
+        Command::Map => commands::map::run(&ctx),
+        Command::Clean { yes, dry_run } => commands::clean::run(&ctx, yes, dry_run),
     };
     match ran {
         Err(e) => match e.downcast::<Refusal>() {

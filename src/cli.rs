@@ -126,6 +126,36 @@ pub enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Break a docker command into its parts, in plain words.
+    ///
+    /// Quote it as one argument, or put it after `--`:
+    /// `dockerlearn explain 'docker run -it --rm -p 8888:8888 -v "$PWD":/work IMAGE'`.
+    /// The words come from explain/docker.yaml, extended by the course's explain.yaml
+    /// (with --lessons) and the file named by DOCKERLEARN_EXPLAIN.
+    Explain {
+        /// The command, e.g. `docker run -p 8080:80 nginx`.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// Draw your containers: the networks they share, their volumes and bind mounts,
+    /// and the host ports that reach them.
+    ///
+    /// With --scope, only containers carrying the label. Plain text with NO_COLOR or
+    /// when the output is not a terminal.
+    Map,
+    /// Remove what you made from dockerlearn's prompt: containers, images, volumes and
+    /// networks it recorded as you made them (in created.jsonl in the data directory).
+    ///
+    /// Lists them and asks first. What existed before, or was made outside the prompt,
+    /// is never touched. Exit status: 0 all removed, 1 some could not be.
+    Clean {
+        /// Remove without asking, for scripts.
+        #[arg(long)]
+        yes: bool,
+        /// Only list what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

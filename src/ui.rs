@@ -26,6 +26,24 @@ impl Ui {
         Ui { skin: styled.then(skin), compose: std::cell::OnceCell::new() }
     }
 
+    /// Whether this terminal shows colour (a terminal, and `NO_COLOR` unset).
+    pub fn coloured(&self) -> bool {
+        self.skin.is_some()
+    }
+
+    /// Prints text dockerlearn drew itself, colour codes and all (a map, a diagram):
+    /// nothing in it comes unescaped from the user.
+    pub fn drawing(&self, text: &str) {
+        self.out(&format!("{}\n", text.trim_end()));
+    }
+
+    /// Asks a yes/no question on the terminal; anything but `y` or `yes` is no.
+    pub fn ask(&self, question: &str) -> bool {
+        self.out(&format!("{} [y/N] ", escape_keeping_lines(question)));
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
+    }
+
     fn out(&self, text: &str) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());

@@ -4,10 +4,13 @@
 //! progress file and `show` never looks for an engine.
 
 pub mod check;
+pub mod clean;
 pub mod doctor;
+pub mod explain;
 pub mod kit;
 pub mod lint;
 pub mod list;
+pub mod map;
 pub mod new;
 pub mod prepare;
 pub mod show;
@@ -123,6 +126,16 @@ impl Ctx {
     /// The engine, looking at everything (for images: pulling, saving, loading).
     pub fn engine_unscoped(&self) -> anyhow::Result<Engine> {
         Ok(Engine::new(self.endpoint()?.clone(), Scope::everything()))
+    }
+
+    /// `--lessons`, when given: a course of the user's.
+    pub fn lessons_dir(&self) -> Option<&Path> {
+        self.lessons.as_deref()
+    }
+
+    /// What `--scope` lets commands see.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
     }
 
     /// The course an authoring command works on: the argument, `--lessons`, the current

@@ -3,12 +3,15 @@
 //! plain data that `check::eval` judges without any I/O. `engine` depends on `check`
 //! (for what to gather and the records to fill), never the reverse.
 
+pub mod changes;
 pub mod cli;
 pub mod context;
 pub mod docker;
 mod helper;
 pub mod host;
+pub mod inventory;
 pub mod registry;
+pub mod remove;
 pub mod tools;
 
 pub use context::{Endpoint, EndpointSource};

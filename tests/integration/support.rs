@@ -327,7 +327,7 @@ pub fn as_nobody(args: &[&str]) -> Output {
     std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     let copy = dir.path().join("dockerlearn");
     std::fs::copy(bin(), &copy).unwrap();
-    let out = Command::new("setpriv")
+    Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(&copy)
         .args(args)
@@ -336,8 +336,7 @@ pub fn as_nobody(args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .env_remove("DOCKER_HOST")
         .output()
-        .unwrap();
-    out
+        .unwrap()
 }
 
 /// A course directory written from (relative path, text) pairs.

@@ -1,0 +1,56 @@
+//! What changed while one command ran: the engine's events of a time window (every
+//! kind, every object) and the last lines a container printed, for narration and
+//! for recording what the learner made.
+
+use super::{Engine, EngineError};
+use crate::narrate::Event;
+use bollard::query_parameters::{EventsOptions, LogsOptions};
+use futures_util::StreamExt;
+
+/// Most events read for one command.
+const MAX_EVENTS: usize = 2000;
+
+/// `seconds.nanoseconds`, the form the events API takes.
+fn time_arg(nanos: i64) -> String {
+    format!("{}.{:09}", nanos.div_euclid(1_000_000_000), nanos.rem_euclid(1_000_000_000))
+}
+
+impl Engine {
+    /// The events from `since` to `until` (Unix nanoseconds), oldest first.
+    pub async fn events_between(&mut self, since: i64, until: i64) -> Result<Vec<Event>, EngineError> {
+        let docker = self.client().await?;
+        let options = EventsOptions { since: Some(time_arg(since)), until: Some(time_arg(until)), filters: None };
+        let mut stream = docker.events(Some(options));
+        let mut out = Vec::new();
+        while let Some(e) = stream.next().await {
+            let e = e.map_err(|e| self.classify(e))?;
+            let actor = e.actor.unwrap_or_default();
+            out.push(Event {
+                kind: e.typ.map(|t| t.to_string()).unwrap_or_default(),
+                action: e.action.unwrap_or_default(),
+                id: actor.id.unwrap_or_default(),
+                attributes: actor.attributes.unwrap_or_default().into_iter().collect(),
+            });
+            if out.len() >= MAX_EVENTS {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The last `lines` lines a container printed; empty when it is gone.
+    pub async fn last_lines(&mut self, id: &str, lines: usize) -> Result<String, EngineError> {
+        let docker = self.client().await?;
+        let options = LogsOptions { stdout: true, stderr: true, tail: lines.to_string(), ..Default::default() };
+        let mut stream = docker.logs(id, Some(options));
+        let mut text = String::new();
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(out) => text.push_str(&String::from_utf8_lossy(&out.into_bytes())),
+                Err(bollard::errors::Error::DockerResponseServerError { .. }) => break,
+                Err(e) => return Err(self.classify(e)),
+            }
+        }
+        Ok(text)
+    }
+}

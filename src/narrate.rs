@@ -1,0 +1,411 @@
+//! What one command changed in the engine, told in plain words: containers created,
+//! started, exited (with the exit code, and the last lines a failed one printed),
+//! ports published and the URL to open, mounts and where the data lives on the host,
+//! images pulled, built, tagged, removed, volumes and networks made or removed.
+//!
+//! Told from the engine's events of the command and a `Snapshot` taken after it —
+//! never from the command's text, which may not do what it says. Pure.
+
+use crate::snapshot::{Container, MountKind, Snapshot};
+use std::collections::{BTreeMap, HashMap};
+
+/// One engine event, as narration needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Event {
+    /// `container`, `image`, `volume`, `network`.
+    pub kind: String,
+    pub action: String,
+    /// The object's id (a volume's name).
+    pub id: String,
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl From<&crate::check::EngineEvent> for Event {
+    fn from(e: &crate::check::EngineEvent) -> Event {
+        Event {
+            kind: e.kind.clone(),
+            action: e.action.clone(),
+            id: e.id.clone(),
+            attributes: e.attributes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
+}
+
+/// What narration knows beside the events.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The engine before the command: the names of what it removed.
+    pub before: Snapshot,
+    /// The engine after the command: containers' ports and mounts, volumes' places.
+    pub after: Snapshot,
+    /// The last lines printed by containers that failed, by container id.
+    pub last_lines: HashMap<String, String>,
+}
+
+/// How many of a failed container's last lines are told.
+pub const LAST_LINES: usize = 5;
+
+/// Container ids whose exit code was not 0, so the caller can fetch their last lines.
+pub fn failed_containers(events: &[Event]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in events.iter().filter(|e| e.kind == "container" && e.action == "die") {
+        if e.attributes.get("exitCode").is_some_and(|c| c != "0") && !out.contains(&e.id) {
+            out.push(e.id.clone());
+        }
+    }
+    out
+}
+
+/// One line per thing that changed, in the order it happened; empty when nothing did.
+pub fn narrate(events: &[Event], facts: &Facts) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut told_containers: Vec<&str> = Vec::new();
+    let mut temporary = 0;
+    for e in events {
+        match e.kind.as_str() {
+            "container" if !told_containers.contains(&e.id.as_str()) => {
+                let story: Vec<&Event> = events.iter().filter(|x| x.kind == "container" && x.id == e.id).collect();
+                if is_build_step(&story) {
+                    temporary += 1;
+                } else {
+                    lines.extend(container_story(&e.id, &story, facts));
+                }
+                told_containers.push(&e.id);
+            }
+            "image" => lines.extend(image_line(e, facts)),
+            "volume" => lines.extend(match e.action.as_str() {
+                "create" => Some(format!("created volume {}{}", e.id, volume_place(&e.id, facts))),
+                "destroy" => Some(format!("removed volume {} and the data in it", e.id)),
+                _ => None,
+            }),
+            "network" => lines.extend(network_line(e, events, facts)),
+            _ => {}
+        }
+    }
+    if temporary > 0 {
+        lines.push(format!("{temporary} temporary container(s) ran the build's steps and were removed"));
+    }
+    lines
+}
+
+/// Containers a build runs for its steps: made from an image id, created and removed.
+fn is_build_step(story: &[&Event]) -> bool {
+    let image = story.iter().find_map(|e| e.attributes.get("image"));
+    image.is_some_and(|i| i.starts_with("sha256:"))
+        && story.iter().any(|e| e.action == "create")
+        && story.iter().any(|e| e.action == "destroy")
+}
+
+fn name_of(id: &str, story: &[&Event], facts: &Facts) -> String {
+    story
+        .iter()
+        .find_map(|e| e.attributes.get("name").cloned())
+        .or_else(|| facts.after.containers.iter().find(|c| c.id == id).map(|c| c.name.clone()))
+        .unwrap_or_else(|| id.chars().take(12).collect())
+}
+
+fn container_story(id: &str, story: &[&Event], facts: &Facts) -> Vec<String> {
+    let name = name_of(id, story, facts);
+    let image = story.iter().find_map(|e| e.attributes.get("image")).cloned().unwrap_or_default();
+    let mut steps: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    let mut started = false;
+    for e in story {
+        let step = match e.action.as_str() {
+            "create" => format!("created from {image}"),
+            "start" => {
+                started = true;
+                "started".to_owned()
+            }
+            "restart" => "restarted".to_owned(),
+            // `docker stop` reports kill, die, then stop: the die has told it.
+            "stop" if story.iter().any(|x| x.action == "die") => continue,
+            "stop" => "stopped".to_owned(),
+            "kill" => continue,
+            "pause" => "paused".to_owned(),
+            "unpause" => "unpaused".to_owned(),
+            "die" => {
+                let code = e.attributes.get("exitCode").map(String::as_str).unwrap_or("?");
+                match code {
+                    "0" => "finished (exit code 0: success)".to_owned(),
+                    "137" => "was killed (exit code 137)".to_owned(),
+                    "143" => "stopped when asked (exit code 143)".to_owned(),
+                    c => format!("failed (exit code {c})"),
+                }
+            }
+            "destroy" => "removed".to_owned(),
+            "rename" => format!("renamed to {}", e.attributes.get("name").cloned().unwrap_or_default()),
+            "commit" => format!(
+                "saved as the image {}",
+                e.attributes.get("imageRef").or(e.attributes.get("imageID")).cloned().unwrap_or_default()
+            ),
+            "export" => "its files were exported".to_owned(),
+            "archive-path" | "extract-to-dir" => "files copied".to_owned(),
+            a if a.starts_with("exec_start") => "a command ran in it (exec)".to_owned(),
+            _ => continue,
+        };
+        if steps.last() != Some(&step) {
+            steps.push(step);
+        }
+    }
+    if steps.is_empty() {
+        return lines;
+    }
+    lines.push(format!("container {name}: {}", steps.join(", ")));
+    if let Some(output) = facts.last_lines.get(id) {
+        let tail: Vec<&str> = output.lines().rev().take(LAST_LINES).collect();
+        if !tail.is_empty() {
+            lines.push(format!(
+                "  its last lines:\n{}",
+                tail.iter().rev().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+            ));
+        }
+    }
+    let now = facts.after.containers.iter().find(|c| c.id == id);
+    if let (true, Some(c)) = (started, now) {
+        lines.extend(reach(c, facts));
+    }
+    lines
+}
+
+/// How to reach a started container and where its data lives.
+fn reach(c: &Container, facts: &Facts) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut seen = Vec::new();
+    for p in &c.ports {
+        if seen.contains(&(p.host_port, p.container_port)) {
+            continue;
+        }
+        seen.push((p.host_port, p.container_port));
+        let url = if p.protocol == "tcp" { format!(": open http://localhost:{}", p.host_port) } else { String::new() };
+        lines.push(format!(
+            "  port {} on your computer reaches port {}/{} in {}{url}",
+            p.host_port, p.container_port, p.protocol, c.name
+        ));
+    }
+    for m in &c.mounts {
+        lines.push(match m.kind {
+            MountKind::Bind => format!("  {} in {} is the folder {} on your computer", m.destination, c.name, m.source),
+            MountKind::Volume => format!(
+                "  {} in {} is kept in volume {}{}",
+                m.destination,
+                c.name,
+                m.source,
+                volume_place(&m.source, facts)
+            ),
+            MountKind::Tmpfs => format!("  {} in {} is in memory only", m.destination, c.name),
+        });
+    }
+    lines
+}
+
+fn volume_place(name: &str, facts: &Facts) -> String {
+    match facts.after.volumes.iter().find(|v| v.name == name && !v.mountpoint.is_empty()) {
+        Some(v) => format!(" (on the engine's machine at {})", v.mountpoint),
+        None => String::new(),
+    }
+}
+
+fn image_line(e: &Event, facts: &Facts) -> Option<String> {
+    let name = e.attributes.get("name").cloned().unwrap_or_else(|| e.id.clone());
+    let short = |s: &str| s.trim_start_matches("sha256:").chars().take(12).collect::<String>();
+    Some(match e.action.as_str() {
+        "pull" => format!("pulled image {name}"),
+        "tag" => format!("image {} is now named {name}", short(&e.id)),
+        "untag" if name.starts_with("sha256:") => return None,
+        "untag" => format!("the name {name} was removed from image {}", short(&e.id)),
+        "delete" => match facts.before.images.iter().find(|i| i.id == e.id).filter(|i| !i.tags.is_empty()) {
+            Some(i) => format!("deleted image {} ({})", short(&e.id), i.tags.join(", ")),
+            None => format!("deleted image {}", short(&e.id)),
+        },
+        "import" => format!("imported a file system as image {}", short(&e.id)),
+        "load" => format!("loaded image {}", short(&e.id)),
+        "save" => format!("saved image {name} to a file"),
+        "push" => format!("pushed image {name}"),
+        _ => return None,
+    })
+}
+
+fn network_line(e: &Event, events: &[Event], facts: &Facts) -> Option<String> {
+    let name = e.attributes.get("name").cloned().unwrap_or_else(|| e.id.clone());
+    match e.action.as_str() {
+        "create" => Some(format!("created network {name}")),
+        "destroy" => Some(format!("removed network {name}")),
+        "connect" | "disconnect" => {
+            // Containers join their networks as they start and leave as they go:
+            // told only when that is all that happened to them.
+            let container = e.attributes.get("container")?;
+            let lifecycle = events.iter().any(|x| {
+                x.kind == "container" && &x.id == container && matches!(x.action.as_str(), "start" | "die" | "destroy")
+            });
+            let verb = if e.action == "connect" { "connected to" } else { "disconnected from" };
+            let who = facts.after.containers.iter().find(|c| &c.id == container).map(|c| c.name.clone());
+            let who = who.unwrap_or_else(|| container.chars().take(12).collect());
+            (!lifecycle).then(|| format!("container {who} {verb} network {name}"))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{Mount, Port, Volume};
+
+    fn ev(kind: &str, action: &str, id: &str, attrs: &[(&str, &str)]) -> Event {
+        Event {
+            kind: kind.into(),
+            action: action.into(),
+            id: id.into(),
+            attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    fn container_events(id: &str, name: &str, image: &str, actions: &[&str], exit: &str) -> Vec<Event> {
+        actions
+            .iter()
+            .map(|a| {
+                let mut attrs = vec![("name", name), ("image", image)];
+                if *a == "die" {
+                    attrs.push(("exitCode", exit));
+                }
+                ev("container", a, id, &attrs)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_server_started_with_a_port_and_a_volume() {
+        let mut events = vec![ev("volume", "create", "site", &[("driver", "local")])];
+        events.extend(container_events("c1", "web", "nginx:alpine", &["create", "start"], ""));
+        events.push(ev("network", "connect", "n1", &[("container", "c1"), ("name", "bridge")]));
+        let web = Container {
+            id: "c1".into(),
+            name: "web".into(),
+            state: "running".into(),
+            ports: vec![
+                Port { host_ip: "0.0.0.0".into(), host_port: 8080, container_port: 80, protocol: "tcp".into() },
+                Port { host_ip: "::".into(), host_port: 8080, container_port: 80, protocol: "tcp".into() },
+            ],
+            mounts: vec![
+                Mount {
+                    kind: MountKind::Volume,
+                    source: "site".into(),
+                    destination: "/usr/share/nginx/html".into(),
+                    read_only: false,
+                },
+                Mount {
+                    kind: MountKind::Bind,
+                    source: "/home/ada/conf".into(),
+                    destination: "/etc/nginx/conf.d".into(),
+                    read_only: true,
+                },
+            ],
+            ..Container::default()
+        };
+        let after = Snapshot {
+            containers: vec![web],
+            volumes: vec![Volume {
+                name: "site".into(),
+                mountpoint: "/var/lib/docker/volumes/site/_data".into(),
+                ..Volume::default()
+            }],
+            ..Snapshot::default()
+        };
+        let facts = Facts { after, ..Facts::default() };
+        assert_eq!(
+            narrate(&events, &facts),
+            [
+                "created volume site (on the engine's machine at /var/lib/docker/volumes/site/_data)",
+                "container web: created from nginx:alpine, started",
+                "  port 8080 on your computer reaches port 80/tcp in web: open http://localhost:8080",
+                "  /usr/share/nginx/html in web is kept in volume site (on the engine's machine at /var/lib/docker/volumes/site/_data)",
+                "  /etc/nginx/conf.d in web is the folder /home/ada/conf on your computer",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_container_tells_its_exit_code_and_last_lines() {
+        let events = container_events("c2", "db", "postgres:16-alpine", &["create", "start", "die"], "1");
+        assert_eq!(failed_containers(&events), ["c2"]);
+        let facts = Facts {
+            last_lines: HashMap::from([(
+                "c2".to_owned(),
+                "a\nb\nc\nd\ne\nError: superuser password is not specified.\n".to_owned(),
+            )]),
+            ..Facts::default()
+        };
+        let told = narrate(&events, &facts);
+        assert_eq!(told[0], "container db: created from postgres:16-alpine, started, failed (exit code 1)");
+        assert_eq!(
+            told[1],
+            "  its last lines:\n    b\n    c\n    d\n    e\n    Error: superuser password is not specified."
+        );
+        assert_eq!(told.len(), 2, "a container that is gone has no ports to tell: {told:?}");
+    }
+
+    #[test]
+    fn run_rm_stop_and_removal() {
+        let mut events =
+            container_events("c3", "hello", "hello-world", &["create", "attach", "start", "die", "destroy"], "0");
+        events.extend(container_events("c4", "web", "nginx", &["kill", "die", "stop"], "143"));
+        assert_eq!(
+            narrate(&events, &Facts::default()),
+            [
+                "container hello: created from hello-world, started, finished (exit code 0: success), removed",
+                "container web: stopped when asked (exit code 143)",
+            ]
+        );
+    }
+
+    #[test]
+    fn images_volumes_and_networks() {
+        let events = vec![
+            ev("image", "pull", "python:3.12-slim", &[("name", "python:3.12-slim")]),
+            ev("container", "create", "t1", &[("image", "sha256:abc"), ("name", "x")]),
+            ev("container", "destroy", "t1", &[("image", "sha256:abc"), ("name", "x")]),
+            ev("image", "tag", "sha256:0123456789abcdef", &[("name", "whalesay:latest")]),
+            ev("image", "untag", "sha256:0123456789abcdef", &[("name", "sha256:0123456789abcdef")]),
+            ev("image", "untag", "sha256:0123456789abcdef", &[("name", "mytools:v1")]),
+            ev("image", "delete", "sha256:0123456789abcdef", &[]),
+            ev("network", "create", "n2", &[("name", "appnet"), ("type", "bridge")]),
+            ev("network", "connect", "n2", &[("container", "c9"), ("name", "appnet")]),
+            ev("network", "destroy", "n3", &[("name", "oldnet")]),
+            ev("volume", "destroy", "notes-data", &[]),
+        ];
+        assert_eq!(
+            narrate(&events, &Facts::default()),
+            [
+                "pulled image python:3.12-slim",
+                "image 0123456789ab is now named whalesay:latest",
+                "the name mytools:v1 was removed from image 0123456789ab",
+                "deleted image 0123456789ab",
+                "created network appnet",
+                "container c9 connected to network appnet",
+                "removed network oldnet",
+                "removed volume notes-data and the data in it",
+                "1 temporary container(s) ran the build's steps and were removed",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_deleted_image_is_named_from_before() {
+        let events = vec![ev("image", "delete", "sha256:0123456789abcdef", &[])];
+        let before = Snapshot {
+            images: vec![crate::snapshot::Image {
+                id: "sha256:0123456789abcdef".into(),
+                tags: vec!["mytools:v1".into()],
+            }],
+            ..Snapshot::default()
+        };
+        let facts = Facts { before, ..Facts::default() };
+        assert_eq!(narrate(&events, &facts), ["deleted image 0123456789ab (mytools:v1)"]);
+    }
+
+    #[test]
+    fn nothing_changed_says_nothing() {
+        assert!(narrate(&[], &Facts::default()).is_empty());
+    }
+}

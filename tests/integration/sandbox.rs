@@ -1,0 +1,76 @@
+//! The sandbox around commands, against the real engine: the guard warns before
+//! removing a container the session did not make and lets the session's own through;
+//! what a command made is recorded and told.
+
+use crate::support::{Image, LABEL_KEY, docker, docker_status, run_id};
+use dockerlearn::clean::{Kind, Ledger};
+use dockerlearn::engine::{Engine, context};
+use dockerlearn::explain::Knowledge;
+use dockerlearn::sandbox::Sandbox;
+
+struct Made {
+    label: String,
+    network: String,
+}
+
+impl Drop for Made {
+    fn drop(&mut self) {
+        for c in docker(&["ps", "-aq", "--filter", &format!("label={}", self.label)]).lines() {
+            let _ = docker_status(&["rm", "-f", c]);
+        }
+        let _ = docker_status(&["network", "rm", &self.network]);
+    }
+}
+
+#[test]
+fn the_sandbox_guards_records_and_tells() {
+    let _busybox = Image::acquire("busybox:latest");
+    let id = format!("{}-sandbox", run_id());
+    let label = format!("{LABEL_KEY}={id}");
+    let (net, web, theirs) = (format!("dl-sb-net-{id}"), format!("dl-sb-web-{id}"), format!("dl-sb-theirs-{id}"));
+    let _made = Made { label: label.clone(), network: net.clone() };
+    docker(&["run", "-d", "--label", &label, "--name", &theirs, "busybox:latest", "sleep", "600"]);
+
+    let data = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::new(data.path(), Knowledge::builtin());
+    let mut engine = Engine::new(context::resolve_from_environment().unwrap(), Default::default());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let cwd = std::env::current_dir().unwrap();
+    let mut run = |line: &str| -> (Option<String>, Vec<String>) {
+        let (before, warning) = rt.block_on(sandbox.before(&mut engine, line, &cwd)).unwrap();
+        if warning.is_none() {
+            let ok = std::process::Command::new("sh").arg("-c").arg(line).status().unwrap();
+            assert!(ok.success(), "{line}");
+        }
+        let told = rt.block_on(sandbox.after(&mut engine, before)).unwrap();
+        (warning.map(|w| w.render()), told)
+    };
+
+    let (warning, told) = run(&format!("docker network create {net} >/dev/null"));
+    assert!(warning.is_none());
+    assert!(told.contains(&format!("created network {net}")), "{told:?}");
+    let (warning, told) = run(&format!(
+        "docker run -d --label {label} --name {web} --network {net} -p 8000 busybox:latest sleep 600 >/dev/null"
+    ));
+    assert!(warning.is_none());
+    assert!(
+        told.iter().any(|l| l.starts_with(&format!("container {web}: created from busybox:latest, started"))),
+        "{told:?}"
+    );
+    assert!(told.iter().any(|l| l.contains("reaches port 8000/tcp") && l.contains("http://localhost:")), "{told:?}");
+
+    // Someone else's container: the guard names it, and it is not run.
+    let (warning, _) = run(&format!("docker rm -f {theirs}"));
+    let warning = warning.expect("removing a container the session did not make is flagged");
+    assert!(warning.contains(&format!("remove container {theirs}")), "{warning}");
+    assert!(docker_status(&["inspect", &theirs]).status.success());
+    // The session's own: runs without a word.
+    let (warning, told) = run(&format!("docker rm -f {web} >/dev/null"));
+    assert!(warning.is_none(), "{warning:?}");
+    assert!(told.iter().any(|l| l.starts_with(&format!("container {web}:")) && l.ends_with("removed")), "{told:?}");
+
+    let records = Ledger::in_dir(data.path()).load().unwrap();
+    assert!(records.iter().any(|r| r.kind == Kind::Network && r.name == net), "{records:?}");
+    assert!(records.iter().any(|r| r.kind == Kind::Container && r.name == web), "{records:?}");
+    assert!(!records.iter().any(|r| r.name == theirs), "made before the session: never recorded");
+}
