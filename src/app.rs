@@ -8,7 +8,8 @@ use std::process::ExitCode;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Ctx::new(&cli);
     let ran = match cli.command.unwrap_or(Command::Start { lesson: None }) {
-        Command::Start { lesson } => commands::start::run(&ctx, lesson),
+        Command::Start { lesson } => commands::start::run(&ctx, lesson, false),
+        Command::Sandbox => commands::start::run(&ctx, None, true),
         Command::List => commands::list::run(&ctx),
         Command::Show { lesson, solutions } => commands::show::run(&ctx, &lesson, solutions),
         Command::Check { target, json } => commands::check::run(&ctx, target.as_deref(), json),

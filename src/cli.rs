@@ -41,6 +41,13 @@ pub enum Command {
         /// The lesson to open, by id (`hello-world`) or number (`2`).
         lesson: Option<String>,
     },
+    /// The prompt without a lesson: try any docker command, and after each one see what
+    /// it changed in the engine (containers, ports, mounts, images, volumes, networks).
+    ///
+    /// Before a command that would remove or stop what you did not make here, it says
+    /// what would go and asks. `:map` draws the engine, `:explain CMD` reads a command,
+    /// `:sandbox` goes to the course; `dockerlearn clean` removes what you made.
+    Sandbox,
     /// List the lessons and how far you are in each.
     List,
     /// Print a lesson, to read it or hand it out.

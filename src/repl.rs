@@ -12,6 +12,7 @@ use crate::check::{self, Verdict};
 use crate::course::Course;
 use crate::engine::Engine;
 use crate::progress::{self, CourseProgress, Store};
+use crate::sandbox::{self, Sandbox};
 use crate::session::{CheckMode, Effect, Input, META_HELP, Meta, Session};
 use crate::ui::Ui;
 use rustyline::completion::Completer;
@@ -78,6 +79,40 @@ pub struct Repl<'c> {
     quit: bool,
     /// Ctrl-C while dockerlearn itself waits (the terminal is not in raw mode then).
     interrupt: Option<Signal>,
+    /// The guard, the record of what the learner made, and the telling of what changed.
+    sandbox: Sandbox,
+    /// At the sandbox's prompt: no lesson, and what each command changed is told.
+    sandbox_mode: bool,
+    /// Whether the lesson has been shown (a session that began in the sandbox has not).
+    begun: bool,
+    /// What the last command changed, for `:what`.
+    last_told: Vec<String>,
+}
+
+/// The prompt's own tools, beside the lesson's meta-commands.
+enum Tool {
+    /// `:sandbox`: to the sandbox, or back to the lesson.
+    Sandbox,
+    /// `:what`: what the last command changed.
+    What,
+    /// `:map`: the engine drawn.
+    Map,
+    /// `:explain CMD`: a command in plain words.
+    Explain(String),
+}
+
+impl Tool {
+    fn parse(line: &str) -> Option<Tool> {
+        let rest = line.trim().strip_prefix(':')?;
+        let (word, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        Some(match word {
+            "sandbox" => Tool::Sandbox,
+            "what" => Tool::What,
+            "map" => Tool::Map,
+            "explain" => Tool::Explain(arg.trim().to_owned()),
+            _ => return None,
+        })
+    }
 }
 
 impl<'c> Repl<'c> {
@@ -87,10 +122,15 @@ impl<'c> Repl<'c> {
         engine: Engine,
         engine_name: String,
         store: Store,
+        sandbox: Sandbox,
         ui: &'c Ui,
         rt: &'c Runtime,
     ) -> Self {
         Repl {
+            sandbox,
+            sandbox_mode: false,
+            begun: false,
+            last_told: Vec::new(),
             session: Session::new(course, progress),
             engine,
             engine_name,
@@ -103,7 +143,20 @@ impl<'c> Repl<'c> {
         }
     }
 
-    pub fn run(mut self, lesson: Option<String>) -> anyhow::Result<()> {
+    /// The prompt without a lesson: every command's changes told, `:sandbox` to the course.
+    pub fn run_sandbox(mut self) -> anyhow::Result<()> {
+        self.sandbox_mode = true;
+        self.ui.notice(
+            "The sandbox: run any docker command; after each one dockerlearn tells what changed in the engine. `:map` draws it, `:explain CMD` reads a command, `dockerlearn clean` removes what you made here. `:sandbox` goes to the course, `:quit` leaves.",
+        );
+        self.run_loop(None)
+    }
+
+    pub fn run(self, lesson: Option<String>) -> anyhow::Result<()> {
+        self.run_loop(lesson)
+    }
+
+    fn run_loop(mut self, lesson: Option<String>) -> anyhow::Result<()> {
         let mut editor: Editor<Completion, FileHistory> = Editor::new()?;
         editor.set_helper(Some(Completion::default()));
         let history = self.store.dir().join("history");
@@ -117,7 +170,10 @@ impl<'c> Repl<'c> {
         self.interrupt = Some(signal(SignalKind::interrupt())?);
         drop(_guard);
 
-        self.step_effects(Input::Begin { lesson, now: progress::now() });
+        if !self.sandbox_mode {
+            self.begun = true;
+            self.step_effects(Input::Begin { lesson, now: progress::now() });
+        }
         while !self.quit {
             if let Some(h) = editor.helper_mut() {
                 h.suggested = self.current_commands();
@@ -147,17 +203,122 @@ impl<'c> Repl<'c> {
 
     fn line(&mut self, line: &str) {
         let now = progress::now();
+        if let Some(tool) = Tool::parse(line) {
+            return self.tool(tool);
+        }
         match Meta::parse(line) {
+            Some(Ok(Meta::Quit)) if !self.begun => {
+                self.ui.notice("Come back with `dockerlearn sandbox`, or `dockerlearn start` for the course.");
+                self.quit = true;
+            }
+            Some(Ok(Meta::Help)) if self.sandbox_mode => self.ui.help(),
+            Some(Ok(_)) if self.sandbox_mode => {
+                self.ui.notice("That is for lessons: type `:sandbox` to go back to the course.");
+            }
             Some(Ok(meta)) => self.step_effects(Input::Meta { meta, now }),
             Some(Err(message)) => self.ui.notice(&message),
             None => {
+                let Some(before) = self.look_before(line) else { return };
                 self.shell(line);
-                self.step_effects(Input::CommandFinished { now: progress::now() });
+                self.tell_after(before);
+                if !self.sandbox_mode {
+                    self.step_effects(Input::CommandFinished { now: progress::now() });
+                }
             }
         }
     }
 
+    /// A look at the engine before a command, and the guard's question when the command
+    /// would remove or stop what the learner did not make here. `None`: the learner
+    /// chose not to run it. An engine that cannot be asked leaves the command unguarded.
+    fn look_before(&mut self, line: &str) -> Option<Option<sandbox::Before>> {
+        let (sandbox, engine) = (&self.sandbox, &mut self.engine);
+        let looked = Self::wait(self.rt, self.ui, &mut self.interrupt, &self.engine_name, async {
+            sandbox.before(engine, line, &self.cwd).await
+        });
+        match looked {
+            Some(Ok((before, Some(warning)))) => {
+                self.ui.notice(&warning.render());
+                if !self.ui.ask("Run it anyway?") {
+                    self.ui.notice("Not run.");
+                    return None;
+                }
+                Some(Some(before))
+            }
+            Some(Ok((before, None))) => Some(Some(before)),
+            Some(Err(_)) | None => Some(None),
+        }
+    }
+
+    /// Records what the command made and keeps what changed for `:what`; in the sandbox,
+    /// tells it at once.
+    fn tell_after(&mut self, before: Option<sandbox::Before>) {
+        let Some(before) = before else {
+            self.last_told.clear();
+            return;
+        };
+        let (sandbox, engine) = (&self.sandbox, &mut self.engine);
+        let told = Self::wait(self.rt, self.ui, &mut self.interrupt, &self.engine_name, sandbox.after(engine, before));
+        self.last_told = match told {
+            Some(Ok(lines)) => lines,
+            _ => Vec::new(),
+        };
+        if self.sandbox_mode {
+            for l in &self.last_told {
+                self.ui.line(l);
+            }
+        }
+    }
+
+    fn tool(&mut self, tool: Tool) {
+        match tool {
+            Tool::Sandbox if self.sandbox_mode => {
+                self.sandbox_mode = false;
+                self.ui.notice("Back to the course.");
+                if self.begun {
+                    let at = self.session.position();
+                    self.ui.step(self.session.course(), at);
+                } else {
+                    self.begun = true;
+                    self.step_effects(Input::Begin { lesson: None, now: progress::now() });
+                }
+            }
+            Tool::Sandbox => {
+                self.sandbox_mode = true;
+                self.ui.notice(
+                    "The sandbox: try anything; after each command dockerlearn tells what changed. Your lesson waits: `:sandbox` goes back to it.",
+                );
+            }
+            Tool::What if self.last_told.is_empty() => {
+                self.ui.notice("Nothing changed in the engine with the last command.");
+            }
+            Tool::What => {
+                for l in &self.last_told {
+                    self.ui.line(l);
+                }
+            }
+            Tool::Map => {
+                let scope = crate::engine::Scope::everything();
+                let engine = &mut self.engine;
+                let looked =
+                    Self::wait(self.rt, self.ui, &mut self.interrupt, &self.engine_name, engine.inventory(&scope));
+                match looked {
+                    Some(Ok(snapshot)) => self.ui.drawing(&crate::map::render(&snapshot, self.ui.coloured())),
+                    Some(Err(e)) => self.ui.error(&format!("{e}")),
+                    None => {}
+                }
+            }
+            Tool::Explain(cmd) if cmd.is_empty() => {
+                self.ui.notice("Type `:explain` and a command: `:explain docker run -it --rm busybox sh`.");
+            }
+            Tool::Explain(cmd) => self.ui.line(crate::explain::render_with(self.sandbox.knowledge(), &cmd).trim_end()),
+        }
+    }
+
     fn prompt(&self) -> String {
+        if self.sandbox_mode {
+            return "[sandbox] $ ".to_owned();
+        }
         let at = self.session.position();
         let course = self.session.course();
         let lesson = &course.lessons[at.lesson].lesson;

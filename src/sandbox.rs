@@ -30,6 +30,11 @@ impl Sandbox {
         Sandbox { knowledge, ledger: Ledger::in_dir(data_dir) }
     }
 
+    /// The explanations `:explain` and the guard read.
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
     /// What the learner made, as the guard counts it: every recorded id and name.
     pub fn created(&self) -> Created {
         let records = self.ledger.load().unwrap_or_default();

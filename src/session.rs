@@ -34,6 +34,10 @@ pub const META_HELP: &[(&str, &str)] = &[
     (":reset", "begin this step again (its events count from now)"),
     (":lessons", "list the lessons; `:lesson ID` jumps to one"),
     (":progress", "what you have done so far"),
+    (":sandbox", "to the sandbox (try anything, see what changed) and back"),
+    (":what", "what the last command changed in the engine"),
+    (":map", "draw your containers, networks, volumes and ports"),
+    (":explain CMD", "a docker command broken into its parts"),
     (":help", "this list"),
     (":quit", "save and leave (Ctrl-D does the same)"),
 ];

@@ -1,11 +1,13 @@
-//! `dockerlearn start [LESSON]`: the interactive prompt.
+//! `dockerlearn start [LESSON]` and `dockerlearn sandbox`: the interactive prompt.
 
 use super::{Ctx, lesson_index};
 use crate::repl::Repl;
+use crate::sandbox::Sandbox;
 use anyhow::Context as _;
 use std::process::ExitCode;
 
-pub fn run(ctx: &Ctx, lesson: Option<String>) -> anyhow::Result<ExitCode> {
+/// The prompt, at the lesson (or where the learner left off), or in the sandbox first.
+pub fn run(ctx: &Ctx, lesson: Option<String>, sandbox_first: bool) -> anyhow::Result<ExitCode> {
     let course = ctx.course()?;
     if let Some(name) = &lesson {
         lesson_index(course, name)?;
@@ -20,6 +22,13 @@ pub fn run(ctx: &Ctx, lesson: Option<String>) -> anyhow::Result<ExitCode> {
     let engine = ctx.engine()?;
     let engine_name = format!("the Docker engine at {}", ctx.endpoint()?.host);
     let store = ctx.store()?.clone();
-    Repl::new(course, progress, engine, engine_name, store, &ctx.ui, &rt).run(lesson)?;
+    let knowledge = crate::explain::Knowledge::load(ctx.lessons_dir())?;
+    let sandbox = Sandbox::new(store.dir(), knowledge);
+    let repl = Repl::new(course, progress, engine, engine_name, store, sandbox, &ctx.ui, &rt);
+    if sandbox_first {
+        repl.run_sandbox()?
+    } else {
+        repl.run(lesson)?
+    };
     Ok(ExitCode::SUCCESS)
 }

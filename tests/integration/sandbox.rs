@@ -74,3 +74,66 @@ fn the_sandbox_guards_records_and_tells() {
     assert!(records.iter().any(|r| r.kind == Kind::Container && r.name == web), "{records:?}");
     assert!(!records.iter().any(|r| r.name == theirs), "made before the session: never recorded");
 }
+
+/// The sandbox's prompt, in a pty, as a learner meets it: narration after each command,
+/// `:what`, `:map`, `:explain`, the guard's question, and the way back to the course.
+#[test]
+fn a_learner_plays_in_the_sandbox_and_goes_back_to_the_course() {
+    use rexpect::session::spawn_command;
+    let _busybox = Image::acquire("busybox:latest");
+    let id = format!("{}-prompt", run_id());
+    let label = format!("{LABEL_KEY}={id}");
+    let (net, theirs, mine) = (format!("dl-sbp-net-{id}"), format!("dl-sbp-theirs-{id}"), format!("dl-sbp-mine-{id}"));
+    let _made = Made { label: label.clone(), network: net.clone() };
+    // Someone else's container: the guard must ask before removing it.
+    docker(&["run", "-d", "--label", &label, "--name", &theirs, "busybox:latest", "sleep", "600"]);
+    let data = tempfile::tempdir().unwrap();
+    let test = crate::support::Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data.path())
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm-256color")
+        .remove_env("DOCKER_HOST")
+        .args(["sandbox"]);
+    let mut p = spawn_command(test.command(), Some(30_000)).expect("the sandbox starts in a pty");
+    p.exp_string("[sandbox] $").unwrap();
+
+    p.send_line(&format!("docker network create --label {label} {net}")).unwrap();
+    p.exp_string(&format!("created network {net}")).unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line(&format!(
+        "docker run -d --label {label} --name {mine} --network {net} -p 127.0.0.1::80 busybox:latest httpd -f -p 80"
+    ))
+    .unwrap();
+    p.exp_string(&format!("container {mine}: ")).unwrap();
+    p.exp_string("open http://localhost:").unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line(":what").unwrap();
+    p.exp_string(&format!("container {mine}: ")).unwrap();
+
+    p.send_line(":explain docker run -p 8080:80 nginx").unwrap();
+    p.exp_string("host").unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line(":map").unwrap();
+    p.exp_string(&mine).unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+
+    // Removing what is not the learner's asks first; "no" leaves it.
+    p.send_line(&format!("docker rm -f {theirs}")).unwrap();
+    p.exp_string("Run it anyway? [y/N]").unwrap();
+    p.send_line("n").unwrap();
+    p.exp_string("Not run.").unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+    assert!(docker_status(&["inspect", &theirs]).status.success(), "the guard kept someone else's container");
+    // What the learner made goes without a question.
+    p.send_line(&format!("docker rm -f {mine}")).unwrap();
+    p.exp_string(&format!("container {mine}: ")).unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+
+    p.send_line(":hint").unwrap();
+    p.exp_string("`:sandbox` to go back to the course").unwrap();
+    p.send_line(":sandbox").unwrap();
+    p.exp_string("Back to the course.").unwrap();
+    p.exp_string("[install-check 1/").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
