@@ -115,17 +115,18 @@ impl Tool {
     }
 }
 
+/// What the prompt works with, besides the course and the terminal.
+pub struct Parts {
+    pub engine: Engine,
+    /// How the engine is named in "waiting for ..." (`the Docker engine at unix://...`).
+    pub engine_name: String,
+    pub store: Store,
+    pub sandbox: Sandbox,
+}
+
 impl<'c> Repl<'c> {
-    pub fn new(
-        course: &'c Course,
-        progress: CourseProgress,
-        engine: Engine,
-        engine_name: String,
-        store: Store,
-        sandbox: Sandbox,
-        ui: &'c Ui,
-        rt: &'c Runtime,
-    ) -> Self {
+    pub fn new(course: &'c Course, progress: CourseProgress, parts: Parts, ui: &'c Ui, rt: &'c Runtime) -> Self {
+        let Parts { engine, engine_name, store, sandbox } = parts;
         Repl {
             sandbox,
             sandbox_mode: false,

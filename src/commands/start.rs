@@ -1,7 +1,7 @@
 //! `dockerlearn start [LESSON]` and `dockerlearn sandbox`: the interactive prompt.
 
 use super::{Ctx, lesson_index};
-use crate::repl::Repl;
+use crate::repl::{Parts, Repl};
 use crate::sandbox::Sandbox;
 use anyhow::Context as _;
 use std::process::ExitCode;
@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, lesson: Option<String>, sandbox_first: bool) -> anyhow::Re
     let store = ctx.store()?.clone();
     let knowledge = crate::explain::Knowledge::load(ctx.lessons_dir())?;
     let sandbox = Sandbox::new(store.dir(), knowledge);
-    let repl = Repl::new(course, progress, engine, engine_name, store, sandbox, &ctx.ui, &rt);
+    let repl = Repl::new(course, progress, Parts { engine, engine_name, store, sandbox }, &ctx.ui, &rt);
     if sandbox_first {
         repl.run_sandbox()?
     } else {
