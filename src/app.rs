@@ -19,6 +19,7 @@ use std::process::ExitCode;
 pub const EXIT_NOT_PASSED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_ENGINE: u8 = 3;
+pub const EXIT_NOT_RECORDED: u8 = 4;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ui = Ui::for_stdout();
@@ -397,13 +398,16 @@ fn check(
         rt.block_on(engine.observe(&checkpoint.needs(), since, &std::env::current_dir().unwrap_or_default()));
     let verdict = check::eval(checkpoint, &observation);
     let passed = verdict.passed();
+    let mut recorded = Ok(());
     if passed {
         let (lesson, step_id) = (cl.lesson.id.clone(), step.id.clone());
-        store.update(&course.id, |c| {
-            let l = c.lesson_mut(&lesson);
-            l.passed.insert(step_id.clone());
-            l.skipped.remove(&step_id);
-        })?;
+        recorded = store
+            .update(&course.id, |c| {
+                let l = c.lesson_mut(&lesson);
+                l.passed.insert(step_id.clone());
+                l.skipped.remove(&step_id);
+            })
+            .map(drop);
     }
     if json {
         let report = CheckReport {
@@ -418,6 +422,10 @@ fn check(
         let state = if passed { "passed" } else { "not passed yet" };
         ui.line(&format!("{}/{} ({}): {state}", cl.lesson.id, step.id, step.title));
         ui.line(&ui::render_verdict(&verdict));
+    }
+    if let Err(e) = recorded {
+        ui.error(&format!("dockerlearn: the step passed, but the pass could not be recorded: {e}\nFix that (or pass --data-dir DIR) and run the check again."));
+        return Ok(ExitCode::from(EXIT_NOT_RECORDED));
     }
     Ok(if passed {
         ExitCode::SUCCESS

@@ -54,7 +54,8 @@ pub enum Command {
     /// Check one step against the engine, for scripts and second terminals.
     ///
     /// Without a target, checks the step you are on. Exit status: 0 passed, 1 not passed
-    /// yet, 2 bad usage or course, 3 the engine could not be asked.
+    /// yet, 2 bad usage or course, 3 the engine could not be asked, 4 passed but the pass
+    /// could not be recorded.
     Check {
         /// `LESSON` (its current step) or `LESSON/STEP`.
         target: Option<String>,
