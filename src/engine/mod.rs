@@ -2,6 +2,7 @@
 //! docker CLI does; `docker` connects with bollard and gathers an `Observation`: plain
 //! data that `check::eval` judges without any I/O.
 
+pub mod archive;
 pub mod context;
 pub mod docker;
 pub mod host;
