@@ -232,7 +232,9 @@ fn kit(course: &Course, ui: &Ui, action: crate::cli::KitAction) -> anyhow::Resul
             for i in &saved.manifest.images {
                 ui.line(&format!("  {}", i.reference));
             }
-            let trust = if signer.is_some() { " --trust PUBKEY" } else { "" };
+            let trust = signer
+                .as_ref()
+                .map_or(String::new(), |k| format!(" --trust {}", hex::encode(k.verifying_key().as_bytes())));
             ui.line(&format!(
                 "Wrote {} ({}, {} images{}). On each machine: `dockerlearn kit load {}{trust}`.",
                 file.display(),

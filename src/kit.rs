@@ -72,8 +72,7 @@ impl Manifest {
         struct VersionOnly {
             format_version: u32,
         }
-        let version: VersionOnly =
-            serde_json::from_slice(bytes).map_err(|e| ManifestError::Invalid(e.to_string()))?;
+        let version: VersionOnly = serde_json::from_slice(bytes).map_err(|e| ManifestError::Invalid(e.to_string()))?;
         if version.format_version > FORMAT_VERSION {
             return Err(ManifestError::Newer(version.format_version));
         }
@@ -83,7 +82,10 @@ impl Manifest {
         }
         for image in &manifest.images {
             if !image.id.strip_prefix("sha256:").is_some_and(is_hex64) {
-                return Err(ManifestError::Invalid(format!("the id of `{}` is not `sha256:` and 64 hex digits", image.reference)));
+                return Err(ManifestError::Invalid(format!(
+                    "the id of `{}` is not `sha256:` and 64 hex digits",
+                    image.reference
+                )));
             }
             if image.reference.is_empty() || image.reference.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(ManifestError::Invalid(format!("`{}` is not an image reference", image.reference)));
@@ -250,7 +252,9 @@ fn split_tag(reference: &str) -> Option<(String, String)> {
         return None;
     }
     match reference.rfind(':') {
-        Some(i) if !reference[i + 1..].contains('/') => Some((reference[..i].to_owned(), reference[i + 1..].to_owned())),
+        Some(i) if !reference[i + 1..].contains('/') => {
+            Some((reference[..i].to_owned(), reference[i + 1..].to_owned()))
+        }
         _ => Some((reference.to_owned(), "latest".to_owned())),
     }
 }

@@ -303,14 +303,14 @@ impl Store {
         let deadline = Instant::now() + LOCK_WAIT;
         let mut pause = Duration::from_millis(1);
         loop {
-            match file.try_lock() {
+            match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
                 Ok(()) => return Ok(file),
-                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK && Instant::now() < deadline => {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(20));
                 }
-                Err(std::fs::TryLockError::WouldBlock) => return Err(ProgressError::Locked { path: self.path() }),
-                Err(std::fs::TryLockError::Error(cause)) => return Err(io(cause)),
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK => return Err(ProgressError::Locked { path: self.path() }),
+                Err(e) => return Err(io(e.into())),
             }
         }
     }
@@ -534,7 +534,9 @@ mod tests {
                 let store = Store::new(dir.path().to_path_buf());
                 std::thread::spawn(move || {
                     for i in 0..each {
-                        store.update("c", |c| _ = c.lesson_mut(&format!("l{w}")).passed.insert(format!("s{i}"))).unwrap();
+                        store
+                            .update("c", |c| _ = c.lesson_mut(&format!("l{w}")).passed.insert(format!("s{i}")))
+                            .unwrap();
                     }
                 })
             })

@@ -68,7 +68,8 @@ impl Engine {
     /// Points `repo:tag` at the image `id`, moving the tag if it named another image.
     pub async fn tag_image(&mut self, id: &str, repo: &str, tag: &str) -> Result<(), EngineError> {
         let docker = self.client().await?;
-        let options = bollard::query_parameters::TagImageOptions { repo: Some(repo.to_owned()), tag: Some(tag.to_owned()) };
+        let options =
+            bollard::query_parameters::TagImageOptions { repo: Some(repo.to_owned()), tag: Some(tag.to_owned()) };
         docker.tag_image(id, Some(options)).await.map_err(|e| self.classify(e))
     }
 }

@@ -90,7 +90,8 @@ pub fn stage(path: &Path, progress: impl FnMut(u64)) -> Result<Staged, KitError>
             } else {
                 continue;
             };
-            *slot = Some(read_bounded(entry).map_err(|e| damaged(format!("truncated inside {}: {e}", name.display())))?);
+            *slot =
+                Some(read_bounded(entry).map_err(|e| damaged(format!("truncated inside {}: {e}", name.display())))?);
         }
         let manifest = manifest.ok_or_else(|| damaged(format!("truncated: {MANIFEST_ENTRY} is missing")))?;
         (at, size, manifest, signature)
@@ -206,7 +207,11 @@ fn rewrite(source: impl Read, into: File, listed: &BTreeSet<String>) -> Result<(
 }
 
 /// `manifest.json` of a save archive with only the listed images, and no `RepoTags`.
-pub fn keep_listed(json: &[u8], listed: &BTreeSet<String>, contained: &mut BTreeSet<String>) -> Result<Vec<u8>, String> {
+pub fn keep_listed(
+    json: &[u8],
+    listed: &BTreeSet<String>,
+    contained: &mut BTreeSet<String>,
+) -> Result<Vec<u8>, String> {
     let images: Vec<serde_json::Map<String, Value>> =
         serde_json::from_slice(json).map_err(|e| format!("manifest.json: {e}"))?;
     let mut kept = Vec::new();

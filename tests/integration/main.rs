@@ -15,6 +15,6 @@ mod fuzz;
 mod hello_world;
 mod install_check;
 mod kit;
-mod progress;
 mod lessons;
+mod progress;
 mod repl;

@@ -93,7 +93,12 @@ fn a_prompt_and_many_checks_at_once_lose_no_pass() {
     p.exp_eof().unwrap();
 
     let (a, r) = (passed(sb.data.path(), "a"), passed(sb.data.path(), "r"));
-    eprintln!("{} processes at once: {} of {CHECKS} check passes and {} of {REPL_STEPS} prompt passes kept", CHECKS + 1, a.len(), r.len());
+    eprintln!(
+        "{} processes at once: {} of {CHECKS} check passes and {} of {REPL_STEPS} prompt passes kept",
+        CHECKS + 1,
+        a.len(),
+        r.len()
+    );
     assert_eq!((a.len(), r.len()), (CHECKS, REPL_STEPS), "passes lost: a {a:?}, r {r:?}");
 }
 
@@ -160,12 +165,8 @@ fn an_unwritable_data_directory_fails_the_prompt_and_the_check() {
 
 /// Runs `test`, failing if it has not ended by the deadline (it would hang for ever).
 fn run_within_deadline(test: Test) -> std::process::Output {
-    let mut child = test
-        .command()
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        test.command().stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
