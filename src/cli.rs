@@ -159,8 +159,11 @@ pub enum KitAction {
         #[arg(long)]
         force: bool,
     },
-    /// Make a key pair for signing kits: FILE (secret: keep it to yourself) and
-    /// FILE.pub (public: hand it to learners, who load with `--trust FILE.pub`).
+    /// Make a key pair for signing kits.
+    ///
+    /// Writes FILE, the secret key (keep it to yourself; sign with `kit save --sign FILE`),
+    /// and FILE.pub, the public key (hand it out; learners load with `--trust FILE.pub`).
+    /// Existing files are never overwritten.
     Keygen { file: PathBuf },
 }
 
