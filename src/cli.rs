@@ -61,7 +61,8 @@ pub enum Command {
     /// Check one step against the engine, for scripts and second terminals.
     ///
     /// Without a target, checks the step you are on. Exit status: 0 passed, 1 not passed
-    /// yet, 2 bad usage or course, 3 the engine could not be asked.
+    /// yet, 2 bad usage or course, 3 the engine could not be asked, 4 passed but the pass
+    /// could not be recorded.
     Check {
         /// `LESSON` (its current step) or `LESSON/STEP`.
         target: Option<String>,
@@ -173,11 +174,34 @@ pub enum KitAction {
         /// Only the images of these lessons (ids or numbers).
         #[arg(long = "lesson", value_name = "LESSON")]
         only: Vec<String>,
+        /// Sign the kit with this secret key (made by `dockerlearn kit keygen`), so
+        /// learners can check with `kit load --trust` that it comes from you.
+        #[arg(long, value_name = "KEYFILE")]
+        sign: Option<PathBuf>,
     },
     /// Check FILE whole, then load its images into the engine.
     ///
-    /// A truncated or altered kit is refused before anything is loaded.
-    Load { file: PathBuf },
+    /// The kit is read once into a private copy and checked against its sha256, which
+    /// catches a truncated or damaged copy before anything is loaded; only the images its
+    /// manifest lists are loaded, and only with the ids it records. Tags that already
+    /// name another image are left alone (see --force). The sha256 guards against
+    /// accidents only: to know who made a kit, load it with --trust.
+    Load {
+        file: PathBuf,
+        /// Refuse the kit unless it is signed by this public key (a `.pub` file from
+        /// `dockerlearn kit keygen`, or its 64 hex digits).
+        #[arg(long, value_name = "PUBKEY")]
+        trust: Option<String>,
+        /// Move tags that already name another image to the kit's image.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Make a key pair for signing kits.
+    ///
+    /// Writes FILE, the secret key (keep it to yourself; sign with `kit save --sign FILE`),
+    /// and FILE.pub, the public key (hand it out; learners load with `--trust FILE.pub`).
+    /// Existing files are never overwritten.
+    Keygen { file: PathBuf },
 }
 
 #[cfg(test)]

@@ -87,6 +87,8 @@ pub struct Repl<'c> {
     begun: bool,
     /// What the last command changed, for `:what`.
     last_told: Vec<String>,
+    /// Why the last save failed; None once a save succeeds (each save writes it all).
+    unsaved: Option<String>,
 }
 
 /// The prompt's own tools, beside the lesson's meta-commands.
@@ -141,6 +143,7 @@ impl<'c> Repl<'c> {
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             quit: false,
             interrupt: None,
+            unsaved: None,
         }
     }
 
@@ -199,7 +202,12 @@ impl<'c> Repl<'c> {
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(())
+        match self.unsaved.take() {
+            None => Ok(()),
+            Some(why) => Err(anyhow::anyhow!(
+                "your progress could not be saved: {why}\nWhat you passed in this session is not recorded. Fix that (or pass --data-dir DIR), then `dockerlearn start` and `:check` the steps again."
+            )),
+        }
     }
 
     fn line(&mut self, line: &str) {
@@ -452,7 +460,10 @@ impl<'c> Repl<'c> {
             Effect::Progress => self.ui.progress(course, self.session.progress()),
             Effect::Save => self.save(),
             Effect::Quit => {
-                self.ui.notice("Progress saved. Come back with `dockerlearn start`.");
+                // A failed save is reported by `run`'s error and exit status instead.
+                if self.unsaved.is_none() {
+                    self.ui.notice("Progress saved. Come back with `dockerlearn start`.");
+                }
                 self.quit = true;
             }
         }
@@ -517,10 +528,14 @@ impl<'c> Repl<'c> {
             merged.merge_from(stored);
             *stored = merged;
         });
-        if let Err(e) = result {
-            self.ui.error(&format!(
-                "Could not save your progress: {e:#}\n(It is kept in memory; dockerlearn tries again at the next step.)"
-            ));
+        match result {
+            Ok(_) => self.unsaved = None,
+            Err(e) => {
+                self.ui.error(&format!(
+                    "Could not save your progress: {e:#}\n(It is kept in memory; dockerlearn tries again at the next step.)"
+                ));
+                self.unsaved = Some(e.to_string());
+            }
         }
     }
 }

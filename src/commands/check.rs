@@ -1,7 +1,7 @@
 //! `dockerlearn check [LESSON[/STEP]]`: one step judged against the engine, for scripts
 //! and second terminals; a pass is recorded in the progress file.
 
-use super::{Ctx, EXIT_USAGE, refuse, runtime, target};
+use super::{Ctx, EXIT_NOT_RECORDED, EXIT_USAGE, refuse, runtime, target};
 use crate::check;
 use crate::progress;
 use crate::ui::CheckReport;
@@ -25,13 +25,16 @@ pub fn run(ctx: &Ctx, target: Option<&str>, json: bool) -> anyhow::Result<ExitCo
     let workdir = std::env::current_dir().unwrap_or_default();
     let observation = runtime()?.block_on(engine.observe(&checkpoint.needs(), since, &workdir));
     let verdict = check::eval(checkpoint, &observation);
+    let mut recorded = Ok(());
     if verdict.passed() {
         let (lesson, step_id) = (cl.lesson.id.clone(), step.id.clone());
-        store.update(&course.id, |c| {
-            let l = c.lesson_mut(&lesson);
-            l.passed.insert(step_id.clone());
-            l.skipped.remove(&step_id);
-        })?;
+        recorded = store
+            .update(&course.id, |c| {
+                let l = c.lesson_mut(&lesson);
+                l.passed.insert(step_id.clone());
+                l.skipped.remove(&step_id);
+            })
+            .map(drop);
     }
     let report = CheckReport {
         course: &course.id,
@@ -41,5 +44,11 @@ pub fn run(ctx: &Ctx, target: Option<&str>, json: bool) -> anyhow::Result<ExitCo
         outcomes: &verdict.outcomes,
     };
     ctx.ui.check_result(&report, &step.title, json)?;
+    if let Err(e) = recorded {
+        ctx.ui.error(&format!(
+            "dockerlearn: the step passed, but the pass could not be recorded: {e}\nFix that (or pass --data-dir DIR) and run the check again."
+        ));
+        return Ok(ExitCode::from(EXIT_NOT_RECORDED));
+    }
     Ok(verdict.exit_code())
 }

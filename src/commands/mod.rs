@@ -30,6 +30,8 @@ use std::path::{Path, PathBuf};
 /// Exit statuses, as `dockerlearn check --help` documents them; the verdict's own rule
 /// is `Verdict::exit_code`.
 pub use crate::check::exit::{ENGINE as EXIT_ENGINE, NOT_PASSED as EXIT_NOT_PASSED, USAGE as EXIT_USAGE};
+/// `check`: the step passed, but the pass could not be written down.
+pub const EXIT_NOT_RECORDED: u8 = 4;
 
 /// A refusal already worded for the user (a lesson that does not exist, a course with
 /// problems): printed as it is, and the command ends with `code`.

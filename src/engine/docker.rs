@@ -148,7 +148,7 @@ impl Engine {
     }
 
     /// Connects and negotiates the API version, reusing the connection once made.
-    pub async fn client(&mut self) -> Result<Docker, EngineError> {
+    pub(super) async fn client(&mut self) -> Result<Docker, EngineError> {
         Ok(self.connected().await?.0)
     }
 
@@ -288,7 +288,7 @@ impl Engine {
     }
 
     /// Maps a bollard failure to what the learner should do about it.
-    pub fn classify(&self, e: bollard::errors::Error) -> EngineError {
+    pub(super) fn classify(&self, e: bollard::errors::Error) -> EngineError {
         if let bollard::errors::Error::SocketNotFoundError(_) = e {
             return self.not_running();
         }

@@ -3,6 +3,7 @@
 //! plain data that `check::eval` judges without any I/O. `engine` depends on `check`
 //! (for what to gather and the records to fill), never the reverse.
 
+pub mod archive;
 pub mod changes;
 pub mod cli;
 pub mod context;

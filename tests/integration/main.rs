@@ -23,6 +23,7 @@ mod kit;
 mod lessons;
 mod map;
 mod narrate;
+mod progress;
 mod real_programs;
 mod repl;
 mod sandbox;

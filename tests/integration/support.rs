@@ -207,16 +207,6 @@ impl Image {
         crate::fixtures::NAMES.iter().map(|n| Image::acquire(n)).collect()
     }
 
-    /// Takes charge of an image this test loaded itself (from a kit): it is removed
-    /// when the last user is done, as if this process had built it.
-    pub fn adopt(name: &'static str) -> Image {
-        let mut all = images().lock().unwrap_or_else(|e| e.into_inner());
-        let state = all.entry(name).or_insert(ImageState { users: 0, created: false });
-        state.created = true;
-        state.users += 1;
-        Image { name }
-    }
-
     pub fn acquire(name: &'static str) -> Image {
         // A first build takes minutes: outside the lock, so other images stay available.
         crate::fixtures::build(name);
