@@ -2,7 +2,7 @@
 //! one reached through DOCKER_HOST or DOCKER_CONTEXT, one that accepts and never answers,
 //! a DOCKER_HOST that is a plain file, and with a lesson's port taken.
 
-use crate::support::{EngineProxy, SilentEngine, Test, fixed_names, run_within};
+use crate::support::{EngineProxy, SilentEngine, Test, run_within};
 use std::time::Duration;
 
 fn doctor_json(test: Test) -> (i32, serde_json::Value) {
@@ -67,7 +67,7 @@ fn no_permission_on_the_socket_says_usermod() {
 
 #[test]
 fn a_taken_port_is_reported() {
-    let _names = fixed_names();
+    let _names = crate::support::names(&["port-8080"]);
     // Taken by this test, or already by something else: taken either way.
     let listener = std::net::TcpListener::bind(("0.0.0.0", 8080)).ok();
     let (_, report) = doctor_json(Test::new().remove_env("DOCKER_HOST"));

@@ -1,7 +1,7 @@
 //! Every checkpoint of the hello-world lesson fails before its step and passes after,
 //! against the real engine.
 
-use crate::support::{Image, Sandbox, docker, fixed_names};
+use crate::support::{Image, Sandbox, docker, names};
 
 fn check(sb: &Sandbox, step: &str) -> crate::support::Ran {
     sb.dl().args(["check", &format!("hello-world/{step}"), "--json"]).run()
@@ -38,7 +38,7 @@ fn run_it_fails_when_the_container_fails() {
 #[test]
 fn name_it_and_clean_up() {
     let _image = Image::hello_world();
-    let _names = fixed_names();
+    let _names = names(&["hello", "helo"]);
     let sb = Sandbox::new();
 
     check(&sb, "name-it").code(1);

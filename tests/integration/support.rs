@@ -7,7 +7,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub const LABEL_KEY: &str = "org.dockerlearn.test";
 
@@ -48,11 +48,34 @@ pub fn wait_until(what: &str, limit: std::time::Duration, mut condition: impl Fn
     }
 }
 
-/// Tests that create containers with a fixed name (a lesson's `hello`) take this lock:
-/// container names are global on the engine.
-pub fn fixed_names() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+/// Holds names that are global on the engine (a lesson's container `hello`, port
+/// 8080) for one test, across every test process on this machine: a file lock per
+/// name, taken in order so two tests never wait on each other.
+pub struct Names(#[allow(dead_code)] Vec<std::fs::File>);
+
+pub fn names(list: &[&str]) -> Names {
+    let dir = std::env::temp_dir().join("dockerlearn-test-names");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut sorted: Vec<String> =
+        list.iter().map(|n| n.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")).collect();
+    sorted.sort();
+    sorted.dedup();
+    Names(
+        sorted
+            .iter()
+            .map(|n| {
+                let f = std::fs::File::create(dir.join(n)).unwrap();
+                f.lock().unwrap();
+                f
+            })
+            .collect(),
+    )
+}
+
+/// The names the shipped lessons' solutions use, for tests that walk whole lessons:
+/// the lock of all of them, which `names` takes one by one.
+pub fn fixed_names() -> Names {
+    names(&["shipped-course-names"])
 }
 
 /// A labelled scope and a private data directory for one test. Dropping it removes
