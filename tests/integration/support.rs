@@ -65,7 +65,7 @@ pub fn names(list: &[&str]) -> Names {
             .iter()
             .map(|n| {
                 let f = std::fs::File::create(dir.join(n)).unwrap();
-                f.lock().unwrap();
+                rustix::fs::flock(&f, rustix::fs::FlockOperation::LockExclusive).unwrap();
                 f
             })
             .collect(),
