@@ -118,6 +118,8 @@ fn walk(lesson_id: &str) {
         .env("TERM", "xterm-256color")
         .env("PATH", &shim.path_env)
         .env("COMPOSE_PROJECT_NAME", &project)
+        // Lessons work in `~/dockerlearn/...`: a home of the walk's own.
+        .env("HOME", work.path())
         .env("DOCKERLEARN_SCOPE", format!("{},com.docker.compose.project={project}", sb.label))
         .args(["start", lesson_id])
         .command();

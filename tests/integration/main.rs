@@ -21,3 +21,4 @@ mod lessons;
 mod real_programs;
 mod repl;
 mod structure;
+mod tight;
