@@ -211,7 +211,7 @@ fn walk_volumes_mounts_files_host_files() {
 
 #[test]
 fn walk_dockerfile_image_config() {
-    let _image = Image::acquire("alpine:3.22");
+    let _images = [Image::acquire("alpine:3.22"), Image::acquire("python:3.12-slim")];
     let _names = fixed_names();
     walk("dockerfile");
 }
