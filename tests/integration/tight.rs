@@ -262,3 +262,68 @@ fn compose_accepts_either_file_name() {
     .unwrap();
     assert!(passes(&sb, "compose/write-compose", d));
 }
+
+#[test]
+fn cmd_entrypoint_needs_the_exec_form_and_the_replaced_cmd() {
+    let _image = Image::acquire("alpine:3.22");
+    let _names = fixed_names();
+    absent("greet:1");
+    let sb = Sandbox::new();
+    let _images = LabelledImages(sb.label.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The shell form ignores the argument: "hello" alone, and the image's config differs.
+    std::fs::write(d.join("Dockerfile"), "FROM alpine:3.22\nENTRYPOINT echo hello\nCMD [\"world\"]\n").unwrap();
+    sh(&sb, d, "docker build -q -t greet:1 . && docker run --rm greet:1 Docker > greeting.txt");
+    let v = check_in(&sb, "dockerfile/cmd-entrypoint", d);
+    assert_eq!(v["passed"], false, "{v}");
+    assert_eq!(std::fs::read_to_string(d.join("greeting.txt")).unwrap().trim(), "hello");
+    std::fs::write(d.join("Dockerfile"), "FROM alpine:3.22\nENTRYPOINT [\"echo\", \"hello\"]\nCMD [\"world\"]\n")
+        .unwrap();
+    sh(&sb, d, "docker build -q -t greet:1 . && docker run --rm greet:1 Docker > greeting.txt");
+    passes_soon(&sb, "dockerfile/cmd-entrypoint", d);
+}
+
+#[test]
+fn python_job_needs_its_date() {
+    let _image = Image::acquire("python:3.12-slim");
+    let _names = fixed_names();
+    absent("pyjob:1");
+    let sb = Sandbox::new();
+    let _images = LabelledImages(sb.label.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("pipeline.py"),
+        "import sys\n\nday = sys.argv[1]\nprint(f\"job finished successfully for day = {day}\")\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("Dockerfile"),
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY pipeline.py pipeline.py\nENTRYPOINT [\"python\", \"pipeline.py\"]\n",
+    )
+    .unwrap();
+    // Without the date: IndexError, exit 1, and the file holds no result.
+    sh(&sb, d, "docker build -q -t pyjob:1 . && docker run --rm pyjob:1 > result.txt");
+    assert!(!passes(&sb, "dockerfile/python-job", d));
+    sh(&sb, d, "docker run --rm pyjob:1 2021-01-17 > result.txt");
+    passes_soon(&sb, "dockerfile/python-job", d);
+}
+
+#[test]
+fn tag_needs_the_registry_name() {
+    let _image = Image::acquire("alpine:3.22");
+    let _names = fixed_names();
+    absent("mytools:v1");
+    absent("localhost:5000/mytools:v1");
+    let sb = Sandbox::new();
+    let _images = LabelledImages(sb.label.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sb.run(&["--name", "tools", "alpine:3.22", "true"]);
+    sh(&sb, d, "docker commit tools mytools:v1 && docker tag mytools:v1 mytools:v2");
+    assert!(!passes(&sb, "commit-share/tag", d));
+    sh(&sb, d, "docker tag mytools:v1 localhost:5000/mytools:v1");
+    passes_soon(&sb, "commit-share/tag", d);
+    docker(&["rm", "tools"]);
+}
