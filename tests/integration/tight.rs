@@ -226,6 +226,37 @@ fn the_committed_image_must_hold_curl_and_run_it() {
 }
 
 #[test]
+fn command_args_accepts_rm() {
+    let _image = Image::acquire("busybox:latest");
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(!passes(&sb, "whalesay/command-args", dir.path()));
+    sh(&sb, dir.path(), "docker run --rm busybox echo Hello there!");
+    passes_soon(&sb, "whalesay/command-args", dir.path());
+}
+
+#[test]
+fn a_query_that_fails_is_not_the_step() {
+    let _image = Image::acquire("postgres:16-alpine");
+    let _names = fixed_names();
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sb.run(&["-d", "--name", "some-postgres", "-e", "POSTGRES_PASSWORD=pw", "postgres:16-alpine"]);
+    sh(&sb, d, "docker exec some-postgres nosuchcommand");
+    assert!(!passes(&sb, "services/query", d));
+    sh(
+        &sb,
+        d,
+        "for i in $(seq 60); do docker exec some-postgres pg_isready -h 127.0.0.1 -U postgres >/dev/null && break; sleep 1; done",
+    );
+    // The readiness probe above succeeded: the check counts only a `docker exec` of the
+    // learner's that succeeds, so it passes already; the step's own query does too.
+    sh(&sb, d, "docker exec some-postgres psql -U postgres -c 'select version();'");
+    passes_soon(&sb, "services/query", d);
+}
+
+#[test]
 fn whalesay_accepts_rm() {
     let _image = Image::acquire("busybox:latest");
     let _names = fixed_names();
@@ -234,8 +265,6 @@ fn whalesay_accepts_rm() {
     let _images = LabelledImages(sb.label.clone());
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    sh(&sb, d, "docker run --rm busybox echo Hello there!");
-    passes_soon(&sb, "whalesay/command-args", d);
     std::fs::write(d.join("cowsay"), "#!/bin/sh\necho \"< $* >\"\necho '              ## ## ##'\n").unwrap();
     std::fs::write(
         d.join("Dockerfile"),
