@@ -225,7 +225,7 @@ fn walk_networks() {
 
 #[test]
 fn walk_compose() {
-    let _images = [Image::acquire("nginx:alpine"), Image::acquire("postgres:16-alpine")];
+    let _images = [Image::acquire("nginx:alpine"), Image::acquire("postgres:16-alpine"), Image::acquire("alpine:3.22")];
     let _names = fixed_names();
     walk("compose");
 }
