@@ -21,7 +21,7 @@ use std::time::Instant;
 
 /// Every image the shipped course needs.
 pub const NAMES: &[&str] =
-    &["hello-world:latest", "busybox:latest", "alpine:3.20", "python:3.12-slim", "postgres:16-alpine", "nginx:alpine"];
+    &["hello-world:latest", "busybox:latest", "alpine:3.22", "python:3.12-slim", "postgres:16-alpine", "nginx:alpine"];
 
 /// The label that marks a cached fixture image, valued with its recipe's hash.
 pub const FIXTURE_LABEL: &str = "org.dockerlearn.fixture";
@@ -62,7 +62,7 @@ fn recipe(name: &str) -> Recipe {
         "busybox:latest" => {
             Recipe { slug: "busybox", packages: &[], files: vec![], customize: "", config: vec![r#"CMD ["sh"]"#] }
         }
-        "alpine:3.20" => Recipe {
+        "alpine:3.22" => Recipe {
             slug: "alpine",
             packages: &[],
             // Alpine's shell and tools are busybox; `apk add` has no network here and

@@ -28,3 +28,4 @@ mod real_programs;
 mod repl;
 mod sandbox;
 mod structure;
+mod tight;

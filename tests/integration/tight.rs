@@ -1,0 +1,359 @@
+//! The shipped checkpoints hold against the real engine for the right attempt, `--rm`
+//! included where the lesson allows it, and fail the lazy or wrong one: a `docker exec`
+//! of a command that does not exist, an image not rebuilt, a file written without a
+//! container, a run without its argument. Each test asks `dockerlearn check
+//! LESSON/STEP` in a labelled scope, as a second terminal would.
+
+use crate::support::{Image, Sandbox, docker, docker_status, fixed_names};
+use std::path::Path;
+use std::process::Command;
+
+/// The verdict of `dockerlearn check TARGET --json`, asked from the folder `dir`.
+fn check_in(sb: &Sandbox, target: &str, dir: &Path) -> serde_json::Value {
+    let mut c = sb.dl().args(["check", target, "--json"]).command();
+    c.current_dir(dir);
+    let out = c.output().unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(code == 0 || code == 1, "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
+
+fn passes(sb: &Sandbox, target: &str, dir: &Path) -> bool {
+    check_in(sb, target, dir)["passed"] == true
+}
+
+/// Asks until the step passes (a server starting, an event reaching the log), at most
+/// a deadline, and says what was found last.
+#[track_caller]
+fn passes_soon(sb: &Sandbox, target: &str, dir: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let v = check_in(sb, target, dir);
+        if v["passed"] == true {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{target} did not pass: {v}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// A shell line with the sandbox's `docker`, labelling what `run` creates.
+fn sh(sb: &Sandbox, dir: &Path, line: &str) {
+    let shim = dockerlearn::verify::Shim::new(&sb.label).unwrap();
+    // Wrong attempts may fail on purpose: the checkpoint judges the result, not the status.
+    let ran = Command::new("/bin/sh").arg("-c").arg(line).current_dir(dir).env("PATH", &shim.path_env).status();
+    assert!(ran.is_ok(), "`{line}` could not start: {ran:?}");
+}
+
+/// The learner begins `lesson/step` now: events before this are not the step's.
+fn begin(sb: &Sandbox, lesson: &str, step: &str) {
+    let progress = serde_json::json!({
+        "format_version": 1,
+        "courses": {"docker-basics": {"lessons": {lesson: {"started": {step: dockerlearn::progress::now()}}}}}
+    });
+    std::fs::write(sb.data.path().join("progress.json"), progress.to_string()).unwrap();
+}
+
+/// Removes the images carrying the sandbox's label, by id.
+struct LabelledImages(String);
+
+impl Drop for LabelledImages {
+    fn drop(&mut self) {
+        for id in docker(&["images", "-q", "--no-trunc", "--filter", &format!("label={}", self.0)]).lines() {
+            let _ = docker_status(&["rmi", "-f", id]);
+        }
+    }
+}
+
+#[track_caller]
+fn absent(reference: &str) {
+    assert!(
+        !docker_status(&["image", "inspect", reference]).status.success(),
+        "`{reference}` exists on this engine and is not ours: remove it to run this test"
+    );
+}
+
+#[test]
+fn interactive_needs_python_left_with_code_3_and_rm() {
+    let _image = Image::acquire("python:3.12-slim");
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    // Without -it Python reads no input and exits 0 at once: not the step.
+    sh(&sb, dir.path(), "docker run --rm python:3.12-slim");
+    assert!(!passes(&sb, "pull-run/interactive", dir.path()));
+    sh(&sb, dir.path(), "echo 'exit(3)' | docker run -i --rm python:3.12-slim");
+    passes_soon(&sb, "pull-run/interactive", dir.path());
+}
+
+#[test]
+fn an_exec_of_a_missing_command_is_not_the_step() {
+    let _image = Image::acquire("python:3.12-slim");
+    let _names = fixed_names();
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    sb.run(&["-d", "--name", "pyserver", "python:3.12-slim", "python", "-u", "-m", "http.server", "8000"]);
+    // Exits 127: the engine reports it in the exec_die event.
+    sh(&sb, dir.path(), "docker exec pyserver nosuchcommand");
+    let v = check_in(&sb, "pull-run/logs-exec", dir.path());
+    assert_eq!(v["passed"], false, "{v}");
+    sh(&sb, dir.path(), "docker exec pyserver python --version");
+    passes_soon(&sb, "pull-run/logs-exec", dir.path());
+}
+
+#[test]
+fn dockerignore_needs_a_rebuild_and_accepts_it() {
+    let _image = Image::acquire("alpine:3.22");
+    let _names = fixed_names();
+    absent("test:pipeline");
+    let sb = Sandbox::new();
+    let _images = LabelledImages(sb.label.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("pipeline.sh"), "echo job finished successfully for day = $1\n").unwrap();
+    std::fs::write(d.join("secret.env"), "API_KEY=do-not-ship\n").unwrap();
+    std::fs::write(d.join(".dockerignore"), "secret.env\n").unwrap();
+    std::fs::write(
+        d.join("Dockerfile"),
+        "FROM alpine:3.22\nWORKDIR /app\nCOPY . .\nENTRYPOINT [\"sh\", \"pipeline.sh\"]\n",
+    )
+    .unwrap();
+    // The old image, built before the step began; then only the listing is run.
+    sh(&sb, d, "docker build -q -t test:pipeline .");
+    begin(&sb, "dockerfile", "dockerignore");
+    sh(&sb, d, "docker run --name ignore-check --entrypoint ls test:pipeline -a");
+    let v = check_in(&sb, "dockerfile/dockerignore", d);
+    assert_eq!(v["passed"], false, "{v}");
+    assert_eq!(v["outcomes"][1]["status"], "fail", "{v}");
+    // The rebuild the step asks for.
+    sh(&sb, d, "docker build -q -t test:pipeline .");
+    passes_soon(&sb, "dockerfile/dockerignore", d);
+}
+
+#[test]
+fn run_with_arg_accepts_rm_and_refuses_a_run_without_the_date() {
+    let _image = Image::acquire("alpine:3.22");
+    let _names = fixed_names();
+    absent("test:pipeline");
+    let sb = Sandbox::new();
+    let _images = LabelledImages(sb.label.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("pipeline.sh"),
+        "day=\"${1:?give the day to process, e.g. 2021-01-15}\"\necho \"job finished successfully for day = $day\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("Dockerfile"),
+        "FROM alpine:3.22\nWORKDIR /app\nCOPY pipeline.sh pipeline.sh\nENTRYPOINT [\"sh\", \"pipeline.sh\"]\n",
+    )
+    .unwrap();
+    sh(&sb, d, "docker build -q -t test:pipeline .");
+    sh(&sb, d, "docker run --rm test:pipeline");
+    assert!(!passes(&sb, "dockerfile/run-with-arg", d));
+    sh(&sb, d, "docker run --rm test:pipeline 2021-01-15");
+    passes_soon(&sb, "dockerfile/run-with-arg", d);
+}
+
+#[test]
+fn client_passes_only_after_the_learners_own_request() {
+    let _images = [Image::acquire("nginx:alpine"), Image::acquire("busybox:latest")];
+    let _names = fixed_names();
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    docker(&["network", "create", "--label", &sb.label, "appnet"]);
+    struct Net;
+    impl Drop for Net {
+        fn drop(&mut self) {
+            let _ = docker_status(&["rm", "-f", "server", "client"]);
+            let _ = docker_status(&["network", "rm", "appnet"]);
+        }
+    }
+    let _net = Net;
+    sb.run(&["-d", "--name", "server", "--network", "appnet", "nginx:alpine"]);
+    sb.run(&["-d", "--name", "client", "--network", "appnet", "busybox", "sleep", "600"]);
+    // The server answers by name, but the learner has not asked it yet.
+    assert!(!passes(&sb, "networks/client", d));
+    sh(&sb, d, "docker exec client nosuchcommand");
+    assert!(!passes(&sb, "networks/client", d));
+    // nginx may take a moment to listen: ask as a learner would, until it answers.
+    sh(&sb, d, "for i in $(seq 50); do docker exec client wget -qO- http://server && break; sleep 0.2; done");
+    passes_soon(&sb, "networks/client", d);
+}
+
+#[test]
+fn notes_must_be_written_by_a_container_in_the_learners_folder() {
+    let _image = Image::acquire("alpine:3.22");
+    let _names = fixed_names();
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sh(&sb, d, "echo 'written in a container' > notes.txt && docker run --rm alpine:3.22 true");
+    assert!(!passes(&sb, "volumes/bind-mount", d));
+    std::fs::remove_file(d.join("notes.txt")).unwrap();
+    sh(
+        &sb,
+        d,
+        "docker run --name writer -v \"$PWD\":/work -w /work alpine:3.22 sh -c 'echo \"written in a container\" > notes.txt'",
+    );
+    passes_soon(&sb, "volumes/bind-mount", d);
+}
+
+#[test]
+fn the_committed_image_must_hold_curl_and_run_it() {
+    let _image = Image::acquire("alpine:3.22");
+    let _names = fixed_names();
+    absent("mytools:v1");
+    let sb = Sandbox::new();
+    let _images = LabelledImages(sb.label.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A commit of a container without curl: not the step, whatever its message.
+    sb.run(&["--name", "tools", "alpine:3.22", "true"]);
+    sh(&sb, d, "docker commit -m 'add curl' tools mytools:v1");
+    assert!(!passes(&sb, "commit-share/commit", d));
+    docker(&["rm", "tools"]);
+    sb.run(&["--name", "tools", "alpine:3.22", "apk", "add", "--no-cache", "curl"]);
+    sh(&sb, d, "docker commit -m 'installed curl by hand' tools mytools:v1");
+    passes_soon(&sb, "commit-share/commit", d);
+
+    sh(&sb, d, "docker run --rm mytools:v1 true");
+    assert!(!passes(&sb, "commit-share/run-it", d));
+    sh(&sb, d, "docker run --rm mytools:v1 curl --version > curl-version.txt");
+    passes_soon(&sb, "commit-share/run-it", d);
+    docker(&["rm", "tools"]);
+}
+
+#[test]
+fn command_args_accepts_rm() {
+    let _image = Image::acquire("busybox:latest");
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(!passes(&sb, "whalesay/command-args", dir.path()));
+    sh(&sb, dir.path(), "docker run --rm busybox echo Hello there!");
+    passes_soon(&sb, "whalesay/command-args", dir.path());
+}
+
+#[test]
+fn a_query_that_fails_is_not_the_step() {
+    let _image = Image::acquire("postgres:16-alpine");
+    let _names = fixed_names();
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sb.run(&["-d", "--name", "some-postgres", "-e", "POSTGRES_PASSWORD=pw", "postgres:16-alpine"]);
+    sh(&sb, d, "docker exec some-postgres nosuchcommand");
+    assert!(!passes(&sb, "services/query", d));
+    sh(
+        &sb,
+        d,
+        "for i in $(seq 60); do docker exec some-postgres pg_isready -h 127.0.0.1 -U postgres >/dev/null && break; sleep 1; done",
+    );
+    // The readiness probe above succeeded: the check counts only a `docker exec` of the
+    // learner's that succeeds, so it passes already; the step's own query does too.
+    sh(&sb, d, "docker exec some-postgres psql -U postgres -c 'select version();'");
+    passes_soon(&sb, "services/query", d);
+}
+
+#[test]
+fn whalesay_accepts_rm() {
+    let _image = Image::acquire("busybox:latest");
+    let _names = fixed_names();
+    absent("whalesay");
+    let sb = Sandbox::new();
+    let _images = LabelledImages(sb.label.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("cowsay"), "#!/bin/sh\necho \"< $* >\"\necho '              ## ## ##'\n").unwrap();
+    std::fs::write(
+        d.join("Dockerfile"),
+        "FROM busybox\nCOPY cowsay /usr/local/bin/cowsay\nRUN chmod +x /usr/local/bin/cowsay\n",
+    )
+    .unwrap();
+    sh(&sb, d, "docker build -q -t whalesay .");
+    assert!(!passes(&sb, "whalesay/whale-says", d));
+    sh(&sb, d, "docker run --rm whalesay cowsay Hello there!");
+    passes_soon(&sb, "whalesay/whale-says", d);
+}
+
+#[test]
+fn compose_accepts_either_file_name() {
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("docker-compose.yml"), "services:\n  web:\n    image: nginx:alpine\n").unwrap();
+    assert!(!passes(&sb, "compose/write-compose", d));
+    std::fs::write(
+        d.join("docker-compose.yml"),
+        "services:\n  db:\n    volumes:\n      - db-data:/var/lib/postgresql/data\nvolumes:\n  db-data:\n",
+    )
+    .unwrap();
+    assert!(passes(&sb, "compose/write-compose", d));
+}
+
+#[test]
+fn cmd_entrypoint_needs_the_exec_form_and_the_replaced_cmd() {
+    let _image = Image::acquire("alpine:3.22");
+    let _names = fixed_names();
+    absent("greet:1");
+    let sb = Sandbox::new();
+    let _images = LabelledImages(sb.label.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The shell form ignores the argument: "hello" alone, and the image's config differs.
+    std::fs::write(d.join("Dockerfile"), "FROM alpine:3.22\nENTRYPOINT echo hello\nCMD [\"world\"]\n").unwrap();
+    sh(&sb, d, "docker build -q -t greet:1 . && docker run --rm greet:1 Docker > greeting.txt");
+    let v = check_in(&sb, "dockerfile/cmd-entrypoint", d);
+    assert_eq!(v["passed"], false, "{v}");
+    assert_eq!(std::fs::read_to_string(d.join("greeting.txt")).unwrap().trim(), "hello");
+    std::fs::write(d.join("Dockerfile"), "FROM alpine:3.22\nENTRYPOINT [\"echo\", \"hello\"]\nCMD [\"world\"]\n")
+        .unwrap();
+    sh(&sb, d, "docker build -q -t greet:1 . && docker run --rm greet:1 Docker > greeting.txt");
+    passes_soon(&sb, "dockerfile/cmd-entrypoint", d);
+}
+
+#[test]
+fn python_job_needs_its_date() {
+    let _image = Image::acquire("python:3.12-slim");
+    let _names = fixed_names();
+    absent("pyjob:1");
+    let sb = Sandbox::new();
+    let _images = LabelledImages(sb.label.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("pipeline.py"),
+        "import sys\n\nday = sys.argv[1]\nprint(f\"job finished successfully for day = {day}\")\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("Dockerfile"),
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY pipeline.py pipeline.py\nENTRYPOINT [\"python\", \"pipeline.py\"]\n",
+    )
+    .unwrap();
+    // Without the date: IndexError, exit 1, and the file holds no result.
+    sh(&sb, d, "docker build -q -t pyjob:1 . && docker run --rm pyjob:1 > result.txt");
+    assert!(!passes(&sb, "dockerfile/python-job", d));
+    sh(&sb, d, "docker run --rm pyjob:1 2021-01-17 > result.txt");
+    passes_soon(&sb, "dockerfile/python-job", d);
+}
+
+#[test]
+fn tag_needs_the_registry_name() {
+    let _image = Image::acquire("alpine:3.22");
+    let _names = fixed_names();
+    absent("mytools:v1");
+    absent("localhost:5000/mytools:v1");
+    let sb = Sandbox::new();
+    let _images = LabelledImages(sb.label.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sb.run(&["--name", "tools", "alpine:3.22", "true"]);
+    sh(&sb, d, "docker commit tools mytools:v1 && docker tag mytools:v1 mytools:v2");
+    assert!(!passes(&sb, "commit-share/tag", d));
+    sh(&sb, d, "docker tag mytools:v1 localhost:5000/mytools:v1");
+    passes_soon(&sb, "commit-share/tag", d);
+    docker(&["rm", "tools"]);
+}
