@@ -51,10 +51,12 @@ pub(super) async fn run(docker: &Docker, run: &HelperRun) -> Result<ProbeResult,
 async fn finish(docker: &Docker, id: &str, run: &HelperRun) -> Result<ProbeResult, Error> {
     match docker.start_container(id, None).await {
         Ok(()) => {}
-        Err(Error::DockerResponseServerError { status_code: 404, message }) => {
+        // The engine answered: what it refused (no such network, no such program in
+        // the image) is the check's finding, not a broken engine.
+        Err(Error::DockerResponseServerError { status_code, message }) if status_code < 500 => {
             let what = match &run.network {
-                Some(n) if message.contains("network") => format!("there is no network `{n}`"),
-                _ => format!("the helper could not start: {message}"),
+                Some(n) if status_code == 404 && message.contains("network") => format!("there is no network `{n}`"),
+                _ => format!("the helper could not start: {}", message.trim()),
             };
             return Ok(ProbeResult::HelperFailed(what));
         }
