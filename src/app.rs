@@ -7,8 +7,17 @@ use std::process::ExitCode;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Ctx::new(&cli);
-    let ran = match cli.command.unwrap_or(Command::Start { lesson: None }) {
-        Command::Start { lesson } => commands::start::run(&ctx, lesson, false),
+    let default = Command::Start { lesson: None, join: None, name: None, ca: None };
+    let ran = match cli.command.unwrap_or(default) {
+        Command::Start { lesson, join, name, ca } => {
+            commands::class::join_first(&ctx, join.as_deref(), name.as_deref(), ca.as_deref())
+                .and_then(|()| commands::start::run(&ctx, lesson, false))
+        }
+        Command::Join { url, code, name, ca } => {
+            commands::class::join(&ctx, &url, &code, name.as_deref(), ca.as_deref())
+        }
+        Command::Leave => commands::class::leave(&ctx),
+        Command::Class { action } => commands::class::run(&ctx, action),
         Command::Sandbox => commands::start::run(&ctx, None, true),
         Command::List => commands::list::run(&ctx),
         Command::Show { lesson, solutions } => commands::show::run(&ctx, &lesson, solutions),

@@ -40,6 +40,41 @@ pub enum Command {
     Start {
         /// The lesson to open, by id (`hello-world`) or number (`2`).
         lesson: Option<String>,
+        /// Join a class first: the server's address and the class's code, as your
+        /// instructor gave them (`--join http://10.0.0.5:7878 ABCD-EFGH`).
+        #[arg(long, num_args = 2, value_names = ["URL", "CODE"])]
+        join: Option<Vec<String>>,
+        /// With --join: your name on the instructor's board (default: your login).
+        #[arg(long, requires = "join")]
+        name: Option<String>,
+        /// With --join: trust this CA certificate (PEM) for an https server whose
+        /// certificate your instructor made.
+        #[arg(long, requires = "join", value_name = "FILE")]
+        ca: Option<PathBuf>,
+    },
+    /// Join a class: your prompt then reports each step you reach, every check and
+    /// the help you ask for (`:raise`) to your instructor's board.
+    ///
+    /// Reports wait on disk until the server has them, so nothing is lost when the
+    /// network or the server is away. `dockerlearn leave` leaves the class.
+    Join {
+        /// The class server's address, e.g. `http://10.0.0.5:7878`.
+        url: String,
+        /// The class's join code (case, spaces and dashes do not matter).
+        code: String,
+        /// Your name on the board (default: your login).
+        #[arg(long)]
+        name: Option<String>,
+        /// Trust this CA certificate (PEM) for an https server.
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
+    },
+    /// Leave the class you joined; your own progress stays.
+    Leave,
+    /// Run a class: a server your learners join, a live board, pacing and results.
+    Class {
+        #[command(subcommand)]
+        action: ClassAction,
     },
     /// The prompt without a lesson: try any docker command, and after each one see what
     /// it changed in the engine (containers, ports, mounts, images, volumes, networks).
@@ -164,6 +199,104 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// Where the instructor's commands find the server: by default the address and token
+/// that `class serve` wrote in the data directory.
+#[derive(Debug, clap::Args)]
+pub struct ClassServer {
+    /// The server's address (default: the one `class serve` on this machine wrote).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// The instructor's token (default: the one `class serve` on this machine wrote).
+    #[arg(long, env = "DOCKERLEARN_CLASS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Trust this CA certificate (PEM) for an https server.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClassAction {
+    /// Serve a class: learners join with the printed command; the board's address
+    /// (with your key) is printed too. The class is kept in SQLite, so stopping or
+    /// restarting the server loses nothing; a restart keeps the join code.
+    ///
+    /// Listens on loopback unless --bind says otherwise. Beyond loopback, traffic is
+    /// plain HTTP unless you give --tls-cert and --tls-key.
+    Serve {
+        /// Address and port to listen on: `0.0.0.0:7878` lets the room's machines join.
+        #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR:PORT")]
+        bind: std::net::SocketAddr,
+        /// The class database (default: class-server.db in the data directory).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// TLS certificate chain (PEM), for https.
+        #[arg(long, requires = "tls_key", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM), for https.
+        #[arg(long, requires = "tls_cert", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
+        /// A learner with no progress for this many minutes shows as stuck.
+        #[arg(long, default_value_t = 5, value_name = "MINUTES")]
+        stuck_after: u64,
+    },
+    /// The board in the terminal: each step's share of the room, who is stuck, the
+    /// help queue and the room's failures grouped by cause.
+    Board {
+        #[command(flatten)]
+        server: ClassServer,
+        /// Print the board as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hold the class after a step: learners who pass it wait for you.
+    Hold {
+        /// `LESSON/STEP`, e.g. `volumes/bind-mount`.
+        step: String,
+        #[command(flatten)]
+        server: ClassServer,
+    },
+    /// Release a hold (or every hold, without STEP).
+    Release {
+        step: Option<String>,
+        #[command(flatten)]
+        server: ClassServer,
+    },
+    /// Send a message to every learner, or to one with --to; it shows at their next prompt.
+    Message {
+        text: String,
+        /// The learner's name on the board.
+        #[arg(long, value_name = "NAME")]
+        to: Option<String>,
+        #[command(flatten)]
+        server: ClassServer,
+    },
+    /// Mark a step done for a learner you helped.
+    Mark {
+        /// The learner's name on the board.
+        name: String,
+        /// `LESSON/STEP`.
+        step: String,
+        #[command(flatten)]
+        server: ClassServer,
+    },
+    /// The results: learner, step, passed at, attempts, hints, as CSV or JSON.
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        server: ClassServer,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod check;
+pub mod class;
 pub mod clean;
 pub mod cli;
 pub mod commands;

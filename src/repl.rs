@@ -9,6 +9,8 @@
 //! Ctrl-C stops waiting.
 
 use crate::check::{self, Verdict};
+use crate::class::learner::{self, Link, Update};
+use crate::class::protocol::{Event, Notice};
 use crate::course::Course;
 use crate::engine::Engine;
 use crate::progress::{self, CourseProgress, Store};
@@ -89,6 +91,8 @@ pub struct Repl<'c> {
     last_told: Vec<String>,
     /// Why the last save failed; None once a save succeeds (each save writes it all).
     unsaved: Option<String>,
+    /// The class this learner joined: reports go out, the instructor's word comes in.
+    class: Option<Link>,
 }
 
 /// The prompt's own tools, beside the lesson's meta-commands.
@@ -119,6 +123,8 @@ impl Tool {
 
 /// What the prompt works with, besides the course and the terminal.
 pub struct Parts {
+    /// The class link, when the learner joined one.
+    pub class: Option<Link>,
     pub engine: Engine,
     /// How the engine is named in "waiting for ..." (`the Docker engine at unix://...`).
     pub engine_name: String,
@@ -128,8 +134,9 @@ pub struct Parts {
 
 impl<'c> Repl<'c> {
     pub fn new(course: &'c Course, progress: CourseProgress, parts: Parts, ui: &'c Ui, rt: &'c Runtime) -> Self {
-        let Parts { engine, engine_name, store, sandbox } = parts;
+        let Parts { class, engine, engine_name, store, sandbox } = parts;
         Repl {
+            class,
             sandbox,
             sandbox_mode: false,
             begun: false,
@@ -174,11 +181,24 @@ impl<'c> Repl<'c> {
         self.interrupt = Some(signal(SignalKind::interrupt())?);
         drop(_guard);
 
+        // The connection line first; holds and marks once the session knows its step.
+        let (connection, news): (Vec<Update>, Vec<Update>) = match &self.class {
+            Some(link) => link
+                .first_round(std::time::Duration::from_millis(1500))
+                .into_iter()
+                .partition(|u| matches!(u, Update::Connection { .. })),
+            None => Default::default(),
+        };
+        self.class_updates(connection);
         if !self.sandbox_mode {
             self.begun = true;
             self.step_effects(Input::Begin { lesson, now: progress::now() });
         }
+        self.class_updates(news);
         while !self.quit {
+            if let Some(updates) = self.class.as_ref().map(Link::updates) {
+                self.class_updates(updates);
+            }
             if let Some(h) = editor.helper_mut() {
                 h.suggested = self.current_commands();
             }
@@ -200,6 +220,14 @@ impl<'c> Repl<'c> {
                     self.step_effects(Input::Meta { meta: Meta::Quit, now: progress::now() });
                 }
                 Err(e) => return Err(e.into()),
+            }
+        }
+        if let Some(link) = self.class.take() {
+            let waiting = link.finish(std::time::Duration::from_secs(2));
+            if waiting > 0 {
+                self.ui.notice(&format!(
+                    "{waiting} report(s) have not reached the class server yet; they are kept and go with your next `dockerlearn start` or `check`."
+                ));
             }
         }
         match self.unsaved.take() {
@@ -425,7 +453,57 @@ impl<'c> Repl<'c> {
         }
     }
 
+    /// What the class sender found: the connection line, holds, messages, marks.
+    fn class_updates(&mut self, updates: Vec<Update>) {
+        for update in updates {
+            match update {
+                Update::Connection { connected: true, waiting, .. } => {
+                    let m = self.class.as_ref().map(Link::membership);
+                    let (url, name) = m.map(|m| (m.url.clone(), m.name.clone())).unwrap_or_default();
+                    let sent =
+                        if waiting > 0 { format!(" ({waiting} report(s) still on their way)") } else { String::new() };
+                    self.ui.notice(&format!("Class: connected to {url} as {name}{sent}."));
+                }
+                Update::Connection { connected: false, waiting, why } => {
+                    let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
+                    self.ui.notice(&format!(
+                        "Class: not connected{why}. Carry on: {waiting} report(s) wait on disk and are sent when the server answers."
+                    ));
+                }
+                Update::Holds(holds) => {
+                    let here = self.session.step_ref(self.session.position());
+                    if holds.contains(&here) && !self.session.waiting() {
+                        self.ui.notice("Your instructor will hold the class after this step.");
+                    }
+                    self.step_effects(Input::Holds { holds, now: progress::now() });
+                }
+                Update::Item(item) => match item.notice {
+                    Notice::Message { text } => self.ui.notice(&format!("Message from your instructor: {text}")),
+                    Notice::Marked { step } => self.step_effects(Input::Marked { step, now: progress::now() }),
+                },
+            }
+        }
+    }
+
+    /// The report an effect makes to the class, if any.
+    fn class_event(&self, effect: &Effect) -> Option<Event> {
+        let s = &self.session;
+        Some(match effect {
+            Effect::ShowStep { at } => Event::StepStarted { step: s.step_ref(*at) },
+            Effect::Verdict { verdict, at, .. } => learner::attempt(s.step_ref(*at), verdict),
+            Effect::Hint { tier, .. } => Event::Hint { step: s.step_ref(s.position()), tier: *tier as u32 },
+            Effect::Solution { at } => Event::Solution { step: s.step_ref(*at) },
+            Effect::Raise { at, message } => Event::Help { step: s.step_ref(*at), message: message.clone() },
+            _ => return None,
+        })
+    }
+
     fn perform(&mut self, effect: Effect) -> Option<Input> {
+        if let Some(event) = self.class.as_ref().and_then(|_| self.class_event(&effect)) {
+            if let Err(why) = self.class.as_ref().map_or(Ok(()), |l| l.report(&event)) {
+                self.ui.error(&format!("Could not keep a report for the class: {why}"));
+            }
+        }
         let course = self.session.course();
         match effect {
             Effect::Welcome => self.ui.welcome(course),
@@ -448,7 +526,16 @@ impl<'c> Repl<'c> {
                 };
                 return Some(Input::Checked { verdict, mode, now: progress::now() });
             }
-            Effect::Verdict { verdict, mode } => self.ui.verdict(&verdict, mode),
+            Effect::Verdict { verdict, mode, .. } => self.ui.verdict(&verdict, mode),
+            Effect::Held { .. } => self.ui.notice(
+                "Your instructor holds the class here: wait for them before the next step. Keep trying things if you like; the prompt moves on when they release it.",
+            ),
+            Effect::Raise { .. } if self.class.is_none() => self.ui.notice(
+                "You are not in a class, so nobody is asked. `dockerlearn join URL CODE` joins one; `:hint` helps on your own.",
+            ),
+            Effect::Raise { .. } => {
+                self.ui.notice("Your instructor has been asked for help: you are in their help queue.")
+            }
             Effect::StepPassed { .. } => self.ui.step_passed(),
             Effect::LessonComplete { lesson } => self.ui.lesson_complete(course, lesson),
             Effect::CourseComplete => self.ui.course_complete(course),

@@ -4,6 +4,7 @@
 //! Other front ends (a classroom dashboard, a sandbox) drive the same machine.
 
 use crate::check::Verdict;
+use crate::class::protocol::StepRef;
 use crate::course::Course;
 use crate::progress::{CourseProgress, Cursor};
 
@@ -21,6 +22,8 @@ pub enum Meta {
     /// Jump to a lesson by id or number.
     Lesson(String),
     Progress,
+    /// `:raise [message]`: ask the instructor for help (in a class).
+    Raise(String),
     Quit,
 }
 
@@ -38,6 +41,7 @@ pub const META_HELP: &[(&str, &str)] = &[
     (":what", "what the last command changed in the engine"),
     (":map", "draw your containers, networks, volumes and ports"),
     (":explain CMD", "a docker command broken into its parts"),
+    (":raise [MESSAGE]", "in a class: ask your instructor for help"),
     (":help", "this list"),
     (":quit", "save and leave (Ctrl-D does the same)"),
 ];
@@ -49,6 +53,10 @@ impl Meta {
         let mut words = rest.split_whitespace();
         let word = words.next().unwrap_or("");
         let arg = words.next();
+        if word == "raise" {
+            let message = rest.trim_start().strip_prefix("raise").unwrap_or("").trim();
+            return Some(Ok(Meta::Raise(message.to_owned())));
+        }
         Some(Ok(match (word, arg) {
             ("help" | "h" | "?", _) => Meta::Help,
             ("hint", _) => Meta::Hint,
@@ -99,6 +107,16 @@ pub enum Input {
         meta: Meta,
         now: i64,
     },
+    /// The instructor holds the class after these steps (all of them, as they are now).
+    Holds {
+        holds: Vec<StepRef>,
+        now: i64,
+    },
+    /// The instructor marked a step done for this learner.
+    Marked {
+        step: StepRef,
+        now: i64,
+    },
 }
 
 /// Where the learner is: indexes into the course.
@@ -136,6 +154,7 @@ pub enum Effect {
     Verdict {
         verdict: Verdict,
         mode: CheckMode,
+        at: Position,
     },
     /// A step's checkpoint passed: for classroom reports and celebrations.
     StepPassed {
@@ -145,6 +164,15 @@ pub enum Effect {
         lesson: usize,
     },
     CourseComplete,
+    /// The step passed, but the instructor holds the class after it: wait here.
+    Held {
+        at: Position,
+    },
+    /// `:raise`: ask the instructor for help with the step at `at`.
+    Raise {
+        at: Position,
+        message: String,
+    },
     Notice(String),
     Help,
     Lessons,
@@ -159,11 +187,23 @@ pub struct Session<'c> {
     hint_tier: usize,
     progress: CourseProgress,
     finished: bool,
+    /// Steps the instructor holds the class after.
+    holds: Vec<StepRef>,
+    /// Passed a held step: waiting for the instructor to release it.
+    waiting: bool,
 }
 
 impl<'c> Session<'c> {
     pub fn new(course: &'c Course, progress: CourseProgress) -> Session<'c> {
-        Session { course, at: Position { lesson: 0, step: 0 }, hint_tier: 0, progress, finished: false }
+        Session {
+            course,
+            at: Position { lesson: 0, step: 0 },
+            hint_tier: 0,
+            progress,
+            finished: false,
+            holds: Vec::new(),
+            waiting: false,
+        }
     }
 
     pub fn position(&self) -> Position {
@@ -210,7 +250,7 @@ impl<'c> Session<'c> {
         match input {
             Input::Begin { lesson, now } => self.begin(lesson, now),
             Input::CommandFinished { .. } => {
-                if self.finished || self.reading_only() {
+                if self.finished || self.reading_only() || self.waiting {
                     Vec::new()
                 } else {
                     vec![self.evaluate(CheckMode::Auto)]
@@ -218,7 +258,65 @@ impl<'c> Session<'c> {
             }
             Input::Checked { verdict, mode, now } => self.checked(verdict, mode, now),
             Input::Meta { meta, now } => self.meta(meta, now),
+            Input::Holds { holds, now } => {
+                self.holds = holds;
+                if self.waiting && !self.held(self.at) {
+                    self.waiting = false;
+                    let mut effects =
+                        vec![Effect::Notice("The instructor released the class: on to the next step.".into())];
+                    effects.extend(self.advance(now));
+                    return effects;
+                }
+                Vec::new()
+            }
+            Input::Marked { step, now } => self.marked(step, now),
         }
+    }
+
+    /// The position of a step of the course, by ids.
+    pub fn find_step(&self, step: &StepRef) -> Option<Position> {
+        let lesson = self.course.find(&step.lesson)?;
+        let index = self.course.lessons[lesson].lesson.step_index(&step.step)?;
+        Some(Position { lesson, step: index })
+    }
+
+    /// The step at `at`, by ids.
+    pub fn step_ref(&self, at: Position) -> StepRef {
+        StepRef::new(self.lesson_id(at.lesson), self.step_id(at))
+    }
+
+    fn held(&self, at: Position) -> bool {
+        let here = self.step_ref(at);
+        self.holds.contains(&here)
+    }
+
+    /// Whether the learner has passed a held step and waits for the instructor.
+    pub fn waiting(&self) -> bool {
+        self.waiting
+    }
+
+    fn marked(&mut self, step: StepRef, now: i64) -> Vec<Effect> {
+        let Some(at) = self.find_step(&step) else { return Vec::new() };
+        let entry = self.progress.lesson_mut(&step.lesson);
+        entry.passed.insert(step.step.clone());
+        entry.skipped.remove(&step.step);
+        let mut effects = vec![Effect::Notice(format!("Your instructor marked {step} as done."))];
+        if at == self.at && !self.waiting && !self.finished {
+            effects.push(Effect::StepPassed { at });
+            effects.extend(self.after_pass(at, now));
+        } else {
+            effects.push(Effect::Save);
+        }
+        effects
+    }
+
+    /// After the step at `at` passed: wait when it is held, else move on.
+    fn after_pass(&mut self, at: Position, now: i64) -> Vec<Effect> {
+        if self.held(at) {
+            self.waiting = true;
+            return vec![Effect::Held { at }, Effect::Save];
+        }
+        self.advance(now)
     }
 
     fn begin(&mut self, lesson: Option<String>, now: i64) -> Vec<Effect> {
@@ -276,17 +374,22 @@ impl<'c> Session<'c> {
     }
 
     fn checked(&mut self, verdict: Verdict, mode: CheckMode, now: i64) -> Vec<Effect> {
-        if !verdict.passed() {
-            return vec![Effect::Verdict { verdict, mode }];
-        }
         let at = self.at;
+        if !verdict.passed() {
+            return vec![Effect::Verdict { verdict, mode, at }];
+        }
         let lesson = self.lesson_id(at.lesson).to_owned();
         let step = self.step_id(at).to_owned();
         let entry = self.progress.lesson_mut(&lesson);
         entry.passed.insert(step.clone());
         entry.skipped.remove(&step);
-        let mut effects = vec![Effect::Verdict { verdict, mode }, Effect::StepPassed { at }];
-        effects.extend(self.advance(now));
+        let mut effects = vec![Effect::Verdict { verdict, mode, at }, Effect::StepPassed { at }];
+        if self.waiting {
+            // Checked again while waiting at a held step.
+            effects.push(Effect::Held { at });
+            return effects;
+        }
+        effects.extend(self.after_pass(at, now));
         effects
     }
 
@@ -335,6 +438,11 @@ impl<'c> Session<'c> {
                 }
             }
             Meta::Solution => vec![Effect::Solution { at: self.at }],
+            Meta::Next if self.held(self.at) => vec![Effect::Notice(
+                "The instructor holds the class after this step: wait for them before moving on (the prompt says when)."
+                    .into(),
+            )],
+            Meta::Raise(message) => vec![Effect::Raise { at: self.at, message }],
             Meta::Next => {
                 let lesson = self.lesson_id(self.at.lesson).to_owned();
                 let id = step.id.clone();
@@ -363,6 +471,7 @@ impl<'c> Session<'c> {
                     return vec![Effect::Notice("This is the first step of the course.".into())];
                 }
                 self.finished = false;
+                self.waiting = false;
                 self.enter_step(now, false)
             }
             Meta::Reset => {
@@ -377,6 +486,7 @@ impl<'c> Session<'c> {
                 Some(i) => {
                     self.at = self.resume_point(i);
                     self.finished = false;
+                    self.waiting = false;
                     let mut effects = vec![Effect::LessonIntro { lesson: i }];
                     effects.extend(self.enter_step(now, false));
                     effects
@@ -456,7 +566,7 @@ mod tests {
         let e = s.handle(Input::CommandFinished { now: 6 });
         assert_eq!(e, vec![Effect::Evaluate { at: at(0, 0), since: 5, mode: CheckMode::Auto }]);
         let e = s.handle(Input::Checked { verdict: verdict(false), mode: CheckMode::Auto, now: 7 });
-        assert_eq!(e, vec![Effect::Verdict { verdict: verdict(false), mode: CheckMode::Auto }]);
+        assert_eq!(e, vec![Effect::Verdict { verdict: verdict(false), mode: CheckMode::Auto, at: at(0, 0) }]);
         let e = s.handle(Input::Checked { verdict: verdict(true), mode: CheckMode::Auto, now: 8 });
         assert_eq!(e[1], Effect::StepPassed { at: at(0, 0) });
         assert_eq!(e[2], Effect::ShowStep { at: at(0, 1) });
@@ -520,6 +630,51 @@ mod tests {
         assert_eq!(e[0], Effect::LessonIntro { lesson: 0 });
         let e = s.handle(Input::Meta { meta: Meta::Lesson("nine".into()), now: 1 });
         assert!(matches!(&e[0], Effect::Notice(n) if n.contains("no lesson")));
+    }
+
+    #[test]
+    fn a_held_step_waits_for_the_instructor_then_moves_on() {
+        let c = course();
+        let mut s = Session::new(&c, CourseProgress::default());
+        let _ = s.handle(Input::Begin { lesson: None, now: 0 });
+        let held = vec![StepRef::new("one", "do")];
+        assert!(s.handle(Input::Holds { holds: held.clone(), now: 1 }).is_empty());
+        let e = s.handle(Input::Meta { meta: Meta::Next, now: 2 });
+        assert!(matches!(&e[..], [Effect::Notice(n)] if n.contains("holds the class")), "no skipping past a hold");
+        let e = s.handle(Input::Checked { verdict: verdict(true), mode: CheckMode::Auto, now: 3 });
+        assert_eq!(e[1], Effect::StepPassed { at: at(0, 0) });
+        assert_eq!(e[2], Effect::Held { at: at(0, 0) });
+        assert_eq!(s.position(), at(0, 0));
+        assert!(s.waiting());
+        assert!(s.handle(Input::CommandFinished { now: 4 }).is_empty(), "no checks while waiting");
+        // Holds elsewhere only: this one is released, and the learner moves on.
+        let e = s.handle(Input::Holds { holds: vec![StepRef::new("two", "again")], now: 5 });
+        assert!(matches!(&e[0], Effect::Notice(n) if n.contains("released")));
+        assert_eq!(s.position(), at(0, 1));
+        assert!(!s.waiting());
+    }
+
+    #[test]
+    fn a_step_marked_by_the_instructor_passes() {
+        let c = course();
+        let mut s = Session::new(&c, CourseProgress::default());
+        let _ = s.handle(Input::Begin { lesson: None, now: 0 });
+        let e = s.handle(Input::Marked { step: StepRef::new("one", "do"), now: 1 });
+        assert!(matches!(&e[0], Effect::Notice(n) if n.contains("marked one/do")));
+        assert_eq!(e[1], Effect::StepPassed { at: at(0, 0) });
+        assert_eq!(s.position(), at(0, 1));
+        assert!(s.progress().passed("one", "do"));
+        // A step elsewhere is recorded without moving the learner.
+        let e = s.handle(Input::Marked { step: StepRef::new("two", "again"), now: 2 });
+        assert_eq!(e.last(), Some(&Effect::Save));
+        assert_eq!(s.position(), at(0, 1));
+        assert!(s.handle(Input::Marked { step: StepRef::new("nope", "x"), now: 3 }).is_empty());
+    }
+
+    #[test]
+    fn raise_carries_the_whole_message() {
+        assert_eq!(Meta::parse(":raise my port is taken"), Some(Ok(Meta::Raise("my port is taken".into()))));
+        assert_eq!(Meta::parse(":raise"), Some(Ok(Meta::Raise(String::new()))));
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub fn run(ctx: &Ctx, target: Option<&str>, json: bool) -> anyhow::Result<ExitCo
         outcomes: &verdict.outcomes,
     };
     ctx.ui.check_result(&report, &step.title, json)?;
+    report_to_class(ctx, store.dir(), crate::class::protocol::StepRef::new(&cl.lesson.id, &step.id), &verdict);
     if let Err(e) = recorded {
         ctx.ui.error(&format!(
             "dockerlearn: the step passed, but the pass could not be recorded: {e}\nFix that (or pass --data-dir DIR) and run the check again."
@@ -51,4 +52,27 @@ pub fn run(ctx: &Ctx, target: Option<&str>, json: bool) -> anyhow::Result<ExitCo
         return Ok(ExitCode::from(EXIT_NOT_RECORDED));
     }
     Ok(verdict.exit_code())
+}
+
+/// In a class, the attempt goes to the outbox and one quick try is made to send it; a
+/// server that does not answer at once gets it with the next report.
+fn report_to_class(ctx: &Ctx, dir: &std::path::Path, step: crate::class::protocol::StepRef, verdict: &check::Verdict) {
+    use crate::class::learner;
+    let Ok(Some(outbox)) = learner::Outbox::existing(dir) else { return };
+    let Ok(Some(m)) = outbox.membership() else { return };
+    let event = learner::attempt(step, verdict);
+    if let Err(e) = outbox.push(&event, progress::now() / 1_000_000) {
+        ctx.ui.error(&format!("dockerlearn: the report for your class could not be kept: {e:#}"));
+        return;
+    }
+    let sent = learner::client(&m).and_then(|c| {
+        let c = c.with_timeout(std::time::Duration::from_secs(1));
+        Ok(runtime()?.block_on(learner::flush(&c, &outbox))?)
+    });
+    if let Err(e) = sent {
+        ctx.ui.error(&format!(
+            "Class: not sent yet ({e:#}); {} report(s) wait and go with the next one.",
+            outbox.waiting().unwrap_or(0)
+        ));
+    }
 }

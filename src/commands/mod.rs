@@ -4,6 +4,7 @@
 //! progress file and `show` never looks for an engine.
 
 pub mod check;
+pub mod class;
 pub mod clean;
 pub mod doctor;
 pub mod explain;

@@ -24,11 +24,25 @@ pub fn run(ctx: &Ctx, lesson: Option<String>, sandbox_first: bool) -> anyhow::Re
     let store = ctx.store()?.clone();
     let knowledge = crate::explain::Knowledge::load(ctx.lessons_dir())?;
     let sandbox = Sandbox::new(store.dir(), knowledge);
-    let repl = Repl::new(course, progress, Parts { engine, engine_name, store, sandbox }, &ctx.ui, &rt);
+    let class = class_link(ctx, store.dir());
+    let repl = Repl::new(course, progress, Parts { class, engine, engine_name, store, sandbox }, &ctx.ui, &rt);
     if sandbox_first {
         repl.run_sandbox()?
     } else {
         repl.run(lesson)?
     };
     Ok(ExitCode::SUCCESS)
+}
+
+/// The link to the class the learner joined, if any. A broken outbox is said and the
+/// prompt goes on without the class.
+fn class_link(ctx: &Ctx, dir: &std::path::Path) -> Option<crate::class::learner::Link> {
+    let linked = crate::class::learner::Outbox::existing(dir).and_then(|outbox| {
+        let Some(m) = outbox.and_then(|o| o.membership().transpose()).transpose()? else { return Ok(None) };
+        crate::class::learner::Link::start(dir, m).map(Some)
+    });
+    linked.unwrap_or_else(|e| {
+        ctx.ui.error(&format!("dockerlearn: the class cannot be reached from here: {e:#}"));
+        None
+    })
 }

@@ -9,6 +9,7 @@ mod authoring;
 mod bad_input;
 mod book;
 mod boundaries;
+mod classroom;
 mod clean;
 mod cli;
 mod course;

@@ -58,9 +58,11 @@ fn only_the_engine_module_talks_to_docker() {
 #[test]
 fn the_checking_core_does_no_io() {
     let pure = ["check", "lesson", "session", "diagnostic", "reference", "yaml", "shell"];
+    // The classroom's wire format and its model of the room, which the session uses.
+    let pure_files = ["class/protocol.rs", "class/room.rs"];
     let mut offenders = Vec::new();
     for (rel, code) in code() {
-        if !pure.contains(&module(&rel).as_str()) {
+        if !pure.contains(&module(&rel).as_str()) && !pure_files.contains(&rel.as_str()) {
             continue;
         }
         for needle in ["tokio::", "bollard::", "crate::engine", "std::process::Command", "std::net::", "std::fs::"] {
