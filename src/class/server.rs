@@ -8,7 +8,7 @@
 //! Each request that changes the class is one store transaction, then one change to
 //! the in-memory room, then a new board version for the live streams.
 
-use super::protocol::{self, Ack, Action, Batch, Inbox, JoinRequest, Joined};
+use super::protocol::{self, Ack, Action, Batch, Inbox, JoinRequest, Joined, Report};
 use super::room::{Board, Outline, Room, results_csv};
 use super::store::{ClassStore, Entry, Setup};
 use super::token::{self, Digest32};
@@ -83,7 +83,11 @@ pub struct Running {
 }
 
 struct Shared {
-    store: Box<dyn ClassStore>,
+    store: Arc<dyn ClassStore>,
+    /// Reports go to the store through one writer, which commits together the
+    /// batches that arrive while it writes (a burst costs a few transactions, not
+    /// one per learner).
+    writer: std::sync::mpsc::Sender<Write>,
     room: Mutex<Room>,
     tokens: RwLock<HashMap<Digest32, u64>>,
     instructor: Digest32,
@@ -91,6 +95,44 @@ struct Shared {
     version: watch::Sender<u64>,
     board: Mutex<Option<(u64, Arc<str>)>>,
     limiter: Limiter,
+}
+
+/// A learner's batch on its way to the store, and where to send the answer.
+struct Write {
+    learner: u64,
+    reports: Vec<Report>,
+    received: i64,
+    answer: tokio::sync::oneshot::Sender<anyhow::Result<(Vec<bool>, u64)>>,
+}
+
+/// Batches written in one transaction, at most.
+const GROUP: usize = 512;
+
+fn writer(store: Arc<dyn ClassStore>, queue: std::sync::mpsc::Receiver<Write>) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP {
+            match queue.try_recv() {
+                Ok(w) => group.push(w),
+                Err(_) => break,
+            }
+        }
+        let batches: Vec<(u64, &[Report])> = group.iter().map(|w| (w.learner, w.reports.as_slice())).collect();
+        let received = group.iter().map(|w| w.received).max().unwrap_or_default();
+        match store.append(&batches, received) {
+            Ok(results) => {
+                for (w, r) in group.into_iter().zip(results) {
+                    let _ = w.answer.send(Ok(r));
+                }
+            }
+            Err(e) => {
+                let why = format!("{e:#}");
+                for w in group {
+                    let _ = w.answer.send(Err(anyhow::anyhow!("{why}")));
+                }
+            }
+        }
+    }
 }
 
 /// Unix time in milliseconds: the server's clock for the room.
@@ -148,8 +190,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             Entry::Action { id, action, at } => room.act(id, &action, at),
         }
     }
+    let store: Arc<dyn ClassStore> = Arc::from(store);
+    let (writes, queue) = std::sync::mpsc::channel();
+    let for_writer = store.clone();
+    std::thread::Builder::new().name("class store writer".into()).spawn(move || writer(for_writer, queue))?;
     let shared = Arc::new(Shared {
         store,
+        writer: writes,
         room: Mutex::new(room),
         tokens: RwLock::new(tokens),
         instructor,
@@ -377,15 +424,12 @@ async fn reports(
     let batch = body(parsed)?;
     batch.validate().map_err(invalid)?;
     let now = now_ms();
-    let store = s.clone();
     let reports = batch.reports;
-    let (reports, new, up_to) = tokio::task::spawn_blocking(move || {
-        let (new, up_to) = store.store.append(learner, &reports, now)?;
-        Ok::<_, anyhow::Error>((reports, new, up_to))
-    })
-    .await
-    .map_err(|e| internal(e.into()))?
-    .map_err(internal)?;
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let write = Write { learner, reports: reports.clone(), received: now, answer };
+    s.writer.send(write).map_err(|_| internal(anyhow::anyhow!("the store's writer has stopped")))?;
+    let (new, up_to) =
+        answered.await.map_err(|_| internal(anyhow::anyhow!("the store's writer has stopped")))?.map_err(internal)?;
     let stored = new.iter().filter(|n| **n).count();
     if stored > 0 {
         let mut room = s.room();

@@ -42,9 +42,10 @@ pub trait ClassStore: Send + Sync {
     fn set_instructor(&self, digest: &Digest32) -> anyhow::Result<()>;
     fn add_learner(&self, name: &str, token: &Digest32, at: i64) -> anyhow::Result<u64>;
     fn learners(&self) -> anyhow::Result<Vec<LearnerRow>>;
-    /// Stores each report once per (learner, seq); says which were new, and the
-    /// highest seq now held for the learner.
-    fn append(&self, learner: u64, reports: &[Report], received: i64) -> anyhow::Result<(Vec<bool>, u64)>;
+    /// Stores each report once per (learner, seq), several learners' batches in one
+    /// transaction; says for each batch which reports were new, and the highest seq
+    /// now held for its learner.
+    fn append(&self, batches: &[(u64, &[Report])], received: i64) -> anyhow::Result<Vec<(Vec<bool>, u64)>>;
     /// Records an instructor's action; its id orders the learners' inboxes.
     fn act(&self, action: &Action, at: i64) -> anyhow::Result<u64>;
     /// Everything, in the order it happened, for rebuilding the room.
@@ -174,25 +175,27 @@ impl ClassStore for Sqlite {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn append(&self, learner: u64, reports: &[Report], received: i64) -> anyhow::Result<(Vec<bool>, u64)> {
+    fn append(&self, batches: &[(u64, &[Report])], received: i64) -> anyhow::Result<Vec<(Vec<bool>, u64)>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let mut new = Vec::with_capacity(reports.len());
+        let mut out = Vec::with_capacity(batches.len());
         {
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO reports (learner, seq, at, received, body) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            for r in reports {
-                let body = serde_json::to_string(&r.event)?;
-                new.push(insert.execute(params![learner as i64, r.seq as i64, r.at, received, body])? == 1);
+            let mut highest = tx.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM reports WHERE learner = ?1")?;
+            for (learner, reports) in batches {
+                let mut new = Vec::with_capacity(reports.len());
+                for r in *reports {
+                    let body = serde_json::to_string(&r.event)?;
+                    new.push(insert.execute(params![*learner as i64, r.seq as i64, r.at, received, body])? == 1);
+                }
+                let up_to: i64 = highest.query_row([*learner as i64], |r| r.get(0))?;
+                out.push((new, up_to as u64));
             }
         }
-        let up_to: i64 =
-            tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM reports WHERE learner = ?1", [learner as i64], |r| {
-                r.get(0)
-            })?;
         tx.commit()?;
-        Ok((new, up_to as u64))
+        Ok(out)
     }
 
     fn act(&self, action: &Action, at: i64) -> anyhow::Result<u64> {
@@ -247,15 +250,17 @@ mod tests {
         assert_eq!(store.setup(setup("c")).unwrap().join_code, "CODE");
         let id = store.add_learner("ana", &[1; 32], 0).unwrap();
         let r = |seq| Report { seq, at: seq as i64, event: Event::Solution { step: StepRef::new("l", "s") } };
-        assert_eq!(store.append(id, &[r(1), r(2)], 9).unwrap(), (vec![true, true], 2));
-        assert_eq!(store.append(id, &[r(2), r(3)], 9).unwrap(), (vec![false, true], 3));
+        assert_eq!(store.append(&[(id, &[r(1), r(2)])], 9).unwrap(), vec![(vec![true, true], 2)]);
+        let other = store.add_learner("ben", &[2; 32], 0).unwrap();
+        let both = store.append(&[(id, &[r(2), r(3)]), (other, &[r(1)])], 9).unwrap();
+        assert_eq!(both, vec![(vec![false, true], 3), (vec![true], 1)]);
         store.act(&Action::Release { step: None }, 1).unwrap();
         drop(store);
         let again = Sqlite::open(&path).unwrap();
         let kept = again.setup(Setup { join_code: "OTHER".into(), ..setup("c") }).unwrap();
         assert_eq!(kept.join_code, "CODE", "a restart keeps the class's code");
-        assert_eq!(again.report_count().unwrap(), 3);
-        assert_eq!(again.history().unwrap().len(), 4);
+        assert_eq!(again.report_count().unwrap(), 4);
+        assert_eq!(again.history().unwrap().len(), 5);
         assert_eq!(again.learners().unwrap()[0].token, [1; 32]);
         assert!(again.setup(setup("other-course")).is_err());
     }

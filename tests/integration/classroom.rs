@@ -18,25 +18,37 @@ struct Server {
     code: String,
     token: String,
     port: u16,
+    extra: Vec<String>,
 }
 
 impl Server {
     fn start() -> Server {
+        Self::start_with("127.0.0.1:0", &[])
+    }
+
+    fn start_with(bind: &str, extra: &[&str]) -> Server {
         let data = tempfile::tempdir().unwrap();
-        let (child, url, code, token) = Self::spawn(data.path(), "127.0.0.1:0");
+        let (child, url, code, token) = Self::spawn(data.path(), bind, extra);
         let port = url.rsplit(':').next().unwrap().parse().unwrap();
-        Server { child, data, url, code, token, port }
+        Server { child, data, url, code, token, port, extra: extra.iter().map(|s| s.to_string()).collect() }
+    }
+
+    /// What the server wrote on standard error.
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("stderr")).unwrap_or_default()
     }
 
     /// Starts `class serve` and reads what it prints until the board's address.
-    fn spawn(data: &Path, bind: &str) -> (Child, String, String, String) {
+    fn spawn(data: &Path, bind: &str, extra: &[&str]) -> (Child, String, String, String) {
+        let stderr = std::fs::File::create(data.join("stderr")).unwrap();
         let mut child = Test::new()
             .args(["--data-dir"])
             .args([data])
             .args(["class", "serve", "--bind", bind])
+            .args(extra)
             .command()
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("class serve starts");
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
@@ -66,7 +78,8 @@ impl Server {
 
     /// Starts again on the same port with the same database.
     fn restart(&mut self) {
-        let (child, url, code, token) = Self::spawn(self.data.path(), &format!("127.0.0.1:{}", self.port));
+        let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        let (child, url, code, token) = Self::spawn(self.data.path(), &format!("127.0.0.1:{}", self.port), &extra);
         assert_eq!(code, self.code, "a restart keeps the class's join code");
         assert_eq!(token, self.token, "and the instructor's key");
         assert_eq!(url, self.url);
@@ -341,6 +354,93 @@ fn hostile_requests_are_refused_and_others_still_served() {
 }
 
 #[test]
+fn beyond_loopback_plain_http_is_warned_about() {
+    let server = Server::start_with("0.0.0.0:0", &[]);
+    assert!(server.stderr().contains("Warning: traffic is plain HTTP"), "{}", server.stderr());
+    let local = Server::start();
+    assert!(local.stderr().is_empty(), "no warning on loopback: {}", local.stderr());
+}
+
+/// A CA of the test's own and a certificate it signed for localhost and 127.0.0.1.
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=dockerlearn test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(dir.join("ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+    (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"))
+}
+
+#[test]
+fn a_class_over_tls() {
+    let _image = Image::hello_world();
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(certs.path());
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let server = Server::start_with("127.0.0.1:0", &["--tls-cert", &cert, "--tls-key", &key]);
+    assert!(server.url.starts_with("https://localhost:"), "{}", server.url);
+    let sb = Sandbox::new();
+    // A certificate the learner's system does not trust is refused, saying why.
+    let refused = sb.dl().args(["join", &server.url, &server.code]).run().code(2);
+    assert!(refused.stderr.contains("certificate"), "{}", refused.stderr);
+    let ca = ca.display().to_string();
+    sb.dl().args(["join", &server.url, &server.code, "--name", "gus", "--ca", &ca]).run().code(0);
+    sb.run(&["hello-world"]);
+    sb.dl().args(["check", "hello-world/run-it"]).run().code(0);
+    let board = Test::new()
+        .args(["class", "board", "--json", "--url", &server.url, "--token", &server.token, "--ca", &ca])
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(board["learners"][0]["name"], "gus");
+    assert_eq!(board["learners"][0]["passed"], 1);
+}
+
+#[test]
 fn the_board_page_in_headless_chromium_shows_a_pass_live() {
     let _image = Image::hello_world();
     let (chromium, driver) = browser();
@@ -382,7 +482,9 @@ fn browser() -> (String, String) {
     let driver = find(&["chromedriver"]);
     match (chromium, driver) {
         (Some(c), Some(d)) => (c, d),
-        _ => panic!("the board test drives Debian's chromium: apt-get install chromium chromium-driver"),
+        _ => panic!(
+            "the board test drives Debian's Chromium and its WebDriver. Run: apt-get install busybox-static mmdebstrap chromium chromium-driver"
+        ),
     }
 }
 
