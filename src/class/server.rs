@@ -29,7 +29,8 @@ use tokio::sync::watch;
 
 /// The board page: one file, no external assets.
 const BOARD_PAGE: &str = include_str!("board.html");
-/// Live streams send at most this often; changes in between are sent together.
+/// Live streams send at most this often (or less often, for a room whose board
+/// takes long to make); changes in between are sent together.
 const STREAM_EVERY: Duration = Duration::from_millis(100);
 /// The board is recomputed this often even without reports (idle times, stuck).
 const TICK: Duration = Duration::from_secs(10);
@@ -94,6 +95,10 @@ struct Shared {
     join_code: String,
     version: watch::Sender<u64>,
     board: Mutex<Option<(u64, Arc<str>)>>,
+    /// How long the last board took to make, in microseconds: streams wait a few
+    /// times that between sends, so a big room's board never holds the room most of
+    /// the time.
+    board_cost: std::sync::atomic::AtomicU64,
     limiter: Limiter,
 }
 
@@ -203,6 +208,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         join_code: setup.join_code.clone(),
         version: watch::channel(0).0,
         board: Mutex::new(None),
+        board_cost: std::sync::atomic::AtomicU64::new(0),
         limiter: Limiter::new(limits),
     });
     let listener = TcpListener::bind(bind).await.map_err(|e| {
@@ -358,8 +364,10 @@ impl Shared {
             let _ = v;
             return json.clone();
         }
+        let started = Instant::now();
         let board: Board = self.room().board(now_ms());
         let json: Arc<str> = serde_json::to_string(&board).expect("the board serialises").into();
+        self.board_cost.store(started.elapsed().as_micros() as u64, std::sync::atomic::Ordering::Relaxed);
         *cache = Some((version, json.clone()));
         json
     }
@@ -472,7 +480,8 @@ async fn board_stream(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Resul
     let rx = s.version.subscribe();
     let stream = futures_util::stream::unfold((s, rx, true), |(s, mut rx, first)| async move {
         if !first {
-            tokio::time::sleep(STREAM_EVERY).await;
+            let cost = Duration::from_micros(s.board_cost.load(std::sync::atomic::Ordering::Relaxed));
+            tokio::time::sleep(STREAM_EVERY.max(cost * 4)).await;
             rx.changed().await.ok()?;
         }
         rx.borrow_and_update();

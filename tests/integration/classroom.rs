@@ -148,6 +148,19 @@ fn learners_checks_reach_the_board_with_their_failures_grouped() {
     assert_eq!(cause["learners"], serde_json::json!(["ben", "cy"]), "{board}");
     assert!(cause["found"].as_str().unwrap().contains("no container"), "{cause}");
 
+    // A learner's detail: the last verdict with its failing assertion.
+    let ben_id = server.learner(&board, "ben")["id"].as_u64().unwrap();
+    let detail: serde_json::Value = agent()
+        .get(&format!("{}/api/learners/{ben_id}", server.url))
+        .header("Authorization", &format!("Bearer {}", server.token))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_json()
+        .unwrap();
+    assert_eq!(detail["recent"][0]["passed"], false, "{detail}");
+    assert_eq!(detail["recent"][0]["failures"][0]["found"], cause["found"], "{detail}");
+
     // The terminal board says the same, and the export has a row per learner and step.
     let text = server.instructor(&["board"]).code(0).stdout;
     assert!(text.contains("2 on hello-world/run-it"), "{text}");
