@@ -92,14 +92,23 @@ case "$1" in
   commit) shift; exec "$real" commit --change "LABEL $label" "$@" ;;
   import) shift; exec "$real" import --change "LABEL $label" "$@" ;;
   network|volume)
-    if [ "$2" = create ]; then group=$1; shift 2; exec "$real" "$group" create --label "$label" "$@"; fi ;;
+    if [ "$2" = create ]; then group=$1; shift 2; exec "$real" "$group" create --label "$label" "$@"; fi
+    if [ "$2" = prune ]; then group=$1; shift 2; exec "$real" "$group" prune --filter "label=$label" "$@"; fi ;;
+  system)
+    if [ "$2" = prune ]; then shift 2; exec "$real" system prune --filter "label=$label" "$@"; fi ;;
+  builder)
+    if [ "$2" = prune ]; then
+      echo "dockerlearn verify: \`docker builder prune\` is refused: the build cache is shared with other work" >&2
+      exit 1
+    fi ;;
   container)
     case "$2" in
       run|create) sub=$2; shift 2; exec "$real" container "$sub" --label "$label" "$@" ;;
       ls|list|ps|prune) sub=$2; shift 2; exec "$real" container "$sub" --filter "label=$label" "$@" ;;
     esac ;;
   image)
-    if [ "$2" = build ]; then shift 2; exec "$real" image build --label "$label" "$@"; fi ;;
+    if [ "$2" = build ]; then shift 2; exec "$real" image build --label "$label" "$@"; fi
+    if [ "$2" = prune ]; then shift 2; exec "$real" image prune --filter "label=$label" "$@"; fi ;;
 esac
 exec "$real" "$@"
 "#,
@@ -322,4 +331,40 @@ pub fn table(reports: &[StepReport]) -> String {
     let failed = reports.iter().filter(|r| !r.ok()).count();
     s.push_str(&format!("{} steps, {} failed", reports.len(), failed));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the shim hands the real `docker` for `args`, with an `echo` in its place.
+    fn passed_on(args: &[&str]) -> (bool, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real-docker");
+        std::fs::write(&real, "#!/bin/sh\necho \"$@\"\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let shim_dir = tempfile::tempdir().unwrap();
+        shim(shim_dir.path(), &real, "org.dockerlearn.verify=run1").unwrap();
+        let out = Command::new(shim_dir.path().join("docker")).args(args).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    #[test]
+    fn prunes_reach_only_what_the_run_made() {
+        let filter = "--filter label=org.dockerlearn.verify=run1";
+        for (args, want) in [
+            (&["volume", "prune", "-f"][..], format!("volume prune {filter} -f")),
+            (&["network", "prune", "-f"], format!("network prune {filter} -f")),
+            (&["image", "prune", "-af"], format!("image prune {filter} -af")),
+            (&["system", "prune", "-af"], format!("system prune {filter} -af")),
+            (&["container", "prune", "-f"], format!("container prune {filter} -f")),
+        ] {
+            assert_eq!(passed_on(args), (true, want));
+        }
+        let (ok, out) = passed_on(&["builder", "prune", "-af"]);
+        assert!(!ok && out.is_empty(), "the build cache is not the run's to prune");
+        assert_eq!(passed_on(&["volume", "create", "v"]).1, "volume create --label org.dockerlearn.verify=run1 v");
+        assert_eq!(passed_on(&["volume", "rm", "v"]).1, "volume rm v");
+    }
 }
