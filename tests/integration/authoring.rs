@@ -137,3 +137,27 @@ fn a_title_in_yaml_syntax_still_makes_a_lesson_that_lints() {
     let shown = Test::new().args(["show", "keep-data", "--lessons"]).args([dir.path()]).run().code(0);
     assert!(shown.stdout.contains(&format!("# Lesson 1/1: {title}")), "{}", shown.stdout);
 }
+
+#[test]
+fn verify_shows_how_a_failed_solution_ran() {
+    let id = crate::support::run_id();
+    let (typo, missing) = (format!("dl-typo-{id}"), format!("dl-missing-{id}"));
+    let body = format!(
+        "---\ntitle: Broken\n---\nIntro.\n## Typo {{#typo}}\n### Solution\n```sh run\ndokcer run --name {typo} hello-world\n```\n\
+         ## Missing image {{#missing}}\n### Solution\n```sh run\necho pulling nothing\ndocker run --pull never --name {missing} dl-no-such-image:1\n```\n"
+    );
+    let checks = format!(
+        "format_version: 1\ncheckpoints:\n  typo:\n    - kind: container\n      name: {typo}\n  missing:\n    - kind: container\n      name: {missing}\n"
+    );
+    let dir = course_dir(&[
+        ("lessons/course.yaml", "format_version: 1\nid: broken\ntitle: Broken\nlessons:\n  - broken\n"),
+        ("lessons/broken.md", &body),
+        ("checks/broken.yaml", &checks),
+    ]);
+    let ran = Test::new().args(["verify"]).args([dir.path()]).run().code(1);
+    let table = &ran.stdout[ran.stdout.find("lesson ").expect("the table")..];
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(&id.replace('-', "\\-"), "[run]");
+    settings.add_filter(r" +\d+ms", "  [t]ms");
+    settings.bind(|| insta::assert_snapshot!(table));
+}
