@@ -79,6 +79,21 @@ fn verify_proves_the_shipped_course() {
         }
     }
     assert!(ran.stdout.contains(" steps, 0 failed"), "{}", ran.stdout);
+    // The steps proven above (failed before, passed after) use every kind of assertion.
+    let mut proven = std::collections::BTreeSet::new();
+    for cl in &course.lessons {
+        for (i, s) in cl.lesson.steps.iter().enumerate() {
+            for a in cl.checkpoint(i).filter(|_| !s.needs_network).map(|c| &c.assertions[..]).unwrap_or_default() {
+                proven.insert(a.check.kind().name());
+                if let dockerlearn::check::Check::AnyOf(any) = &a.check {
+                    proven.extend(any.alternatives.iter().map(|alt| alt.check.kind().name()));
+                }
+            }
+        }
+    }
+    let unproven: Vec<&str> =
+        dockerlearn::check::Kind::all().map(|k| k.name()).filter(|k| !proven.contains(k)).collect();
+    assert!(unproven.is_empty(), "kinds no proven step of the shipped course uses: {unproven:?}");
     // Nothing of the run is left: no labelled containers.
     let left = crate::support::docker(&["ps", "-aq", "--filter", "label=org.dockerlearn.verify"]);
     assert_eq!(left.trim(), "", "verify left containers behind");
