@@ -26,7 +26,13 @@ fn image_agreement(course: &Course) -> Diagnostics {
     let mut problems = Diagnostics::default();
     for cl in &course.lessons {
         let lesson = &cl.lesson;
-        let listed: Vec<ImageRef> = lesson.images.iter().map(|i| ImageRef::parse(i)).collect();
+        for reserved in lesson.images.iter().filter(|i| is_reserved(i)) {
+            problems.push(Diagnostic::new(&cl.path, 2, 1, format!(
+                "the front matter lists `{reserved}`, which is no image (`FROM {reserved}` starts from nothing): remove it from `images:`"
+            )));
+        }
+        let listed: Vec<ImageRef> =
+            lesson.images.iter().filter(|i| !is_reserved(i)).map(|i| ImageRef::parse(i)).collect();
         let mut produced: Vec<ImageRef> = Vec::new();
         let mut used_anywhere: BTreeSet<String> = BTreeSet::new();
         for step in &lesson.steps {
@@ -154,11 +160,21 @@ pub fn images_in(line: &str) -> CommandImages {
     }
     // Images named in files the command writes: a Dockerfile's `FROM`, a compose file's
     // `image:`.
+    // `scratch` and the names of earlier build stages (`FROM build`) are no images.
     if line.contains('\n') {
+        let mut stages: Vec<String> = Vec::new();
         for l in line.lines().skip(1).map(str::trim) {
             if let Some(rest) = l.strip_prefix("FROM ") {
-                if let Some(image) = rest.split_whitespace().find(|w| !w.starts_with("--")) {
-                    out.used.push(image.to_owned());
+                let mut words = rest.split_whitespace().filter(|w| !w.starts_with("--"));
+                if let Some(image) = words.next() {
+                    if !is_reserved(image) && !stages.iter().any(|s| s.eq_ignore_ascii_case(image)) {
+                        out.used.push(image.to_owned());
+                    }
+                }
+                if let (Some(as_), Some(stage)) = (words.next(), words.next()) {
+                    if as_.eq_ignore_ascii_case("as") {
+                        stages.push(stage.to_owned());
+                    }
                 }
             } else if let Some(rest) = l.strip_prefix("image:") {
                 out.used.push(rest.trim().trim_matches(['"', '\'']).to_owned());
@@ -168,6 +184,11 @@ pub fn images_in(line: &str) -> CommandImages {
     out.used.retain(|u| !u.starts_with('$') && !u.is_empty());
     out.produced.retain(|p| !p.starts_with('$') && !p.is_empty());
     out
+}
+
+/// Names a Dockerfile's `FROM` accepts that are no image to pull or prepare.
+pub fn is_reserved(image: &str) -> bool {
+    image == "scratch"
 }
 
 fn read_docker(args: &[&str], out: &mut CommandImages) {
@@ -260,6 +281,10 @@ mod tests {
     fn images_in_written_dockerfiles_and_compose_files() {
         let i = images_in("cat > Dockerfile <<'EOF'\nFROM --platform=linux/amd64 alpine:3.20 AS build\nRUN true\nEOF");
         assert_eq!(i.used, ["alpine:3.20"]);
+        let s = images_in(
+            "cat > Dockerfile <<'EOF'\nFROM alpine:3.20 AS build\nRUN true\nFROM build AS test\nFROM scratch\nCOPY --from=build /x /x\nEOF",
+        );
+        assert_eq!(s.used, ["alpine:3.20"], "scratch and stage names are no images");
         let c = images_in("cat > compose.yaml <<'EOF'\nservices:\n  web:\n    image: \"nginx:alpine\"\nEOF");
         assert_eq!(c.used, ["nginx:alpine"]);
     }

@@ -74,6 +74,8 @@ pub fn narrate(events: &[Event], facts: &Facts) -> Vec<String> {
             }
             "image" => lines.extend(image_line(e, facts)),
             "volume" => lines.extend(match e.action.as_str() {
+                // The engine also reports `create` when `-v name:/x` finds the volume there.
+                "create" if facts.before.volumes.iter().any(|v| v.name == e.id) => None,
                 "create" => Some(format!("created volume {}{}", e.id, volume_place(&e.id, facts))),
                 "destroy" => Some(format!("removed volume {} and the data in it", e.id)),
                 _ => None,
@@ -402,6 +404,15 @@ mod tests {
         };
         let facts = Facts { before, ..Facts::default() };
         assert_eq!(narrate(&events, &facts), ["deleted image 0123456789ab (mytools:v1)"]);
+    }
+
+    #[test]
+    fn a_volume_that_was_there_is_not_told_as_created() {
+        // `docker run -v notes:/data` on an existing volume: the engine says `create`.
+        let events = vec![ev("volume", "create", "notes", &[("driver", "local")])];
+        let before =
+            Snapshot { volumes: vec![Volume { name: "notes".into(), ..Volume::default() }], ..Snapshot::default() };
+        assert!(narrate(&events, &Facts { before, ..Facts::default() }).is_empty());
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub fn course_images(course: &Course, only: &[usize]) -> Vec<String> {
         if !only.is_empty() && !only.contains(&i) {
             continue;
         }
-        for image in &cl.lesson.images {
+        for image in cl.lesson.images.iter().filter(|i| !crate::lint::is_reserved(i)) {
             let r = ImageRef::parse(image);
             if !out.iter().any(|o| ImageRef::parse(o).matches(&r)) {
                 out.push(r.familiar());

@@ -43,7 +43,22 @@ pub struct StepReport {
     pub step: String,
     pub outcome: StepOutcome,
     pub elapsed: Duration,
+    /// The solution's commands as they ran, shown under a failed step.
+    pub ran: Vec<Ran>,
 }
+
+/// One solution command as it ran: its exit status and the end of what it printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ran {
+    pub line: String,
+    /// The exit code; `None` when it was stopped by a signal or never started.
+    pub code: Option<i32>,
+    /// Its last lines of output (stdout and stderr, as they came).
+    pub tail: Vec<String>,
+}
+
+/// How many of a command's last lines of output a failed step shows.
+const TAIL_LINES: usize = 6;
 
 impl StepReport {
     pub fn ok(&self) -> bool {
@@ -92,14 +107,23 @@ case "$1" in
   commit) shift; exec "$real" commit --change "LABEL $label" "$@" ;;
   import) shift; exec "$real" import --change "LABEL $label" "$@" ;;
   network|volume)
-    if [ "$2" = create ]; then group=$1; shift 2; exec "$real" "$group" create --label "$label" "$@"; fi ;;
+    if [ "$2" = create ]; then group=$1; shift 2; exec "$real" "$group" create --label "$label" "$@"; fi
+    if [ "$2" = prune ]; then group=$1; shift 2; exec "$real" "$group" prune --filter "label=$label" "$@"; fi ;;
+  system)
+    if [ "$2" = prune ]; then shift 2; exec "$real" system prune --filter "label=$label" "$@"; fi ;;
+  builder)
+    if [ "$2" = prune ]; then
+      echo "dockerlearn verify: \`docker builder prune\` is refused: the build cache is shared with other work" >&2
+      exit 1
+    fi ;;
   container)
     case "$2" in
       run|create) sub=$2; shift 2; exec "$real" container "$sub" --label "$label" "$@" ;;
       ls|list|ps|prune) sub=$2; shift 2; exec "$real" container "$sub" --filter "label=$label" "$@" ;;
     esac ;;
   image)
-    if [ "$2" = build ]; then shift 2; exec "$real" image build --label "$label" "$@"; fi ;;
+    if [ "$2" = build ]; then shift 2; exec "$real" image build --label "$label" "$@"; fi
+    if [ "$2" = prune ]; then shift 2; exec "$real" image prune --filter "label=$label" "$@"; fi ;;
 esac
 exec "$real" "$@"
 "#,
@@ -134,32 +158,77 @@ fn describe_pass(v: &Verdict) -> String {
     v.outcomes.iter().map(|o| format!("{} ({})", o.expected, o.found)).collect::<Vec<_>>().join("; ")
 }
 
-/// Runs one solution command the way the REPL would, without a terminal.
-fn run_command(line: &str, cwd: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Result<(), String> {
-    let mut child = Command::new("/bin/sh")
+/// Runs one solution command the way the REPL would, without a terminal, keeping its
+/// exit status and the end of its output (stderr joined to stdout, in order).
+/// `Err` when it could not start or ran past its deadline.
+fn run_command(line: &str, cwd: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Result<Ran, (String, Ran)> {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    use wait_timeout::ChildExt;
+    let mut ran = Ran { line: line.to_owned(), code: None, tail: Vec::new() };
+    let mut child = match Command::new("/bin/sh")
         .arg("-c")
-        .arg(line)
+        .arg(format!("exec 2>&1; {line}"))
         .current_dir(cwd)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("`{line}` could not start: {e}"))?;
-    let started = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => return Ok(()),
-            Ok(None) if started.elapsed() > COMMAND_TIMEOUT => {
-                let _ = child.kill();
-                return Err(format!(
-                    "`{line}` ran for more than {} s: solutions must finish on their own (use -d for servers)",
-                    COMMAND_TIMEOUT.as_secs()
-                ));
+    {
+        Ok(child) => child,
+        Err(e) => return Err((format!("`{line}` could not start: {e}"), ran)),
+    };
+    // Read while it runs. A server the command left in the background may keep the pipe
+    // open: what has come by a moment after the command ends is what is shown.
+    let output = Arc::new(Mutex::new((Vec::<u8>::new(), false)));
+    if let Some(mut pipe) = child.stdout.take() {
+        let output = output.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match pipe.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut o = output.lock().unwrap_or_else(|e| e.into_inner());
+                        o.0.extend_from_slice(&buf[..n]);
+                        // Only the end is shown: keep the buffer bounded.
+                        if o.0.len() > 1 << 20 {
+                            let cut = o.0.len() - (1 << 16);
+                            o.0.drain(..cut);
+                        }
+                    }
+                }
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("`{line}`: {e}")),
+            output.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        });
+    }
+    let status = child.wait_timeout(COMMAND_TIMEOUT);
+    let timed_out = matches!(status, Ok(None));
+    if timed_out {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let closed_by = Instant::now() + Duration::from_millis(500);
+    while !output.lock().unwrap_or_else(|e| e.into_inner()).1 && Instant::now() < closed_by {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let text = String::from_utf8_lossy(&output.lock().unwrap_or_else(|e| e.into_inner()).0).into_owned();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    ran.tail = lines[lines.len().saturating_sub(TAIL_LINES)..].iter().map(|l| l.to_string()).collect();
+    match status {
+        Ok(Some(status)) => {
+            ran.code = status.code();
+            Ok(ran)
         }
+        Ok(None) => Err((
+            format!(
+                "`{line}` ran for more than {} s: solutions must finish on their own (use -d for servers)",
+                COMMAND_TIMEOUT.as_secs()
+            ),
+            ran,
+        )),
+        Err(e) => Err((format!("`{line}`: {e}"), ran)),
     }
 }
 
@@ -211,6 +280,7 @@ impl Verifier<'_> {
                 let work = tempfile::tempdir()?;
                 for (si, step) in cl.lesson.steps.iter().enumerate() {
                     let started = Instant::now();
+                    let mut ran = Vec::new();
                     let outcome = match cl.checkpoint(si) {
                         None => StepOutcome::Reading,
                         Some(cp) => {
@@ -222,7 +292,7 @@ impl Verifier<'_> {
                                 .collect();
                             let context =
                                 StepContext { work: work.path(), env: &env, needs_network: step.needs_network };
-                            self.step(cp, &commands, &context, &mut engine, &mut nowhere)
+                            self.step(cp, &commands, &context, &mut engine, &mut nowhere, &mut ran)
                         }
                     };
                     let report = StepReport {
@@ -230,6 +300,7 @@ impl Verifier<'_> {
                         step: step.id.clone(),
                         outcome,
                         elapsed: started.elapsed(),
+                        ran,
                     };
                     progress(&report);
                     reports.push(report);
@@ -262,6 +333,7 @@ impl Verifier<'_> {
         context: &StepContext,
         engine: &mut Engine,
         nowhere: &mut Engine,
+        ran: &mut Vec<Ran>,
     ) -> StepOutcome {
         let work = context.work;
         let needs = cp.needs();
@@ -279,8 +351,12 @@ impl Verifier<'_> {
             return StepOutcome::NoSolution;
         }
         for line in commands {
-            if let Err(e) = run_command(line, work, context.env) {
-                return StepOutcome::CommandFailed(e);
+            match run_command(line, work, context.env) {
+                Ok(r) => ran.push(r),
+                Err((why, r)) => {
+                    ran.push(r);
+                    return StepOutcome::CommandFailed(why);
+                }
             }
         }
         // Events reach the engine's log a moment after the command returns; servers
@@ -297,7 +373,29 @@ impl Verifier<'_> {
     }
 }
 
-/// The summary table: one row per step.
+/// Under a failed step: each solution command, its exit status, the end of its output.
+fn solution_log(ran: &[Ran]) -> String {
+    let mut s = String::new();
+    for r in ran {
+        let status = match r.code {
+            Some(0) => "exit 0".to_owned(),
+            Some(code) => format!("exit {code}"),
+            None => "stopped".to_owned(),
+        };
+        let mut lines = r.line.lines();
+        s.push_str(&format!("    $ {}\n", lines.next().unwrap_or_default()));
+        for more in lines {
+            s.push_str(&format!("      {more}\n"));
+        }
+        s.push_str(&format!("      {status}\n"));
+        for l in &r.tail {
+            s.push_str(&format!("      | {l}\n"));
+        }
+    }
+    s
+}
+
+/// The summary table: one row per step; under a failed one, how its solution ran.
 pub fn table(reports: &[StepReport]) -> String {
     let lw = reports.iter().map(|r| r.lesson.len()).max().unwrap_or(6).max(6);
     let sw = reports.iter().map(|r| r.step.len()).max().unwrap_or(4).max(4);
@@ -318,8 +416,47 @@ pub fn table(reports: &[StepReport]) -> String {
             r.step,
             r.elapsed.as_millis()
         ));
+        if !r.ok() {
+            s.push_str(&solution_log(&r.ran));
+        }
     }
     let failed = reports.iter().filter(|r| !r.ok()).count();
     s.push_str(&format!("{} steps, {} failed", reports.len(), failed));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the shim hands the real `docker` for `args`, with an `echo` in its place.
+    fn passed_on(args: &[&str]) -> (bool, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real-docker");
+        std::fs::write(&real, "#!/bin/sh\necho \"$@\"\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let shim_dir = tempfile::tempdir().unwrap();
+        shim(shim_dir.path(), &real, "org.dockerlearn.verify=run1").unwrap();
+        let out = Command::new(shim_dir.path().join("docker")).args(args).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    #[test]
+    fn prunes_reach_only_what_the_run_made() {
+        let filter = "--filter label=org.dockerlearn.verify=run1";
+        for (args, want) in [
+            (&["volume", "prune", "-f"][..], format!("volume prune {filter} -f")),
+            (&["network", "prune", "-f"], format!("network prune {filter} -f")),
+            (&["image", "prune", "-af"], format!("image prune {filter} -af")),
+            (&["system", "prune", "-af"], format!("system prune {filter} -af")),
+            (&["container", "prune", "-f"], format!("container prune {filter} -f")),
+        ] {
+            assert_eq!(passed_on(args), (true, want));
+        }
+        let (ok, out) = passed_on(&["builder", "prune", "-af"]);
+        assert!(!ok && out.is_empty(), "the build cache is not the run's to prune");
+        assert_eq!(passed_on(&["volume", "create", "v"]).1, "volume create --label org.dockerlearn.verify=run1 v");
+        assert_eq!(passed_on(&["volume", "rm", "v"]).1, "volume rm v");
+    }
 }

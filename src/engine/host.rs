@@ -193,6 +193,58 @@ mod tests {
         assert_eq!(reachable_address("127.0.0.2"), "127.0.0.2");
     }
 
+    /// Answers one request with `answer` and hands back what was asked.
+    async fn serve_recording(answer: &'static [u8]) -> (u16, tokio::sync::oneshot::Receiver<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut asked = Vec::new();
+            let mut buf = [0u8; 4096];
+            // The head, then as much body as Content-Length says.
+            loop {
+                let n = s.read(&mut buf).await.unwrap();
+                asked.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&asked).into_owned();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned())
+                        })
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if n == 0 || asked.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+                if n == 0 {
+                    break;
+                }
+            }
+            s.write_all(answer).await.unwrap();
+            let _ = tx.send(String::from_utf8_lossy(&asked).into_owned());
+        });
+        (port, rx)
+    }
+
+    #[tokio::test]
+    async fn the_method_path_and_body_asked_are_sent() {
+        use crate::check::HttpMethod;
+        let (port, asked) = serve_recording(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").await;
+        let head = HttpRequest { method: HttpMethod::Head, path: "/health".into(), body: None };
+        assert_eq!(http("127.0.0.1", port, &head).await.1, Ok((200, String::new())));
+        let asked = asked.await.unwrap();
+        assert!(asked.starts_with("HEAD /health HTTP/1.1\r\n"), "{asked}");
+
+        let (port, asked) = serve_recording(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok").await;
+        let post = HttpRequest { method: HttpMethod::Post, path: "/notes".into(), body: Some("note=é".into()) };
+        assert_eq!(http("127.0.0.1", port, &post).await.1, Ok((201, "ok".to_owned())));
+        let asked = asked.await.unwrap();
+        assert!(asked.starts_with("POST /notes HTTP/1.1\r\n") && asked.ends_with("\r\n\r\nnote=é"), "{asked}");
+    }
+
     #[tokio::test]
     async fn ipv6_urls_are_bracketed() {
         assert!(http_get("::1", 9, "/x").await.0.starts_with("http://[::1]:9/x"));

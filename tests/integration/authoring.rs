@@ -79,6 +79,21 @@ fn verify_proves_the_shipped_course() {
         }
     }
     assert!(ran.stdout.contains(" steps, 0 failed"), "{}", ran.stdout);
+    // The steps proven above (failed before, passed after) use every kind of assertion.
+    let mut proven = std::collections::BTreeSet::new();
+    for cl in &course.lessons {
+        for (i, s) in cl.lesson.steps.iter().enumerate() {
+            for a in cl.checkpoint(i).filter(|_| !s.needs_network).map(|c| &c.assertions[..]).unwrap_or_default() {
+                proven.insert(a.check.kind().name());
+                if let dockerlearn::check::Check::AnyOf(any) = &a.check {
+                    proven.extend(any.alternatives.iter().map(|alt| alt.check.kind().name()));
+                }
+            }
+        }
+    }
+    let unproven: Vec<&str> =
+        dockerlearn::check::Kind::all().map(|k| k.name()).filter(|k| !proven.contains(k)).collect();
+    assert!(unproven.is_empty(), "kinds no proven step of the shipped course uses: {unproven:?}");
     // Nothing of the run is left: no labelled containers.
     let left = crate::support::docker(&["ps", "-aq", "--filter", "label=org.dockerlearn.verify"]);
     assert_eq!(left.trim(), "", "verify left containers behind");
@@ -136,4 +151,28 @@ fn a_title_in_yaml_syntax_still_makes_a_lesson_that_lints() {
     Test::new().args(["lint"]).args([dir.path()]).run().code(0).stdout_has("no problems found");
     let shown = Test::new().args(["show", "keep-data", "--lessons"]).args([dir.path()]).run().code(0);
     assert!(shown.stdout.contains(&format!("# Lesson 1/1: {title}")), "{}", shown.stdout);
+}
+
+#[test]
+fn verify_shows_how_a_failed_solution_ran() {
+    let id = crate::support::run_id();
+    let (typo, missing) = (format!("dl-typo-{id}"), format!("dl-missing-{id}"));
+    let body = format!(
+        "---\ntitle: Broken\n---\nIntro.\n## Typo {{#typo}}\n### Solution\n```sh run\ndokcer run --name {typo} hello-world\n```\n\
+         ## Missing image {{#missing}}\n### Solution\n```sh run\necho pulling nothing\ndocker run --pull never --name {missing} dl-no-such-image:1\n```\n"
+    );
+    let checks = format!(
+        "format_version: 1\ncheckpoints:\n  typo:\n    - kind: container\n      name: {typo}\n  missing:\n    - kind: container\n      name: {missing}\n"
+    );
+    let dir = course_dir(&[
+        ("lessons/course.yaml", "format_version: 1\nid: broken\ntitle: Broken\nlessons:\n  - broken\n"),
+        ("lessons/broken.md", &body),
+        ("checks/broken.yaml", &checks),
+    ]);
+    let ran = Test::new().args(["verify"]).args([dir.path()]).run().code(1);
+    let table = &ran.stdout[ran.stdout.find("lesson ").expect("the table")..];
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(&id.replace('-', "\\-"), "[run]");
+    settings.add_filter(r" +\d+ms", "  [t]ms");
+    settings.bind(|| insta::assert_snapshot!(table));
 }

@@ -18,13 +18,12 @@ fn found(v: &serde_json::Value, i: usize) -> String {
 
 #[test]
 fn pull_step_fails_without_the_image_and_passes_with_it() {
-    let _names = fixed_names();
-    if docker_status(&["image", "inspect", "python:3.12-slim"]).status.success() {
-        eprintln!("skipped: python:3.12-slim exists on this engine and is not ours to remove");
-        return;
-    }
     let sb = Sandbox::new();
-    let before = check(&sb, "pull-run/pull");
+    // Other tests tag the fixture meanwhile: wait until none holds it, and hold it off.
+    // No name lock is taken first: walks hold the image while they wait for one.
+    let before = crate::fixtures::while_absent("python:3.12-slim", std::time::Duration::from_secs(600), || {
+        check(&sb, "pull-run/pull")
+    });
     assert_eq!(before["passed"], false);
     assert_eq!(found(&before, 0), "there is no image `python:3.12-slim` on this engine");
     // The registry is out of reach here: the fixture stands in for what the pull brings.
@@ -94,7 +93,9 @@ fn a_volume_at_the_wrong_path_and_a_missing_password_are_named() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    crate::support::wait_until("some-postgres to exit", std::time::Duration::from_secs(30), || {
+        docker(&["inspect", "-f", "{{.State.Status}}", "some-postgres"]).trim() == "exited"
+    });
     let v = check(&sb, "services/database");
     assert_eq!(found(&v, 0), "container `some-postgres` exited with code 1");
     assert!(found(&v, 1).starts_with("container `some-postgres` has no POSTGRES_PASSWORD"), "{}", found(&v, 1));

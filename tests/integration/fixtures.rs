@@ -403,6 +403,29 @@ pub fn acquire(name: &str) -> bool {
     })
 }
 
+/// Runs `f` while no image is named `name`, holding the tag lock so that no test
+/// process tags it meanwhile. A fixture of that name that other tests hold is waited
+/// for (up to `limit`); an image of that name that is not a fixture fails the test,
+/// since it is not the test's to remove.
+#[track_caller]
+pub fn while_absent<T>(name: &str, limit: std::time::Duration, f: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let mut f = Some(f);
+    loop {
+        let done = locked("tags", || image_id(name).is_none().then(|| (f.take().expect("run once"))()));
+        if let Some(value) = done {
+            return value;
+        }
+        assert!(
+            is_fixture(name),
+            "`{name}` is on this engine and is not a test fixture: this test needs it absent and removes only \
+             what it made (remove it by hand, or run on another engine)"
+        );
+        assert!(start.elapsed() < limit, "waited {limit:?} for other tests to release `{name}`");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 /// This process is done with `name`: its tag goes when no other test process uses it
 /// (the cached image stays for the next run).
 pub fn release(name: &str) {

@@ -134,15 +134,16 @@ fn an_engine_that_stops_mid_lesson_loses_nothing() {
 
 #[test]
 fn a_lesson_says_which_images_are_missing_before_its_first_step() {
-    let _names = crate::support::fixed_names();
-    if crate::support::docker_status(&["image", "inspect", "postgres:16-alpine"]).status.success() {
-        eprintln!("skipped: postgres:16-alpine exists on this engine");
-        return;
-    }
     let sb = Sandbox::new();
-    let mut p = start(&sb, None, &["services"]);
-    p.exp_string("Not on your engine yet: postgres:16-alpine").unwrap();
-    p.exp_string("dockerlearn prepare services").unwrap();
+    // Other tests tag the fixture meanwhile: wait until none holds it, and hold it off
+    // until the prompt has looked. No name lock is taken first: walks hold the image
+    // while they wait for one.
+    let mut p = crate::fixtures::while_absent("postgres:16-alpine", std::time::Duration::from_secs(600), || {
+        let mut p = start(&sb, None, &["services"]);
+        p.exp_string("Not on your engine yet: postgres:16-alpine").unwrap();
+        p.exp_string("dockerlearn prepare services").unwrap();
+        p
+    });
     p.exp_string("[services 1/5] $").unwrap();
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();

@@ -70,8 +70,45 @@ fn the_checking_core_does_no_io() {
                 offenders.push(format!("src/{rel} uses `{needle}`"));
             }
         }
+        // `use crate::{engine, ..}` too.
+        if code.split("crate::").skip(1).any(|part| first_segments(part).iter().any(|m| m == "engine")) {
+            offenders.push(format!("src/{rel} imports `crate::engine`"));
+        }
     }
     assert!(offenders.is_empty(), "the pure core does no I/O:\n{}", offenders.join("\n"));
+}
+
+/// The modules a path after `crate::` names: `engine::Engine` → engine;
+/// `{check::eval, engine}` → check, engine.
+fn first_segments(after: &str) -> Vec<String> {
+    let ident = |s: &str| -> String { s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect() };
+    let Some(group) = after.strip_prefix('{') else {
+        return vec![ident(after)].into_iter().filter(|s| !s.is_empty()).collect();
+    };
+    // Items of the group at its own depth, each named by its first segment.
+    let (mut depth, mut items, mut start) = (0usize, Vec::new(), 0);
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                items.push(&group[start..i]);
+                break;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&group[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.into_iter().map(|item| ident(item.trim())).filter(|s| !s.is_empty() && s != "self").collect()
+}
+
+#[test]
+fn grouped_imports_name_every_module() {
+    assert_eq!(first_segments("engine::Engine;"), ["engine"]);
+    assert_eq!(first_segments("{check::{self, eval}, engine, ui::Ui};"), ["check", "engine", "ui"]);
 }
 
 #[test]
@@ -84,9 +121,10 @@ fn modules_depend_on_each_other_without_a_cycle() {
         }
         let deps = graph.entry(from.clone()).or_default();
         for part in code.split("crate::").skip(1) {
-            let to: String = part.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-            if !to.is_empty() && to != from {
-                deps.insert(to);
+            for to in first_segments(part) {
+                if to != from {
+                    deps.insert(to);
+                }
             }
         }
     }
