@@ -230,6 +230,8 @@ fn nginx_reads_as_an_unprivileged_user_so_a_private_folder_gives_403() {
         "nginx:alpine",
     ]);
 
+    // Asked from the folder the learner serves: the checkpoint's mount is of that folder.
+    let check = |sb: &Sandbox, target: &str| crate::tight::check_in(sb, target, site.path());
     let mut v = check(&sb, "aliases/use-it");
     wait_until(30, "nginx to answer", || {
         v = check(&sb, "aliases/use-it");
