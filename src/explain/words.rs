@@ -81,8 +81,8 @@ pub fn substitutions_in(word: &str) -> Vec<String> {
 }
 
 /// The simple commands of a line, split at `&&`, `||`, `;`, `|` and newlines outside
-/// quotes and substitutions. A heredoc's body is data, not commands: only its first
-/// line counts.
+/// quotes and substitutions (the `&` of `2>&1` and `&>` redirects, it splits nothing).
+/// A heredoc's body is data, not commands: only its first line counts.
 pub fn simple_commands(text: &str) -> Vec<String> {
     let first_line_only = text.lines().next().is_some_and(|l| l.contains("<<"));
     let text = if first_line_only { text.lines().next().unwrap_or_default() } else { text };
@@ -97,6 +97,7 @@ pub fn simple_commands(text: &str) -> Vec<String> {
             (None, '\'' | '"') => quote = Some(c),
             (None, '(') => depth += 1,
             (None, ')') => depth = depth.saturating_sub(1),
+            (None, '&') if cur.ends_with('>') || chars.peek() == Some(&'>') => {}
             (None, ';' | '|' | '&' | '\n') if depth == 0 => {
                 if matches!(c, '|' | '&') && chars.peek() == Some(&c) {
                     chars.next();
@@ -117,7 +118,7 @@ pub fn simple_commands(text: &str) -> Vec<String> {
 pub fn docker_commands(text: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for command in simple_commands(text) {
-        let words = words(&command);
+        let words = without_redirections(words(&command));
         for w in &words {
             for inner in substitutions_in(w) {
                 out.extend(docker_commands(&inner));
@@ -131,6 +132,25 @@ pub fn docker_commands(text: &str) -> Vec<Vec<String>> {
                 out.push(w);
             }
             _ => {}
+        }
+    }
+    out
+}
+
+/// The words without the shell's redirections (`> file`, `2>&1`, `2>/dev/null`): they
+/// are the shell's, not the command's arguments.
+fn without_redirections(words: Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(w) = words.next() {
+        let op = w.trim_start_matches(|c: char| c.is_ascii_digit());
+        if !(op.starts_with('>') || op.starts_with('<') || op.starts_with("&>")) {
+            out.push(w);
+            continue;
+        }
+        // The target is the next word unless it is written on (`>f`, `2>&1`).
+        if op.trim_start_matches(['>', '<', '&']).is_empty() {
+            words.next();
         }
     }
     out
@@ -153,6 +173,14 @@ mod tests {
         let found = docker_commands("cd x && docker ps -a | grep y; docker rm $(docker ps -q)\ndocker-compose up -d");
         let found: Vec<String> = found.iter().map(|w| w.join(" ")).collect();
         assert_eq!(found, ["docker ps -a", "docker ps -q", "docker rm $(docker ps -q)", "docker compose up -d"]);
+    }
+
+    #[test]
+    fn redirections_are_the_shells() {
+        let found = docker_commands("docker logs web 2>&1 | grep x; docker rm old 2>/dev/null && docker ps > ps.txt");
+        let found: Vec<String> = found.iter().map(|w| w.join(" ")).collect();
+        assert_eq!(found, ["docker logs web", "docker rm old", "docker ps"]);
+        assert_eq!(docker_commands("docker logs web &> all.txt")[0], ["docker", "logs", "web"]);
     }
 
     #[test]

@@ -237,3 +237,17 @@ fn walk_pull_run_events_and_entrypoints() {
     let _names = fixed_names();
     walk("pull-run");
 }
+
+#[test]
+fn walk_commit_share_registry_push_pull() {
+    let _images = [Image::acquire("alpine:3.22"), Image::acquire("registry:2")];
+    let _names = fixed_names();
+    walk("commit-share");
+}
+
+#[test]
+fn walk_notebook() {
+    let _image = Image::acquire(crate::fixtures::NOTEBOOK);
+    let _names = fixed_names();
+    walk("notebook");
+}

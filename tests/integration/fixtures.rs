@@ -1,5 +1,6 @@
 //! The images the course uses, built locally because no registry is reachable: the
-//! real programs (CPython, nginx, PostgreSQL) from Debian's packages with `mmdebstrap`,
+//! real programs (CPython, nginx, PostgreSQL, Jupyter Notebook, the Distribution
+//! registry) from Debian's packages with `mmdebstrap`,
 //! and busybox stand-ins only where the real image is busybox-like (hello-world,
 //! busybox, alpine's shell). Real programs behave like the real images where the
 //! lessons depend on it (buffered output, signals, start-up races, file permissions);
@@ -20,8 +21,19 @@ use std::process::Command;
 use std::time::Instant;
 
 /// Every image the shipped course needs.
-pub const NAMES: &[&str] =
-    &["hello-world:latest", "busybox:latest", "alpine:3.22", "python:3.12-slim", "postgres:16-alpine", "nginx:alpine"];
+pub const NAMES: &[&str] = &[
+    "hello-world:latest",
+    "busybox:latest",
+    "alpine:3.22",
+    "python:3.12-slim",
+    "postgres:16-alpine",
+    "nginx:alpine",
+    NOTEBOOK,
+    "registry:2",
+];
+
+/// The notebook image the notebook lesson pins.
+pub const NOTEBOOK: &str = "quay.io/jupyter/minimal-notebook:2025-06-23";
 
 /// The label that marks a cached fixture image, valued with its recipe's hash.
 pub const FIXTURE_LABEL: &str = "org.dockerlearn.fixture";
@@ -121,6 +133,64 @@ mkdir -p "$1/docker-entrypoint-initdb.d" "$1/var/lib/postgresql/data"
                 r#"ENTRYPOINT ["docker-entrypoint.sh"]"#,
                 r#"CMD ["postgres"]"#,
                 "EXPOSE 5432",
+            ],
+        },
+        // Jupyter's image, from Debian's Jupyter Notebook 6 (the real image has
+        // JupyterLab 4 on conda): the user `jovyan` (uid 1000) with its `work` folder, a
+        // Python environment of its own in /opt/conda where `pip install` goes (offline
+        // here: a wheel of `cowsay` in /opt/wheels is its index), and a server on 8888
+        // printing its token as the real image does.
+        NOTEBOOK => Recipe {
+            slug: "real-notebook",
+            packages: &["jupyter-notebook", "python3-venv", "tini"],
+            files: vec![
+                ("usr/local/bin/start.sh", include_str!("../images/notebook-start.sh"), 0o755),
+                ("usr/local/bin/start-notebook.py", include_str!("../images/notebook-start-notebook.py"), 0o755),
+                ("usr/local/share/dockerlearn/notebook-wheel.py", include_str!("../images/notebook-wheel.py"), 0o644),
+            ],
+            customize: r#"set -e
+chroot "$1" useradd --uid 1000 --gid 100 --create-home --home-dir /home/jovyan --shell /bin/bash jovyan
+mkdir -p "$1/home/jovyan/work" "$1/opt/wheels"
+chroot "$1" python3 -m venv --system-site-packages /opt/conda
+chroot "$1" python3 /usr/local/share/dockerlearn/notebook-wheel.py
+rm -r "$1/usr/local/share/dockerlearn"
+printf '[global]\nno-index = true\nfind-links = /opt/wheels\ndisable-pip-version-check = true\n' > "$1/opt/conda/pip.conf"
+chroot "$1" chown -R jovyan:users /home/jovyan /opt/conda
+"#,
+            config: vec![
+                "ENV LANG=C.UTF-8",
+                "ENV PATH=/opt/conda/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "ENV CONDA_DIR=/opt/conda",
+                "ENV SHELL=/bin/bash",
+                "ENV NB_USER=jovyan",
+                "ENV NB_UID=1000",
+                "ENV NB_GID=100",
+                "ENV HOME=/home/jovyan",
+                "USER 1000",
+                "WORKDIR /home/jovyan",
+                "EXPOSE 8888",
+                r#"ENTRYPOINT ["tini","-g","--","start.sh"]"#,
+                r#"CMD ["start-notebook.py"]"#,
+            ],
+        },
+        // The Distribution registry, from Debian's `docker-registry`, set up as the
+        // official image is: its configuration, its entrypoint, its data volume.
+        "registry:2" => Recipe {
+            slug: "real-registry",
+            packages: &["docker-registry"],
+            files: vec![
+                ("entrypoint.sh", include_str!("../images/registry-entrypoint.sh"), 0o755),
+                ("etc/docker/registry/config.yml", include_str!("../images/registry-config.yml"), 0o644),
+            ],
+            customize: r#"set -e
+ln -sf /usr/bin/docker-registry "$1/usr/local/bin/registry"
+mkdir -p "$1/var/lib/registry"
+"#,
+            config: vec![
+                "VOLUME /var/lib/registry",
+                "EXPOSE 5000",
+                r#"ENTRYPOINT ["/entrypoint.sh"]"#,
+                r#"CMD ["/etc/docker/registry/config.yml"]"#,
             ],
         },
         other => panic!("no fixture recipe for `{other}`: add one to tests/integration/fixtures.rs"),

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// The verdict of `dockerlearn check TARGET --json`, asked from the folder `dir`.
-fn check_in(sb: &Sandbox, target: &str, dir: &Path) -> serde_json::Value {
+pub(crate) fn check_in(sb: &Sandbox, target: &str, dir: &Path) -> serde_json::Value {
     let mut c = sb.dl().args(["check", target, "--json"]).command();
     c.current_dir(dir);
     let out = c.output().unwrap();
@@ -19,14 +19,14 @@ fn check_in(sb: &Sandbox, target: &str, dir: &Path) -> serde_json::Value {
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
 }
 
-fn passes(sb: &Sandbox, target: &str, dir: &Path) -> bool {
+pub(crate) fn passes(sb: &Sandbox, target: &str, dir: &Path) -> bool {
     check_in(sb, target, dir)["passed"] == true
 }
 
 /// Asks until the step passes (a server starting, an event reaching the log), at most
 /// a deadline, and says what was found last.
 #[track_caller]
-fn passes_soon(sb: &Sandbox, target: &str, dir: &Path) {
+pub(crate) fn passes_soon(sb: &Sandbox, target: &str, dir: &Path) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let v = check_in(sb, target, dir);
@@ -39,7 +39,7 @@ fn passes_soon(sb: &Sandbox, target: &str, dir: &Path) {
 }
 
 /// A shell line with the sandbox's `docker`, labelling what `run` creates.
-fn sh(sb: &Sandbox, dir: &Path, line: &str) {
+pub(crate) fn sh(sb: &Sandbox, dir: &Path, line: &str) {
     let shim = dockerlearn::verify::Shim::new(&sb.label).unwrap();
     // Wrong attempts may fail on purpose: the checkpoint judges the result, not the status.
     let ran = Command::new("/bin/sh").arg("-c").arg(line).current_dir(dir).env("PATH", &shim.path_env).status();
@@ -47,7 +47,7 @@ fn sh(sb: &Sandbox, dir: &Path, line: &str) {
 }
 
 /// The learner begins `lesson/step` now: events before this are not the step's.
-fn begin(sb: &Sandbox, lesson: &str, step: &str) {
+pub(crate) fn begin(sb: &Sandbox, lesson: &str, step: &str) {
     let progress = serde_json::json!({
         "format_version": 1,
         "courses": {"docker-basics": {"lessons": {lesson: {"started": {step: dockerlearn::progress::now()}}}}}
@@ -56,7 +56,7 @@ fn begin(sb: &Sandbox, lesson: &str, step: &str) {
 }
 
 /// Removes the images carrying the sandbox's label, by id.
-struct LabelledImages(String);
+pub(crate) struct LabelledImages(pub(crate) String);
 
 impl Drop for LabelledImages {
     fn drop(&mut self) {
@@ -67,7 +67,7 @@ impl Drop for LabelledImages {
 }
 
 #[track_caller]
-fn absent(reference: &str) {
+pub(crate) fn absent(reference: &str) {
     assert!(
         !docker_status(&["image", "inspect", reference]).status.success(),
         "`{reference}` exists on this engine and is not ours: remove it to run this test"
