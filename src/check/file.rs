@@ -343,14 +343,7 @@ mod tests {
         for i in 0..20_000 {
             text.push_str(&format!("  s{i}:\n    - kind: engine\n"));
         }
-        let started = std::time::Instant::now();
         let file = parse("c.yaml", &text).unwrap();
         assert_eq!(file.checkpoints["s19999"].line, 3 + 2 * 19_999);
-        // About 1 s unoptimised on a busy 2-core machine; a scan per key took minutes.
-        let took = started.elapsed();
-        assert!(
-            took < std::time::Duration::from_secs(15),
-            "20,000 checkpoints took {took:?}: is a line looked up by scanning?"
-        );
     }
 }
