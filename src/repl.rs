@@ -248,7 +248,7 @@ impl<'c> Repl<'c> {
                 self.ui.notice("Come back with `dockerlearn sandbox`, or `dockerlearn start` for the course.");
                 self.quit = true;
             }
-            Some(Ok(Meta::Help)) if self.sandbox_mode => self.ui.help(),
+            Some(Ok(Meta::Help)) if self.sandbox_mode => self.ui.sandbox_help(),
             Some(Ok(_)) if self.sandbox_mode => {
                 self.ui.notice("That is for lessons: type `:sandbox` to go back to the course.");
             }

@@ -13,6 +13,9 @@ use crate::session::{CheckMode, META_HELP, Position};
 use std::io::{IsTerminal, Write};
 use termimad::MadSkin;
 
+/// The meta-commands that work in the sandbox.
+const SANDBOX_COMMANDS: &[&str] = &[":sandbox", ":map", ":explain CMD", ":help", ":quit"];
+
 pub struct Ui {
     skin: Option<MadSkin>,
     /// The Compose the learner has, for lessons that use it (found on first need).
@@ -201,6 +204,16 @@ impl Ui {
             s.push_str(&format!("  {cmd:<10} {what}\n"));
         }
         s.push_str("Ctrl-C stops the running command; Ctrl-D saves and leaves.");
+        self.line(&s);
+    }
+
+    /// The sandbox's own commands: the lesson's are no use there.
+    pub fn sandbox_help(&self) {
+        let mut s = String::from("In the sandbox (anything else runs in your shell, and what it changed is told):\n");
+        for (cmd, what) in META_HELP.iter().filter(|(c, _)| SANDBOX_COMMANDS.contains(c)) {
+            s.push_str(&format!("  {cmd:<14} {what}\n"));
+        }
+        s.push_str("Ctrl-C stops the running command; Ctrl-D leaves.");
         self.line(&s);
     }
 

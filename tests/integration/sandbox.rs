@@ -131,6 +131,11 @@ fn a_learner_plays_in_the_sandbox_and_goes_back_to_the_course() {
 
     p.send_line(":hint").unwrap();
     p.exp_string("`:sandbox` to go back to the course").unwrap();
+    // Help in the sandbox lists what works there, not the lesson's commands.
+    p.send_line(":help").unwrap();
+    let listed = p.exp_string("Ctrl-D leaves.").unwrap();
+    assert!(listed.contains(":map") && listed.contains(":explain CMD"), "{listed}");
+    assert!(!listed.contains(":hint") && !listed.contains(":solution"), "{listed}");
     p.send_line(":sandbox").unwrap();
     p.exp_string("Back to the course.").unwrap();
     p.exp_string("[install-check 1/").unwrap();
