@@ -65,9 +65,7 @@ impl Outbox {
         std::fs::create_dir_all(data_dir).with_context(|| format!("could not create {}", data_dir.display()))?;
         let open = || -> rusqlite::Result<Connection> {
             let conn = Connection::open(&file)?;
-            conn.busy_timeout(Duration::from_secs(5))?;
-            conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            super::store::tune(&conn)?;
             conn.execute_batch(SCHEMA)?;
             Ok(conn)
         };

@@ -86,11 +86,7 @@ impl Sqlite {
     }
 
     fn prepare(conn: Connection) -> anyhow::Result<Sqlite> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // WAL: readers never wait on the writer; NORMAL: a commit is in the OS's hands
-        // when it returns, which survives the process being killed.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        tune(&conn)?;
         conn.execute_batch(SCHEMA)?;
         let version: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| r.get(0)).optional()?;
@@ -112,6 +108,16 @@ impl Sqlite {
         // it back), so the connection is still good.
         self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// How every class database is opened, the server's and the learners' outbox alike:
+/// WAL, so readers never wait on the writer and several processes share one file;
+/// NORMAL, so a commit is in the OS's hands when it returns, which survives the
+/// process being killed; and a writer waits up to 5 s for another to finish.
+pub fn tune(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
 }
 
 fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
