@@ -107,3 +107,43 @@ fn commands_load_only_what_they_need() {
         Test::new().args(["--data-dir"]).args([dir.path()]).env("DOCKER_HOST", format!("unix://{}", file.display()));
     check.args(["check", "hello-world/run-it"]).run().code(3).stderr_has("is a regular file, not a socket");
 }
+
+/// The help a user reads, as they read it: the top level, and the classroom's.
+#[test]
+fn help_pages_read_as_snapshots() {
+    for (name, args) in [
+        ("help", vec!["--help"]),
+        ("help-class", vec!["class", "--help"]),
+        ("help-class-serve", vec!["class", "serve", "--help"]),
+        ("help-join", vec!["join", "--help"]),
+    ] {
+        // Wrapped at a fixed width, whatever the terminal running the tests.
+        let ran = Test::new()
+            .env("COLUMNS", "100")
+            .remove_env("DOCKERLEARN_DATA_DIR")
+            .remove_env("DOCKERLEARN_SCOPE")
+            .remove_env("DOCKERLEARN_CLASS_TOKEN")
+            .args(&args)
+            .run()
+            .code(0);
+        insta::assert_snapshot!(name, ran.stdout);
+    }
+}
+
+/// What `doctor` says when nothing answers at the engine's socket: the problem and its
+/// fix (the lines about the client, Compose and the network depend on the machine).
+#[test]
+fn doctor_says_what_to_do_when_the_engine_is_not_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("docker.sock");
+    let ran = Test::new().env("DOCKER_HOST", format!("unix://{}", socket.display())).args(["doctor"]).run().code(1);
+    let problem: String = ran
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("PROBLEM:"))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace(&socket.display().to_string(), "[socket]");
+    insta::assert_snapshot!("doctor-engine-not-running", problem);
+}
