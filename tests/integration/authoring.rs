@@ -286,3 +286,32 @@ fn verify_leaves_what_existed_under_the_courses_names() {
     assert_eq!(after, before, "verify changed what existed before it");
     eprintln!("{same} of {} pre-existing things left as they were; {refused} names refused", before.len());
 }
+
+#[test]
+fn verify_removes_the_volumes_its_solutions_make_with_dash_v() {
+    let _image = Image::hello_world();
+    let volume = format!("dl-implicit-{}", crate::support::run_id());
+    let dir = course_dir(&[
+        ("lessons/course.yaml", "format_version: 1\nid: keep\ntitle: Keep\nlessons:\n  - keep\n"),
+        (
+            "lessons/keep.md",
+            &lesson(
+                "Keep",
+                &format!(
+                    "## Keep {{#keep}}\n### Solution\n```sh run\ndocker run --rm -v {volume}:/data hello-world\n```\n"
+                ),
+            ),
+        ),
+        (
+            "checks/keep.yaml",
+            &format!("format_version: 1\ncheckpoints:\n  keep:\n    - kind: volume\n      volume: {volume}\n"),
+        ),
+    ]);
+    let ran = Test::new().args(["verify"]).args([dir.path()]).run();
+    let left = crate::support::docker_status(&["volume", "inspect", &volume]).status.success();
+    if left {
+        let _ = crate::support::docker_status(&["volume", "rm", &volume]);
+    }
+    assert!(!left, "verify left the volume `{volume}` that `-v {volume}:/data` made:\n{}", ran.stdout);
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+}
