@@ -3,11 +3,17 @@
 //! A checkpoint that passes before its step cannot tell whether the step was done, so
 //! it fails the lesson. Everything the solutions create is labelled through a `docker`
 //! shim first on PATH, and removed afterwards; image tags that existed are left alone.
+//! On a shared engine it starts only when no name the solutions use exists already
+//! (`names`): what others made is never removed or re-pointed.
+
+pub mod names;
 
 use crate::check::{self, Checkpoint, Status, Verdict};
 use crate::course::Course;
 use crate::engine::{Endpoint, EndpointSource, Engine, Scope};
+use crate::explain::Knowledge;
 use crate::progress;
+use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -237,6 +243,9 @@ struct StepContext<'a> {
     work: &'a Path,
     env: &'a [(&'a str, &'a std::ffi::OsStr)],
     needs_network: bool,
+    /// The run's label, for the volumes `-v NAME:/x` would make unlabelled.
+    label: &'a str,
+    knowledge: &'a Knowledge,
 }
 
 pub struct Verifier<'a> {
@@ -246,6 +255,28 @@ pub struct Verifier<'a> {
 }
 
 impl Verifier<'_> {
+    /// Fails with `names::Taken` when a name the chosen lessons' solutions use exists
+    /// on the engine already; asks the engine, changes nothing.
+    fn refuse_taken_names(&self, knowledge: &Knowledge, only: &[usize], engine: &mut Engine) -> anyhow::Result<()> {
+        let lessons = self.course.lessons.iter().enumerate().filter(|(i, _)| only.is_empty() || only.contains(i));
+        let used = names::used_by_lessons(
+            knowledge,
+            lessons.map(|(_, l)| {
+                let commands = l.lesson.steps.iter().filter_map(|s| s.solution.as_ref());
+                (l.lesson.id.as_str(), commands.flat_map(|s| s.commands.clone()).collect())
+            }),
+        );
+        if used.is_empty() {
+            return Ok(());
+        }
+        let snapshot = self
+            .rt
+            .block_on(engine.inventory(&Scope::everything()))
+            .context("verify first looks for the names its solutions use")?;
+        let taken = names::taken(&used, &snapshot);
+        if taken.is_empty() { Ok(()) } else { Err(names::Taken(taken).into()) }
+    }
+
     /// Verifies the lessons named (all when empty); `progress` is told each step.
     pub fn run(&self, only: &[usize], mut progress: impl FnMut(&StepReport)) -> anyhow::Result<Vec<StepReport>> {
         let run_id = format!("{}-{}", std::process::id(), progress::now() / 1_000_000 % 1_000_000_000);
@@ -255,6 +286,8 @@ impl Verifier<'_> {
         // Compose v1 does not go through the `docker` shim: its project label scopes it.
         let scope = Scope { labels: vec![label.clone(), compose_label.clone()] };
         let mut engine = Engine::new(self.endpoint.clone(), scope);
+        let knowledge = Knowledge::builtin();
+        self.refuse_taken_names(&knowledge, only, &mut engine)?;
         let mut nowhere = Engine::new(
             Endpoint { host: "unix:///nonexistent/dockerlearn-verify.sock".into(), source: EndpointSource::Default },
             Scope::default(),
@@ -290,8 +323,13 @@ impl Verifier<'_> {
                                 .flat_map(|s| &s.commands)
                                 .map(|c| crate::engine::tools::rewrite(c, compose.as_ref()))
                                 .collect();
-                            let context =
-                                StepContext { work: work.path(), env: &env, needs_network: step.needs_network };
+                            let context = StepContext {
+                                work: work.path(),
+                                env: &env,
+                                needs_network: step.needs_network,
+                                label: &label,
+                                knowledge: &knowledge,
+                            };
                             self.step(cp, &commands, &context, &mut engine, &mut nowhere, &mut ran)
                         }
                     };
@@ -351,6 +389,11 @@ impl Verifier<'_> {
             return StepOutcome::NoSolution;
         }
         for line in commands {
+            for volume in names::mounted_volumes(context.knowledge, line) {
+                if let Err(e) = self.rt.block_on(engine.create_labelled_volume(&volume, context.label)) {
+                    return StepOutcome::CommandFailed(format!("could not create volume `{volume}` first: {e}"));
+                }
+            }
             match run_command(line, work, context.env) {
                 Ok(r) => ran.push(r),
                 Err((why, r)) => {

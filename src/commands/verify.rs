@@ -18,10 +18,15 @@ pub fn run(ctx: &Ctx, dir: Option<&Path>, only: &[String]) -> anyhow::Result<Exi
     let rt = runtime()?;
     let endpoint = ctx.endpoint()?.clone();
     let verifier = crate::verify::Verifier { course: &course, endpoint, rt: &rt };
-    let reports = verifier.run(&indexes, |r| {
-        let mark = if r.ok() { "ok  " } else { "FAIL" };
-        ctx.ui.line(&format!("{mark} {}/{} ({} ms)", r.lesson, r.step, r.elapsed.as_millis()));
-    })?;
+    let reports = verifier
+        .run(&indexes, |r| {
+            let mark = if r.ok() { "ok  " } else { "FAIL" };
+            ctx.ui.line(&format!("{mark} {}/{} ({} ms)", r.lesson, r.step, r.elapsed.as_millis()));
+        })
+        .map_err(|e| match e.downcast::<crate::verify::names::Taken>() {
+            Ok(taken) => refuse(EXIT_NOT_PASSED, format!("dockerlearn: {taken}")),
+            Err(e) => e,
+        })?;
     ctx.ui.line("");
     ctx.ui.line(&crate::verify::table(&reports));
     Ok(if reports.iter().all(|r| r.ok()) { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_PASSED) })

@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod registry;
 pub mod remove;
 pub mod tools;
+pub mod volume;
 
 pub use context::{Endpoint, EndpointSource};
 pub use docker::{Engine, EngineError};

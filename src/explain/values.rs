@@ -91,30 +91,58 @@ pub fn env(v: &str) -> String {
     }
 }
 
-/// `type=bind,source=A,target=B,readonly`.
-pub fn mount(v: &str) -> String {
-    let mut kind = "volume";
-    let (mut source, mut target, mut ro) = (None, None, false);
+/// What a `--mount` value says, field by field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountSpec<'a> {
+    /// `volume` (the default), `bind` or `tmpfs`.
+    pub kind: &'static str,
+    pub source: Option<&'a str>,
+    pub target: Option<&'a str>,
+    pub read_only: bool,
+}
+
+/// Reads `type=bind,source=A,target=B,readonly`.
+pub fn mount_spec(v: &str) -> MountSpec<'_> {
+    let mut spec = MountSpec { kind: "volume", source: None, target: None, read_only: false };
     for field in v.split(',') {
         let (k, val) = field.split_once('=').unwrap_or((field, ""));
         match k {
             "type" => {
-                kind = if val == "bind" {
-                    "bind"
-                } else if val == "tmpfs" {
-                    "tmpfs"
-                } else {
-                    "volume"
+                spec.kind = match val {
+                    "bind" => "bind",
+                    "tmpfs" => "tmpfs",
+                    _ => "volume",
                 }
             }
-            "source" | "src" => source = Some(val),
-            "target" | "destination" | "dst" => target = Some(val),
-            "readonly" | "ro" => ro = val.is_empty() || val == "true" || val == "1",
+            "source" | "src" => spec.source = Some(val),
+            "target" | "destination" | "dst" => spec.target = Some(val),
+            "readonly" | "ro" => spec.read_only = val.is_empty() || val == "true" || val == "1",
             _ => {}
         }
     }
+    spec
+}
+
+/// The volume a `-v` or `--mount` value names, if it names one (not a host folder,
+/// not an anonymous volume, not tmpfs).
+pub fn named_volume(flag_value: &str, long_form: bool) -> Option<&str> {
+    let source = if long_form {
+        let spec = mount_spec(flag_value);
+        spec.source.filter(|_| spec.kind == "volume")?
+    } else {
+        match flag_value.split(':').collect::<Vec<_>>().as_slice() {
+            [s, _] | [s, _, _] => *s,
+            _ => return None,
+        }
+    };
+    (!source.is_empty() && !is_host_path(source)).then_some(source)
+}
+
+/// `type=bind,source=A,target=B,readonly`.
+pub fn mount(v: &str) -> String {
+    let MountSpec { kind, source, target, read_only } = mount_spec(v);
     let dest = target.unwrap_or("(no target given)");
-    let access = if ro { "read-only" } else { "read and write" };
+    let access = if read_only { "read-only" } else { "read and write" };
     match (kind, source) {
         ("bind", Some(s)) => {
             format!("bind mount: the host folder {} appears in the container at {dest} ({access})", host_path(s))
@@ -179,6 +207,11 @@ mod tests {
                 .contains("host folder /src appears in the container at /app (read-only)")
         );
         assert!(mount("source=v,target=/d").contains("the volume v is mounted at /d"));
+        assert_eq!(named_volume("data:/var/lib/x:ro", false), Some("data"));
+        assert_eq!(named_volume("$PWD:/work", false), None);
+        assert_eq!(named_volume("/cache", false), None);
+        assert_eq!(named_volume("type=volume,src=v,dst=/d", true), Some("v"));
+        assert_eq!(named_volume("type=bind,source=/src,target=/app", true), None);
     }
 
     #[test]

@@ -176,3 +176,142 @@ fn verify_shows_how_a_failed_solution_ran() {
     settings.add_filter(r" +\d+ms", "  [t]ms");
     settings.bind(|| insta::assert_snapshot!(table));
 }
+
+/// Twenty things made under names the shipped solutions use, removed when the test ends.
+struct Existing {
+    containers: Vec<&'static str>,
+    tags: Vec<&'static str>,
+    volume: &'static str,
+    network: &'static str,
+}
+
+impl Existing {
+    /// Each one's name and what identifies it (id; for a tag, its image's id; for a volume, its creation time).
+    fn state(&self) -> Vec<(String, String)> {
+        let inspect = |args: &[&str]| {
+            let out = crate::support::docker_status(args);
+            let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            if out.status.success() { id } else { "(gone)".to_owned() }
+        };
+        let mut s = Vec::new();
+        for c in &self.containers {
+            s.push((format!("container {c}"), inspect(&["container", "inspect", "-f", "{{.Id}}", c])));
+        }
+        for t in &self.tags {
+            s.push((format!("tag {t}"), inspect(&["image", "inspect", "-f", "{{.Id}}", t])));
+        }
+        let volume = inspect(&["volume", "inspect", "-f", "{{.CreatedAt}}", self.volume]);
+        s.push((format!("volume {}", self.volume), volume));
+        s.push((format!("network {}", self.network), inspect(&["network", "inspect", "-f", "{{.Id}}", self.network])));
+        s
+    }
+}
+
+impl Drop for Existing {
+    fn drop(&mut self) {
+        let mut rm = vec!["rm", "-f"];
+        rm.extend(&self.containers);
+        let _ = crate::support::docker_status(&rm);
+        let mut rmi = vec!["rmi"];
+        rmi.extend(&self.tags);
+        let _ = crate::support::docker_status(&rmi);
+        let _ = crate::support::docker_status(&["volume", "rm", self.volume]);
+        let _ = crate::support::docker_status(&["network", "rm", self.network]);
+    }
+}
+
+#[test]
+fn verify_leaves_what_existed_under_the_courses_names() {
+    let _image = Image::hello_world();
+    let _names = fixed_names();
+    let label = format!("{}={}", crate::support::LABEL_KEY, crate::support::run_id());
+    let existing = Existing {
+        containers: vec![
+            "hello",
+            "whale",
+            "pyshell",
+            "pyserver",
+            "some-postgres",
+            "web",
+            "writer",
+            "reader",
+            "tools",
+            "registry",
+            "notebook",
+            "jupyter",
+            "server",
+            "webdev",
+        ],
+        tags: vec!["whalesay", "mytools:v1", "test:pipeline", "mynotebook:v1"],
+        volume: "notes-data",
+        network: "appnet",
+    };
+    for c in &existing.containers {
+        crate::support::docker(&["create", "--label", &label, "--name", c, "hello-world"]);
+    }
+    // The tags point at an image of the test's own, labelled.
+    let base = format!("dl-isolate-{}", crate::support::run_id());
+    crate::support::docker(&["create", "--label", &label, "--name", &base, "hello-world"]);
+    let id = crate::support::docker(&["commit", "--change", &format!("LABEL {label}"), &base]);
+    crate::support::docker(&["rm", &base]);
+    for t in &existing.tags {
+        crate::support::docker(&["tag", id.trim(), t]);
+    }
+    crate::support::docker(&["volume", "create", "--label", &label, existing.volume]);
+    crate::support::docker(&["network", "create", "--label", &label, existing.network]);
+    let before = existing.state();
+    assert_eq!(before.len(), 20);
+    assert!(before.iter().all(|(_, id)| id != "(gone)"), "{before:?}");
+
+    let ran = Test::new().args(["verify"]).run().code(1);
+    let said = format!("{}{}", ran.stdout, ran.stderr);
+    let mut refused = 0;
+    for (what, _) in &before {
+        let (kind, name) = what.split_once(' ').unwrap();
+        let noun = match kind {
+            "tag" => "an image tag",
+            "container" => "a container",
+            "volume" => "a volume",
+            _ => "a network",
+        };
+        let line = format!("`{name}` is {noun} that exists already");
+        assert!(said.contains(&line), "verify does not say `{line}`:\n{said}");
+        refused += 1;
+    }
+    assert!(said.contains("remove or rename it, or run verify where it is absent"), "{said}");
+    assert!(!said.contains("ok  ") && !said.contains(" steps, "), "verify ran steps:\n{said}");
+
+    let after = existing.state();
+    let same = before.iter().zip(&after).filter(|(b, a)| b == a).count();
+    assert_eq!(after, before, "verify changed what existed before it");
+    eprintln!("{same} of {} pre-existing things left as they were; {refused} names refused", before.len());
+}
+
+#[test]
+fn verify_removes_the_volumes_its_solutions_make_with_dash_v() {
+    let _image = Image::hello_world();
+    let volume = format!("dl-implicit-{}", crate::support::run_id());
+    let dir = course_dir(&[
+        ("lessons/course.yaml", "format_version: 1\nid: keep\ntitle: Keep\nlessons:\n  - keep\n"),
+        (
+            "lessons/keep.md",
+            &lesson(
+                "Keep",
+                &format!(
+                    "## Keep {{#keep}}\n### Solution\n```sh run\ndocker run --rm -v {volume}:/data hello-world\n```\n"
+                ),
+            ),
+        ),
+        (
+            "checks/keep.yaml",
+            &format!("format_version: 1\ncheckpoints:\n  keep:\n    - kind: volume\n      volume: {volume}\n"),
+        ),
+    ]);
+    let ran = Test::new().args(["verify"]).args([dir.path()]).run();
+    let left = crate::support::docker_status(&["volume", "inspect", &volume]).status.success();
+    if left {
+        let _ = crate::support::docker_status(&["volume", "rm", &volume]);
+    }
+    assert!(!left, "verify left the volume `{volume}` that `-v {volume}:/data` made:\n{}", ran.stdout);
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+}
