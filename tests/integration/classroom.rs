@@ -190,7 +190,6 @@ fn until(p: &mut rexpect::session::PtySession, text: &str) {
 #[test]
 fn a_prompt_in_a_class_is_held_released_messaged_marked_and_raises_a_hand() {
     let _image = Image::hello_world();
-    let _names = crate::support::names(&["hello", "helo"]);
     let server = Server::start();
     let sb = Sandbox::new();
     server.instructor(&["hold", "hello-world/run-it"]).code(0).stdout_has("Holding the class after hello-world/run-it");
