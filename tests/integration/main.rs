@@ -32,3 +32,4 @@ mod repl;
 mod sandbox;
 mod structure;
 mod tight;
+mod verify_lessons;
