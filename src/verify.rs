@@ -306,10 +306,12 @@ impl Verifier<'_> {
                 for (si, step) in cl.lesson.steps.iter().enumerate() {
                     let started = Instant::now();
                     let mut ran = Vec::new();
-                    let outcome = match cl.checkpoint(si) {
-                        None => StepOutcome::Reading,
-                        Some(_) if self.offline && step.needs_network => StepOutcome::SkippedOffline,
-                        Some(cp) => {
+                    let starter = lesson_start::starter_files(self.course, cl, work.path());
+                    let outcome = match (cl.checkpoint(si), starter) {
+                        (None, _) => StepOutcome::Reading,
+                        (Some(_), _) if self.offline && step.needs_network => StepOutcome::SkippedOffline,
+                        (Some(_), Err(why)) => StepOutcome::CommandFailed(why),
+                        (Some(cp), Ok(())) => {
                             let commands: Vec<String> = step
                                 .solution
                                 .iter()

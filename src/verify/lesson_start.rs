@@ -55,6 +55,19 @@ pub(super) fn remove_made(rt: &Runtime, engine: &mut Engine, label: &str, projec
     }
 }
 
+/// Copies the lesson's starter files (`files/LESSON/`) into the step's working folder,
+/// as the REPL does when a step begins; what a solution changed is kept.
+pub(super) fn starter_files(
+    course: &crate::course::Course,
+    cl: &CourseLesson,
+    work: &std::path::Path,
+) -> Result<(), String> {
+    let Some(from) = crate::starter::source(course, &cl.lesson.id) else { return Ok(()) };
+    crate::starter::copy(&from, work)
+        .map(|_| ())
+        .map_err(|e| format!("the starter files in {} could not be copied: {e}", from.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
