@@ -20,7 +20,7 @@ impl LessonStart {
     pub fn notice(&self) -> Option<String> {
         (!self.missing.is_empty()).then(|| {
             format!(
-                "lesson {}: not on the engine: {}. Its steps that use them will fail; run `dockerlearn prepare {}` (or load the course's kit) first.",
+                "Lesson `{}` needs images the engine does not have: {}. Its steps that use them will fail; run `dockerlearn prepare {}` (or load the course's kit) first.",
                 self.lesson,
                 self.missing.join(", "),
                 self.lesson

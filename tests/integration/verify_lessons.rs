@@ -64,7 +64,10 @@ fn verify_lists_a_lessons_missing_images_before_its_steps() {
         format!("format_version: 1\ncheckpoints:\n  run:\n    - kind: container\n      name: dl-absent-{id}\n");
     let dir = course(&[("absent", md, checks)]);
     let ran = Test::new().args(["verify"]).args([dir.path()]).run().code(1);
-    let notice = ran.stdout.find("lesson absent: not on the engine: ").unwrap_or_else(|| panic!("{}", ran.stdout));
+    let notice = ran
+        .stdout
+        .find("Lesson `absent` needs images the engine does not have: ")
+        .unwrap_or_else(|| panic!("{}", ran.stdout));
     let first_step = ran.stdout.find("FAIL absent/run").unwrap_or_else(|| panic!("{}", ran.stdout));
     assert!(notice < first_step, "the notice comes before the steps:\n{}", ran.stdout);
     assert!(ran.stdout.contains(&absent) && ran.stdout.contains("`dockerlearn prepare absent`"), "{}", ran.stdout);
