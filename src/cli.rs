@@ -148,14 +148,20 @@ pub enum Command {
     /// Runs each lesson's steps in order, as a learner would, in a scratch directory.
     /// Everything the solutions create is labelled `org.dockerlearn.verify=<run>` and
     /// removed at the end; image tags that existed before are left alone.
-    /// The images the lessons use must be present (see `dockerlearn list`).
-    /// Exit status: 0 every step proven, 1 some step failed.
+    /// Each lesson starts clean: what earlier lessons made is removed first, unless its
+    /// front matter says `continues: true`.
+    /// The images the lessons use must be present (see `dockerlearn list`); before each
+    /// lesson, verify lists those missing and says to run `dockerlearn prepare LESSON`.
+    /// Exit status: 0 every step proven (or skipped with --offline), 1 some step failed.
     Verify {
         /// The course directory (default as for `lint`).
         dir: Option<PathBuf>,
         /// Only these lessons (ids or numbers).
         #[arg(long = "lesson", value_name = "LESSON")]
         only: Vec<String>,
+        /// Skip the steps marked `.network` (they download); the rest still verify.
+        #[arg(long)]
+        offline: bool,
     },
     /// Start a new lesson: writes lessons/NN-LESSON.md and checks/LESSON.yaml, which
     /// already lint clean, and adds the lesson to lessons/course.yaml.

@@ -32,6 +32,7 @@ pub mod scaffold;
 pub mod session;
 pub mod shell;
 pub mod snapshot;
+pub mod starter;
 pub mod ui;
 pub mod verify;
 pub mod yaml;

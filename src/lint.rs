@@ -57,6 +57,22 @@ fn image_agreement(course: &Course) -> Diagnostics {
                 }
             }
         }
+        // The lesson's starter files: a Dockerfile's `FROM`, a compose file's `image:`.
+        for (path, text) in
+            crate::starter::source(course, &lesson.id).map(|d| crate::starter::texts(&d)).unwrap_or_default()
+        {
+            for image in images_in(&format!("starter file\n{text}")).used {
+                let r = ImageRef::parse(&image);
+                used_anywhere.insert(r.familiar());
+                if !listed.iter().any(|l| l.matches(&r)) && !produced.iter().any(|p| p.matches(&r)) {
+                    let line = text.lines().position(|l| l.contains(&image)).map_or(1, |i| i + 1);
+                    problems.push(Diagnostic::new(&path.display().to_string(), line, 1, format!(
+                        "this starter file uses image `{image}`, which the front matter of lesson `{}` does not list: add it to `images:` so it can be prepared before class",
+                        lesson.id
+                    )));
+                }
+            }
+        }
         for l in &listed {
             if !used_anywhere.iter().any(|u| ImageRef::parse(u).matches(l)) {
                 problems.push(Diagnostic::new(

@@ -512,6 +512,8 @@ impl<'c> Repl<'c> {
                 self.announce_missing_images(lesson);
             }
             Effect::ShowStep { at } => {
+                self.write_starter_files(at.lesson);
+                let course = self.session.course();
                 self.ui.step(course, at);
                 self.watch_events(at);
             }
@@ -565,6 +567,26 @@ impl<'c> Repl<'c> {
             let since = self.session.step_started();
             let what = format!("{} to stream its events", self.engine_name);
             Self::wait(self.rt, self.ui, &mut self.interrupt, &what, self.engine.watch(since, &needs.other_events));
+        }
+    }
+
+    /// Copies the lesson's starter files into the learner's folder when a step begins,
+    /// never over a file that is already there, and says what it wrote.
+    fn write_starter_files(&mut self, lesson: usize) {
+        let course = self.session.course();
+        let id = &course.lessons[lesson].lesson.id;
+        let Some(from) = crate::starter::source(course, id) else { return };
+        match crate::starter::copy(&from, &self.cwd) {
+            Ok(copied) => {
+                if let Some(notice) = copied.notice(id) {
+                    self.ui.notice(&notice);
+                }
+            }
+            Err(e) => self.ui.error(&format!(
+                "Could not copy the lesson's starter files from {} into {}: {e}. Copy them by hand, or check the folder's permissions.",
+                from.display(),
+                self.cwd.display()
+            )),
         }
     }
 

@@ -19,6 +19,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 
+mod lesson_start;
+pub use lesson_start::LessonStart;
+
 /// The label every resource of one verify run carries.
 pub const LABEL_KEY: &str = "org.dockerlearn.verify";
 /// Most time one solution command may take.
@@ -33,6 +36,8 @@ pub enum StepOutcome {
     Prepared,
     /// A reading step: nothing to verify.
     Reading,
+    /// A `.network` step not run because verify was told `--offline`.
+    SkippedOffline,
     /// Passed before its solution ran.
     PassedBefore(String),
     /// Still failing after its solution ran.
@@ -68,7 +73,10 @@ const TAIL_LINES: usize = 6;
 
 impl StepReport {
     pub fn ok(&self) -> bool {
-        matches!(self.outcome, StepOutcome::Proven | StepOutcome::Reading | StepOutcome::Prepared)
+        matches!(
+            self.outcome,
+            StepOutcome::Proven | StepOutcome::Reading | StepOutcome::Prepared | StepOutcome::SkippedOffline
+        )
     }
 }
 
@@ -252,6 +260,8 @@ pub struct Verifier<'a> {
     pub course: &'a Course,
     pub endpoint: Endpoint,
     pub rt: &'a Runtime,
+    /// Skip the `.network` steps (`verify --offline`) instead of running them.
+    pub offline: bool,
 }
 
 impl Verifier<'_> {
@@ -277,8 +287,14 @@ impl Verifier<'_> {
         if taken.is_empty() { Ok(()) } else { Err(names::Taken(taken).into()) }
     }
 
-    /// Verifies the lessons named (all when empty); `progress` is told each step.
-    pub fn run(&self, only: &[usize], mut progress: impl FnMut(&StepReport)) -> anyhow::Result<Vec<StepReport>> {
+    /// Verifies the lessons named (all when empty); `on_lesson` is told what was found
+    /// before each lesson, `progress` each step.
+    pub fn run(
+        &self,
+        only: &[usize],
+        mut on_lesson: impl FnMut(&LessonStart),
+        mut progress: impl FnMut(&StepReport),
+    ) -> anyhow::Result<Vec<StepReport>> {
         let run_id = format!("{}-{}", std::process::id(), progress::now() / 1_000_000 % 1_000_000_000);
         let label = format!("{LABEL_KEY}={run_id}");
         let project = compose_project(&run_id);
@@ -306,17 +322,29 @@ impl Verifier<'_> {
 
         let mut reports = Vec::new();
         let result = (|| -> anyhow::Result<()> {
+            let mut work: Option<tempfile::TempDir> = None;
             for (li, cl) in self.course.lessons.iter().enumerate() {
                 if !only.is_empty() && !only.contains(&li) {
                     continue;
                 }
-                let work = tempfile::tempdir()?;
+                // Each lesson starts clean, unless it goes on from the previous one.
+                if work.is_none() || !cl.lesson.continues {
+                    if work.is_some() {
+                        lesson_start::remove_made(self.rt, &mut engine, &label, &project);
+                    }
+                    work = Some(tempfile::tempdir()?);
+                }
+                let work = work.as_ref().expect("made above");
+                on_lesson(&lesson_start::look(self.rt, &mut engine, cl));
                 for (si, step) in cl.lesson.steps.iter().enumerate() {
                     let started = Instant::now();
                     let mut ran = Vec::new();
-                    let outcome = match cl.checkpoint(si) {
-                        None => StepOutcome::Reading,
-                        Some(cp) => {
+                    let starter = lesson_start::starter_files(self.course, cl, work.path());
+                    let outcome = match (cl.checkpoint(si), starter) {
+                        (None, _) => StepOutcome::Reading,
+                        (Some(_), _) if self.offline && step.needs_network => StepOutcome::SkippedOffline,
+                        (Some(_), Err(why)) => StepOutcome::CommandFailed(why),
+                        (Some(cp), Ok(())) => {
                             let commands: Vec<String> = step
                                 .solution
                                 .iter()
@@ -346,20 +374,10 @@ impl Verifier<'_> {
             }
             Ok(())
         })();
-        // Clean up whatever happened above, failures included.
-        let _ = self.rt.block_on(engine.remove_scoped());
-        let _ = self.rt.block_on(engine.remove_labelled(&format!("com.docker.compose.project={project}")));
-        // Images this run made carry its label (built, committed, imported, or loaded
-        // from a save of those): their tags go, then the images. Nothing else is touched,
-        // even what others create on the engine meanwhile.
-        if let Ok(ours) = self.rt.block_on(engine.labelled_image_tags(&label)) {
-            for (id, tags) in ours {
-                for tag in &tags {
-                    let _ = self.rt.block_on(engine.untag(tag));
-                }
-                let _ = self.rt.block_on(engine.untag(&id));
-            }
-        }
+        // Clean up whatever happened above, failures included. Images this run made carry
+        // its label (built, committed, imported, or loaded from a save of those); nothing
+        // else is touched, even what others create on the engine meanwhile.
+        lesson_start::remove_made(self.rt, &mut engine, &label, &project);
         result?;
         Ok(reports)
     }
@@ -448,6 +466,7 @@ pub fn table(reports: &[StepReport]) -> String {
             StepOutcome::Proven => ("pass", "failed before, passed after".to_owned()),
             StepOutcome::Reading => ("read", "reading step".to_owned()),
             StepOutcome::Prepared => ("prep", "downloads: its images were already present".to_owned()),
+            StepOutcome::SkippedOffline => ("skip", "skipped: needs the network (--offline)".to_owned()),
             StepOutcome::PassedBefore(d) => ("FAIL", format!("passes before its step: {d}")),
             StepOutcome::FailedAfter(d) => ("FAIL", format!("fails after its solution: {d}")),
             StepOutcome::NoSolution => ("FAIL", "no solution commands to run".to_owned()),
@@ -465,6 +484,10 @@ pub fn table(reports: &[StepReport]) -> String {
     }
     let failed = reports.iter().filter(|r| !r.ok()).count();
     s.push_str(&format!("{} steps, {} failed", reports.len(), failed));
+    let skipped = reports.iter().filter(|r| r.outcome == StepOutcome::SkippedOffline).count();
+    if skipped > 0 {
+        s.push_str(&format!(", {skipped} skipped (--offline)"));
+    }
     s
 }
 

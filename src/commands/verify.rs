@@ -6,7 +6,7 @@ use crate::course;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(ctx: &Ctx, dir: Option<&Path>, only: &[String]) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Ctx, dir: Option<&Path>, only: &[String], offline: bool) -> anyhow::Result<ExitCode> {
     let dir = ctx.authoring_dir(dir);
     let course = course::load_from(dir.as_deref()).map_err(|problems| {
         refuse(
@@ -17,9 +17,14 @@ pub fn run(ctx: &Ctx, dir: Option<&Path>, only: &[String]) -> anyhow::Result<Exi
     let indexes = lesson_indexes(&course, only)?;
     let rt = runtime()?;
     let endpoint = ctx.endpoint()?.clone();
-    let verifier = crate::verify::Verifier { course: &course, endpoint, rt: &rt };
+    let verifier = crate::verify::Verifier { course: &course, endpoint, rt: &rt, offline };
+    let on_lesson = |start: &crate::verify::LessonStart| {
+        if let Some(notice) = start.notice() {
+            ctx.ui.line(&notice);
+        }
+    };
     let reports = verifier
-        .run(&indexes, |r| {
+        .run(&indexes, on_lesson, |r| {
             let mark = if r.ok() { "ok  " } else { "FAIL" };
             ctx.ui.line(&format!("{mark} {}/{} ({} ms)", r.lesson, r.step, r.elapsed.as_millis()));
         })

@@ -18,6 +18,9 @@ pub struct Lesson {
     pub minutes: Option<u32>,
     /// Images the lesson's commands use, so they can be prepared before class.
     pub images: Vec<String>,
+    /// The lesson goes on from the previous one: `verify` keeps what the previous
+    /// lesson's solutions made (and its working folder) instead of starting clean.
+    pub continues: bool,
     /// Markdown shown before the first step.
     pub intro: String,
     pub steps: Vec<Step>,

@@ -3,7 +3,7 @@
 //!
 //! ~~~text
 //! ---                                 front matter (YAML): id, title, objectives,
-//! title: Hello, world                 minutes, images
+//! title: Hello, world                 minutes, images, continues
 //! ---
 //! Introduction prose.
 //! ## Run a container {#run-it}        a step; its id names its checkpoint
@@ -37,6 +37,8 @@ struct FrontMatter {
     minutes: Option<u32>,
     #[serde(default)]
     images: Vec<String>,
+    #[serde(default)]
+    continues: bool,
 }
 
 /// A fenced code block's info string, split the way mdBook splits it.
@@ -116,6 +118,7 @@ pub fn parse(path: &str, fallback_id: &str, text: &str) -> Result<Lesson, Diagno
         objectives: front.objectives,
         minutes: front.minutes,
         images: front.images,
+        continues: front.continues,
         intro,
         steps,
     })
@@ -379,4 +382,19 @@ pub fn slug(title: &str) -> String {
         }
     }
     s.trim_end_matches('-').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continues_is_read_from_the_front_matter_and_must_be_a_boolean() {
+        let lesson = |front: &str| parse("l.md", "l", &format!("---\ntitle: T\n{front}---\n## Do {{#do}}\nx\n"));
+        assert!(!lesson("").unwrap().continues);
+        assert!(lesson("continues: true\n").unwrap().continues);
+        let problems = lesson("continues: later\n").unwrap_err().to_string();
+        assert!(problems.starts_with("l.md:3:"), "{problems}");
+        assert!(problems.contains("expected a boolean"), "{problems}");
+    }
 }

@@ -30,5 +30,7 @@ mod real_programs;
 mod registry;
 mod repl;
 mod sandbox;
+mod starter;
 mod structure;
 mod tight;
+mod verify_lessons;
