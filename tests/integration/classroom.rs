@@ -376,7 +376,9 @@ fn beyond_loopback_plain_http_is_warned_about() {
 /// A CA of the test's own and a certificate it signed for localhost and 127.0.0.1.
 fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let run = |args: &[&str]| {
-        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect(
+            "openssl makes the test's certificates. Run: apt-get install busybox-static mmdebstrap chromium chromium-driver openssl",
+        );
         assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
     run(&[
@@ -495,7 +497,7 @@ fn browser() -> (String, String) {
     match (chromium, driver) {
         (Some(c), Some(d)) => (c, d),
         _ => panic!(
-            "the board test drives Debian's Chromium and its WebDriver. Run: apt-get install busybox-static mmdebstrap chromium chromium-driver"
+            "the board test drives Debian's Chromium and its WebDriver. Run: apt-get install busybox-static mmdebstrap chromium chromium-driver openssl"
         ),
     }
 }

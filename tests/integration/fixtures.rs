@@ -41,10 +41,8 @@ pub const FIXTURE_LABEL: &str = "org.dockerlearn.fixture";
 const PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// What the installer command says when a build tool is missing.
-const MMDEBSTRAP_MISSING: &str =
-    "mmdebstrap is not installed: the real-program test images are built with it. Run: apt-get install mmdebstrap";
-const BUSYBOX_MISSING: &str =
-    "busybox-static is not installed: the stand-in test images are built from it. Run: apt-get install busybox-static";
+const MMDEBSTRAP_MISSING: &str = "mmdebstrap is not installed: the real-program test images are built with it. Run: apt-get install busybox-static mmdebstrap chromium chromium-driver openssl";
+const BUSYBOX_MISSING: &str = "busybox-static is not installed: the stand-in test images are built from it. Run: apt-get install busybox-static mmdebstrap chromium chromium-driver openssl";
 
 /// How one image is made.
 struct Recipe {
