@@ -499,8 +499,8 @@ impl<'c> Repl<'c> {
     }
 
     fn perform(&mut self, effect: Effect) -> Option<Input> {
-        if let Some(event) = self.class.as_ref().and_then(|_| self.class_event(&effect)) {
-            if let Err(why) = self.class.as_ref().map_or(Ok(()), |l| l.report(&event)) {
+        if let (Some(link), Some(event)) = (&self.class, self.class_event(&effect)) {
+            if let Err(why) = link.report(&event) {
                 self.ui.error(&format!("Could not keep a report for the class: {why}"));
             }
         }

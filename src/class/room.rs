@@ -73,7 +73,6 @@ pub struct Verdict {
 #[derive(Debug, Clone)]
 struct Learner {
     name: String,
-    joined: i64,
     last_seen: i64,
     /// The step the learner's prompt shows (an index into the outline).
     current: Option<usize>,
@@ -230,7 +229,6 @@ impl Room {
             id,
             Learner {
                 name: name.to_owned(),
-                joined: at,
                 last_seen: at,
                 current: None,
                 steps: HashMap::new(),
@@ -242,11 +240,6 @@ impl Room {
 
     pub fn has_learner(&self, id: u64) -> bool {
         self.learners.contains_key(&id)
-    }
-
-    /// A learner by name, for the instructor's terminal commands.
-    pub fn learner_named(&self, name: &str) -> Option<u64> {
-        self.learners.iter().find(|(_, l)| l.name.eq_ignore_ascii_case(name)).map(|(id, _)| *id)
     }
 
     /// A report that was stored for the first time. Steps the course does not have
@@ -503,11 +496,6 @@ impl Room {
             }
         }
         rows
-    }
-
-    /// When each learner joined, for the export's header.
-    pub fn roster(&self) -> Vec<(u64, String, i64)> {
-        self.learners.iter().map(|(id, l)| (*id, l.name.clone(), l.joined)).collect()
     }
 }
 

@@ -80,11 +80,6 @@ impl Sqlite {
         Self::prepare(conn).with_context(|| format!("could not use the class database {}", path.display()))
     }
 
-    /// A store in memory, for tests and benchmarks of the room.
-    pub fn in_memory() -> anyhow::Result<Sqlite> {
-        Self::prepare(Connection::open_in_memory()?)
-    }
-
     fn prepare(conn: Connection) -> anyhow::Result<Sqlite> {
         tune(&conn)?;
         conn.execute_batch(SCHEMA)?;
