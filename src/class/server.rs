@@ -107,8 +107,12 @@ struct Write {
     learner: u64,
     reports: Vec<Report>,
     received: i64,
-    answer: tokio::sync::oneshot::Sender<anyhow::Result<(Vec<bool>, u64)>>,
+    /// The reports come back with the store's answer, for the room.
+    answer: tokio::sync::oneshot::Sender<(Vec<Report>, anyhow::Result<Stored>)>,
 }
+
+/// For each report whether it was new, and the highest seq held for the learner.
+type Stored = (Vec<bool>, u64);
 
 /// Batches written in one transaction, at most.
 const GROUP: usize = 512;
@@ -124,16 +128,18 @@ fn writer(store: Arc<dyn ClassStore>, queue: std::sync::mpsc::Receiver<Write>) {
         }
         let batches: Vec<(u64, &[Report])> = group.iter().map(|w| (w.learner, w.reports.as_slice())).collect();
         let received = group.iter().map(|w| w.received).max().unwrap_or_default();
-        match store.append(&batches, received) {
+        let written = store.append(&batches, received);
+        drop(batches);
+        match written {
             Ok(results) => {
                 for (w, r) in group.into_iter().zip(results) {
-                    let _ = w.answer.send(Ok(r));
+                    let _ = w.answer.send((w.reports, Ok(r)));
                 }
             }
             Err(e) => {
                 let why = format!("{e:#}");
                 for w in group {
-                    let _ = w.answer.send(Err(anyhow::anyhow!("{why}")));
+                    let _ = w.answer.send((w.reports, Err(anyhow::anyhow!("{why}"))));
                 }
             }
         }
@@ -360,8 +366,7 @@ impl Shared {
     fn board_json(&self) -> Arc<str> {
         let version = *self.version.borrow();
         let mut cache = self.board.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((v, json)) = cache.as_ref().filter(|(v, _)| *v == version) {
-            let _ = v;
+        if let Some((_, json)) = cache.as_ref().filter(|(v, _)| *v == version) {
             return json.clone();
         }
         let started = Instant::now();
@@ -432,20 +437,22 @@ async fn reports(
     let batch = body(parsed)?;
     batch.validate().map_err(invalid)?;
     let now = now_ms();
-    let reports = batch.reports;
+    let mut reports = batch.reports;
+    // A learner's clock may run ahead: neither the store nor the room (which a
+    // restart rebuilds from the store) ever holds the future.
+    for r in &mut reports {
+        r.at = r.at.min(now);
+    }
     let (answer, answered) = tokio::sync::oneshot::channel();
-    let write = Write { learner, reports: reports.clone(), received: now, answer };
+    let write = Write { learner, reports, received: now, answer };
     s.writer.send(write).map_err(|_| internal(anyhow::anyhow!("the store's writer has stopped")))?;
-    let (new, up_to) =
-        answered.await.map_err(|_| internal(anyhow::anyhow!("the store's writer has stopped")))?.map_err(internal)?;
+    let (reports, written) = answered.await.map_err(|_| internal(anyhow::anyhow!("the store's writer has stopped")))?;
+    let (new, up_to) = written.map_err(internal)?;
     let stored = new.iter().filter(|n| **n).count();
     if stored > 0 {
         let mut room = s.room();
         for (r, _) in reports.iter().zip(&new).filter(|(_, n)| **n) {
-            // A learner's clock may run ahead: the room never sees the future.
-            let mut r = r.clone();
-            r.at = r.at.min(now);
-            room.report(learner, &r);
+            room.report(learner, r);
         }
         drop(room);
         s.changed();
