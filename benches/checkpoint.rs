@@ -113,12 +113,17 @@ fn main() {
     for (name, cp) in &targets {
         let needs = cp.needs();
         let samples = time(300, || {
-            let obs = rt.block_on(engine.observe(&needs, since, std::path::Path::new(".")));
+            let obs =
+                rt.block_on(engine.observe(&needs, since, &dockerlearn::check::Place::at(std::path::Path::new("."))));
             let _ = check::eval(cp, &obs);
         });
         println!("  verdict {name:<29}{}", stats(samples));
     }
-    let obs = rt.block_on(engine.observe(&targets[0].1.needs(), since, std::path::Path::new(".")));
+    let obs = rt.block_on(engine.observe(
+        &targets[0].1.needs(),
+        since,
+        &dockerlearn::check::Place::at(std::path::Path::new(".")),
+    ));
     let pure = time(2000, || {
         let _ = check::eval(&targets[0].1, &obs);
     });

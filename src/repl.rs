@@ -614,7 +614,8 @@ impl<'c> Repl<'c> {
     fn evaluate(&mut self, checkpoint: &check::Checkpoint, since: i64, mode: CheckMode) -> Option<Verdict> {
         let needs = checkpoint.needs();
         let what = self.engine_name.clone();
-        let observe = self.engine.observe(&needs, since, &self.cwd);
+        let place = check::Place::at(&self.cwd);
+        let observe = self.engine.observe(&needs, since, &place);
         let observed = Self::wait(self.rt, self.ui, &mut self.interrupt, &what, observe)?;
         let mut verdict = check::eval(checkpoint, &observed);
         // The engine publishes an event a moment after the command that caused it may
@@ -622,7 +623,7 @@ impl<'c> Repl<'c> {
         let waits_for_event = checkpoint.waits_for_events();
         if mode == CheckMode::Auto && !verdict.passed() && !verdict.engine_unreachable() && waits_for_event {
             std::thread::sleep(std::time::Duration::from_millis(250));
-            let observe = self.engine.observe(&needs, since, &self.cwd);
+            let observe = self.engine.observe(&needs, since, &place);
             let observed = Self::wait(self.rt, self.ui, &mut self.interrupt, &what, observe)?;
             verdict = check::eval(checkpoint, &observed);
         }

@@ -173,18 +173,24 @@ fn describe_pass(v: &Verdict) -> String {
 }
 
 /// Runs one solution command the way the REPL would, without a terminal, keeping its
-/// exit status and the end of its output (stderr joined to stdout, in order).
+/// exit status and the end of its output (stderr joined to stdout, in order); like at
+/// the prompt, the next command starts where this one's `cd` left `cwd`.
 /// `Err` when it could not start or ran past its deadline.
-fn run_command(line: &str, cwd: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Result<Ran, (String, Ran)> {
+fn run_command(line: &str, cwd: &mut PathBuf, env: &[(&str, &std::ffi::OsStr)]) -> Result<Ran, (String, Ran)> {
     use std::io::Read;
     use std::sync::{Arc, Mutex};
     use wait_timeout::ChildExt;
     let mut ran = Ran { line: line.to_owned(), code: None, tail: Vec::new() };
+    let pwd_file = match tempfile::NamedTempFile::new() {
+        Ok(f) => f,
+        Err(e) => return Err((format!("`{line}` could not start: {e}"), ran)),
+    };
     let mut child = match Command::new("/bin/sh")
         .arg("-c")
-        .arg(format!("exec 2>&1; {line}"))
-        .current_dir(cwd)
+        .arg(format!("exec 2>&1; {line}\nstatus=$?; pwd -P >\"$DOCKERLEARN_PWD\"; exit $status"))
+        .current_dir(&*cwd)
         .envs(env.iter().copied())
+        .env("DOCKERLEARN_PWD", pwd_file.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -227,6 +233,10 @@ fn run_command(line: &str, cwd: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Resu
     while !output.lock().unwrap_or_else(|e| e.into_inner()).1 && Instant::now() < closed_by {
         std::thread::sleep(Duration::from_millis(10));
     }
+    let last = std::fs::read_to_string(pwd_file.path()).ok();
+    if let Some(dir) = last.map(|t| PathBuf::from(t.trim_end_matches('\n'))).filter(|d| d.is_dir()) {
+        *cwd = dir;
+    }
     let text = String::from_utf8_lossy(&output.lock().unwrap_or_else(|e| e.into_inner()).0).into_owned();
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     ran.tail = lines[lines.len().saturating_sub(TAIL_LINES)..].iter().map(|l| l.to_string()).collect();
@@ -248,7 +258,9 @@ fn run_command(line: &str, cwd: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Resu
 
 /// Where and how one step's solution runs.
 struct StepContext<'a> {
-    work: &'a Path,
+    /// Where the learner would be: the folder the lesson's `cd`s led to, the lesson's
+    /// own home folder, and the run's Compose project.
+    place: &'a mut check::Place,
     env: &'a [(&'a str, &'a std::ffi::OsStr)],
     needs_network: bool,
     /// The run's label, for the volumes `-v NAME:/x` would make unlabelled.
@@ -311,8 +323,18 @@ impl Verifier<'_> {
         let shim = Shim::new(&label)?;
         let project_os = std::ffi::OsString::from(&project);
         let label_os = std::ffi::OsString::from(&label);
-        let env: Vec<(&str, &std::ffi::OsStr)> =
-            vec![("PATH", &shim.path_env), ("DOCKERLEARN_SCOPE", &label_os), ("COMPOSE_PROJECT_NAME", &project_os)];
+        // The solutions get a home of their own; the docker CLI keeps its configuration
+        // (credentials, plugins such as Compose v2) from the real one.
+        let docker_config = std::env::var_os("DOCKER_CONFIG").unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_default();
+            PathBuf::from(home).join(".docker").into_os_string()
+        });
+        let env: Vec<(&str, &std::ffi::OsStr)> = vec![
+            ("PATH", &shim.path_env),
+            ("DOCKERLEARN_SCOPE", &label_os),
+            ("COMPOSE_PROJECT_NAME", &project_os),
+            ("DOCKER_CONFIG", &docker_config),
+        ];
         let solutions = |l: &crate::course::CourseLesson| -> Vec<String> {
             l.lesson.steps.iter().filter_map(|s| s.solution.as_ref()).flat_map(|s| s.commands.clone()).collect()
         };
@@ -322,24 +344,36 @@ impl Verifier<'_> {
 
         let mut reports = Vec::new();
         let result = (|| -> anyhow::Result<()> {
-            let mut work: Option<tempfile::TempDir> = None;
+            // Each lesson's solutions run with a home folder of their own (`~/dockerlearn/...`
+            // is made there, not in the real one), starting in it, as a learner's terminal
+            // does; a lesson that goes on from the previous one keeps both.
+            let mut home: Option<(tempfile::TempDir, check::Place)> = None;
             for (li, cl) in self.course.lessons.iter().enumerate() {
                 if !only.is_empty() && !only.contains(&li) {
                     continue;
                 }
                 // Each lesson starts clean, unless it goes on from the previous one.
-                if work.is_none() || !cl.lesson.continues {
-                    if work.is_some() {
+                if home.is_none() || !cl.lesson.continues {
+                    if home.is_some() {
                         lesson_start::remove_made(self.rt, &mut engine, &label, &project);
                     }
-                    work = Some(tempfile::tempdir()?);
+                    let dir = tempfile::tempdir()?;
+                    let place = check::Place {
+                        workdir: dir.path().to_path_buf(),
+                        home: dir.path().to_path_buf(),
+                        compose_project_name: Some(project.clone()),
+                    };
+                    home = Some((dir, place));
                 }
-                let work = work.as_ref().expect("made above");
+                let (dir, place) = home.as_mut().expect("made above");
+                let home_os = dir.path().as_os_str().to_owned();
+                let mut env = env.clone();
+                env.push(("HOME", &home_os));
                 on_lesson(&lesson_start::look(self.rt, &mut engine, cl));
                 for (si, step) in cl.lesson.steps.iter().enumerate() {
                     let started = Instant::now();
                     let mut ran = Vec::new();
-                    let starter = lesson_start::starter_files(self.course, cl, work.path());
+                    let starter = lesson_start::starter_files(self.course, cl, &place.workdir);
                     let outcome = match (cl.checkpoint(si), starter) {
                         (None, _) => StepOutcome::Reading,
                         (Some(_), _) if self.offline && step.needs_network => StepOutcome::SkippedOffline,
@@ -351,14 +385,14 @@ impl Verifier<'_> {
                                 .flat_map(|s| &s.commands)
                                 .map(|c| crate::engine::tools::rewrite(c, compose.as_ref()))
                                 .collect();
-                            let context = StepContext {
-                                work: work.path(),
+                            let mut context = StepContext {
+                                place,
                                 env: &env,
                                 needs_network: step.needs_network,
                                 label: &label,
                                 knowledge: &knowledge,
                             };
-                            self.step(cp, &commands, &context, &mut engine, &mut nowhere, &mut ran)
+                            self.step(cp, &commands, &mut context, &mut engine, &mut nowhere, &mut ran)
                         }
                     };
                     let report = StepReport {
@@ -386,16 +420,15 @@ impl Verifier<'_> {
         &self,
         cp: &Checkpoint,
         commands: &[String],
-        context: &StepContext,
+        context: &mut StepContext,
         engine: &mut Engine,
         nowhere: &mut Engine,
         ran: &mut Vec<Ran>,
     ) -> StepOutcome {
-        let work = context.work;
         let needs = cp.needs();
         let since = progress::now();
         let before_engine = if engine_only(cp) { nowhere } else { &mut *engine };
-        let before = check::eval(cp, &self.rt.block_on(before_engine.observe(&needs, since, work)));
+        let before = check::eval(cp, &self.rt.block_on(before_engine.observe(&needs, since, context.place)));
         if before.passed() {
             return if context.needs_network {
                 StepOutcome::Prepared
@@ -406,13 +439,16 @@ impl Verifier<'_> {
         if commands.is_empty() {
             return StepOutcome::NoSolution;
         }
+        if needs.events {
+            self.rt.block_on(engine.watch(since, &needs.other_events));
+        }
         for line in commands {
             for volume in names::mounted_volumes(context.knowledge, line) {
                 if let Err(e) = self.rt.block_on(engine.create_labelled_volume(&volume, context.label)) {
                     return StepOutcome::CommandFailed(format!("could not create volume `{volume}` first: {e}"));
                 }
             }
-            match run_command(line, work, context.env) {
+            match run_command(line, &mut context.place.workdir, context.env) {
                 Ok(r) => ran.push(r),
                 Err((why, r)) => {
                     ran.push(r);
@@ -422,13 +458,13 @@ impl Verifier<'_> {
         }
         // Events reach the engine's log a moment after the command returns; servers
         // take a moment to answer.
-        let mut after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since, work)));
+        let mut after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since, context.place)));
         for _ in 0..15 {
             if after.passed() || after.engine_unreachable() {
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));
-            after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since, work)));
+            after = check::eval(cp, &self.rt.block_on(engine.observe(&needs, since, context.place)));
         }
         if after.passed() { StepOutcome::Proven } else { StepOutcome::FailedAfter(describe_failure(&after)) }
     }

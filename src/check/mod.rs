@@ -286,6 +286,8 @@ pub struct Needs {
     pub images: bool,
     pub containers: bool,
     pub events: bool,
+    /// How the containers in the events were made (`Observation::created`).
+    pub created: bool,
     /// Containers whose output is needed.
     pub output_of: Vec<Target>,
     /// Containers to inspect (ports, env, mounts, networks, command).

@@ -30,6 +30,15 @@ pub struct Observation {
     pub host_files: Vec<(String, Option<String>)>,
     /// The learner's folder, where relative paths of the host start.
     pub workdir: String,
+    /// The learner's home folder, where `~/` paths start.
+    pub home: String,
+    /// `COMPOSE_PROJECT_NAME` where the learner works, when set: Compose names every
+    /// project by it instead of by the folder.
+    pub compose_project_name: Option<String>,
+    /// How the containers in the events were made (command, mounts), by id: inspected
+    /// live as they were created, or afterwards while they still existed. A container
+    /// run with `--rm` is known here after it is gone.
+    pub created: HashMap<String, ContainerDetails>,
 }
 
 impl Observation {
@@ -48,6 +57,61 @@ impl Observation {
             compose_resources: Vec::new(),
             host_files: Vec::new(),
             workdir: String::new(),
+            home: String::new(),
+            compose_project_name: None,
+            created: HashMap::new(),
+        }
+    }
+
+    /// A path of the learner's machine as an assertion gives it (`notes.txt`, `.`,
+    /// `~/dockerlearn/shop`, `/srv/site`), made absolute: relative paths start in the
+    /// learner's folder, `~` in their home.
+    pub fn host_path(&self, path: &str) -> String {
+        host_path(path, &self.workdir, &self.home)
+    }
+}
+
+/// `path` made absolute against `workdir` (relative) or `home` (`~`, `~/...`), with
+/// `.` and `..` parts resolved and no trailing slash.
+pub fn host_path(path: &str, workdir: &str, home: &str) -> String {
+    let joined = if path == "~" {
+        home.to_owned()
+    } else if let Some(rest) = path.strip_prefix("~/") {
+        format!("{}/{rest}", home.trim_end_matches('/'))
+    } else if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("{}/{path}", workdir.trim_end_matches('/'))
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Where the learner works, as the checker needs to know it: the folder relative host
+/// paths start in, the home folder `~` means, and Compose's project name override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub workdir: std::path::PathBuf,
+    pub home: std::path::PathBuf,
+    pub compose_project_name: Option<String>,
+}
+
+impl Place {
+    /// The learner at `workdir`, with this process's `HOME` and `COMPOSE_PROJECT_NAME`.
+    pub fn at(workdir: &std::path::Path) -> Place {
+        Place {
+            workdir: workdir.to_path_buf(),
+            home: std::env::var_os("HOME").map(Into::into).unwrap_or_else(|| workdir.to_path_buf()),
+            compose_project_name: std::env::var("COMPOSE_PROJECT_NAME").ok().filter(|n| !n.is_empty()),
         }
     }
 }

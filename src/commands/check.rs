@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, target: Option<&str>, json: bool) -> anyhow::Result<ExitCo
     let since = progress.started(&cl.lesson.id, &step.id).unwrap_or(now - 3_600_000_000_000);
     let mut engine = ctx.engine()?;
     let workdir = std::env::current_dir().unwrap_or_default();
-    let observation = runtime()?.block_on(engine.observe(&checkpoint.needs(), since, &workdir));
+    let observation = runtime()?.block_on(engine.observe(&checkpoint.needs(), since, &check::Place::at(&workdir)));
     let verdict = check::eval(checkpoint, &observation);
     let mut recorded = Ok(());
     if verdict.passed() {

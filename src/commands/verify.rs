@@ -1,8 +1,9 @@
 //! `dockerlearn verify [DIR]`: every checkpoint fails before its step and passes after
 //! the step's solution, against the engine.
 
-use super::{Ctx, EXIT_NOT_PASSED, EXIT_USAGE, lesson_indexes, refuse, runtime};
+use super::{Ctx, EXIT_NOT_PASSED, EXIT_USAGE, lesson_indexes, refuse};
 use crate::course;
+use anyhow::Context as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -15,7 +16,13 @@ pub fn run(ctx: &Ctx, dir: Option<&Path>, only: &[String], offline: bool) -> any
         )
     })?;
     let indexes = lesson_indexes(&course, only)?;
-    let rt = runtime()?;
+    // Multi-thread: the live event stream of a step keeps running while a solution's
+    // command runs (it inspects the containers `--rm` removes again at once).
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
     let endpoint = ctx.endpoint()?.clone();
     let verifier = crate::verify::Verifier { course: &course, endpoint, rt: &rt, offline };
     let on_lesson = |start: &crate::verify::LessonStart| {

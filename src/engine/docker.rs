@@ -5,15 +5,13 @@ use super::context::{ContextError, Endpoint};
 use super::{EngineFacts, Scope};
 use crate::check::select::select_in;
 use crate::check::{
-    ComposeResource, ComposeResourceKind, ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, EventObject,
-    ImageDetails, ImageInfo, MountInfo, MountType, Needs, Observation, Probe, ProbeResult, PublishedPort, State,
-    Target,
+    ComposeResource, ComposeResourceKind, ContainerDetails, ContainerInfo, EngineInfo, ImageDetails, ImageInfo,
+    MountInfo, MountType, Needs, Observation, Place, Probe, ProbeResult, PublishedPort, State, Target,
 };
 use bollard::Docker;
-use bollard::query_parameters::{EventsOptions, ListContainersOptions, ListImagesOptions, LogsOptions};
+use bollard::query_parameters::{ListContainersOptions, ListImagesOptions, LogsOptions};
 use futures_util::StreamExt;
 use std::collections::HashMap;
-use std::path::Path;
 
 /// The oldest engine API dockerlearn works with (Docker 1.12, 2016).
 pub const MIN_API: (u32, u32) = (1, 24);
@@ -24,8 +22,6 @@ const TIMEOUT_SECS: u64 = 30;
 const PING_SECS: u64 = 5;
 /// Seconds one whole observation may take, every request included.
 const OBSERVE_SECS: u64 = 20;
-/// Most events read for one checkpoint; the engine itself keeps only its last 256.
-const MAX_EVENTS: usize = 2000;
 /// Most log bytes kept per container.
 const MAX_OUTPUT: usize = 64 * 1024;
 
@@ -79,35 +75,7 @@ pub struct Engine {
     scope: Scope,
     client: Option<(Docker, EngineInfo)>,
     /// Events streamed live since the current step began, when a front end asked.
-    watch: Option<Watch>,
-}
-
-/// A live event stream from one moment on. The engine keeps only its last 256 events
-/// for later queries; a stream opened when a step begins keeps the step's own events
-/// however busy the engine gets meanwhile.
-struct Watch {
-    since: i64,
-    buffer: std::sync::Arc<std::sync::Mutex<Vec<EngineEvent>>>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
-    }
-}
-
-fn engine_event(e: bollard::models::EventMessage) -> EngineEvent {
-    let actor = e.actor.unwrap_or_default();
-    EngineEvent {
-        kind: e.typ.map(|t| t.to_string()).unwrap_or_default(),
-        action: e.action.unwrap_or_default(),
-        id: actor.id.unwrap_or_default(),
-        attributes: actor.attributes.unwrap_or_default(),
-        time_nano: e.time_nano.unwrap_or_default(),
-    }
+    pub(super) watch: Option<super::events::Watch>,
 }
 
 /// What `/_ping` says in its headers: enough to negotiate the API version and to
@@ -311,7 +279,7 @@ impl Engine {
     }
 
     /// One filter set per scope label (the engine ANDs labels; the scope ORs them).
-    fn scoped(&self, filters: HashMap<String, Vec<String>>) -> Vec<HashMap<String, Vec<String>>> {
+    pub(super) fn scoped(&self, filters: HashMap<String, Vec<String>>) -> Vec<HashMap<String, Vec<String>>> {
         if self.scope.labels.is_empty() {
             return vec![filters];
         }
@@ -341,13 +309,15 @@ impl Engine {
     }
 
     /// Asks the engine what a checkpoint needs, for a step that began at `since`
-    /// (Unix nanoseconds), for a learner working in `workdir`. Never fails: an engine
+    /// (Unix nanoseconds), for a learner working at `place`. Never fails: an engine
     /// that cannot be asked is recorded in `Observation::engine`, and the connection is
     /// remade on the next call.
-    pub async fn observe(&mut self, needs: &Needs, since: i64, workdir: &Path) -> Observation {
+    pub async fn observe(&mut self, needs: &Needs, since: i64, place: &Place) -> Observation {
         let mut obs = Observation::empty(Ok(self.info_without_version()));
-        obs.workdir = workdir.display().to_string();
-        obs.host_files = needs.host_files.iter().map(|p| (p.clone(), super::host::read_file(workdir, p))).collect();
+        obs.workdir = place.workdir.display().to_string();
+        obs.home = place.home.display().to_string();
+        obs.compose_project_name = place.compose_project_name.clone();
+        obs.host_files = needs.host_files.iter().map(|p| (p.clone(), super::host::read_file(place, p))).collect();
         let deadline = std::time::Duration::from_secs(OBSERVE_SECS);
         let gathered = match tokio::time::timeout(deadline, self.gather(needs, since, &mut obs)).await {
             Ok(result) => result,
@@ -399,6 +369,9 @@ impl Engine {
         }
         if let Some(events) = events {
             obs.events = events?;
+            if needs.created {
+                self.fill_created(&docker, since, obs).await;
+            }
         }
         if needs.compose_resources {
             obs.compose_resources = self.compose_resources(&docker).await?;
@@ -667,92 +640,6 @@ impl Engine {
         }
         Ok(text)
     }
-
-    /// Container events in scope, and unscoped events of the other types asked for.
-    async fn events(
-        &self,
-        docker: &Docker,
-        since: i64,
-        other_types: &[EventObject],
-    ) -> Result<Vec<EngineEvent>, EngineError> {
-        let until = crate::progress::now();
-        let mut out = Vec::new();
-        for filters in self.event_filters(other_types) {
-            out.extend(self.events_of(docker, since, until, filters).await?);
-        }
-        if let Some(watch) = self.watch.as_ref().filter(|w| w.since == since) {
-            out.extend(watch.buffer.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
-        }
-        out.sort_by(|a, b| (a.time_nano, &a.id, &a.action).cmp(&(b.time_nano, &b.id, &b.action)));
-        out.dedup_by(|a, b| a.time_nano == b.time_nano && a.id == b.id && a.action == b.action);
-        Ok(out)
-    }
-
-    /// Container events in scope, and the other types asked for (unscoped).
-    fn event_filters(&self, other_types: &[EventObject]) -> Vec<HashMap<String, Vec<String>>> {
-        let mut sets = self.scoped(HashMap::from([("type".to_owned(), vec!["container".to_owned()])]));
-        if !other_types.is_empty() {
-            let types = other_types.iter().map(|t| t.as_str().to_owned()).collect();
-            sets.push(HashMap::from([("type".to_owned(), types)]));
-        }
-        sets
-    }
-
-    /// Streams events from `since` (a step's start) in the background until another
-    /// step begins, so `observe` still sees them after the engine's own memory of the
-    /// last 256 events has moved on. Needs a runtime whose tasks run between calls (a
-    /// multi-thread one); an engine that cannot be reached is simply not watched.
-    pub async fn watch(&mut self, since: i64, other_types: &[EventObject]) {
-        if self.watch.as_ref().is_some_and(|w| w.since == since) {
-            return;
-        }
-        self.watch = None;
-        let Ok(docker) = self.client().await else { return };
-        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let tasks = self
-            .event_filters(other_types)
-            .into_iter()
-            .map(|filters| {
-                let (docker, buffer) = (docker.clone(), buffer.clone());
-                tokio::spawn(async move {
-                    let options =
-                        EventsOptions { since: Some(unix_time_arg(since)), until: None, filters: Some(filters) };
-                    let mut stream = docker.events(Some(options));
-                    while let Some(Ok(e)) = stream.next().await {
-                        let mut b = buffer.lock().unwrap_or_else(|e| e.into_inner());
-                        if b.len() >= MAX_EVENTS {
-                            b.remove(0);
-                        }
-                        b.push(engine_event(e));
-                    }
-                })
-            })
-            .collect();
-        self.watch = Some(Watch { since, buffer, tasks });
-    }
-
-    async fn events_of(
-        &self,
-        docker: &Docker,
-        since: i64,
-        until: i64,
-        filters: HashMap<String, Vec<String>>,
-    ) -> Result<Vec<EngineEvent>, EngineError> {
-        let options = EventsOptions {
-            since: Some(unix_time_arg(since)),
-            until: Some(unix_time_arg(until)),
-            filters: Some(filters),
-        };
-        let mut stream = docker.events(Some(options));
-        let mut out = Vec::new();
-        while let Some(e) = stream.next().await {
-            out.push(engine_event(e.map_err(|e| self.classify(e))?));
-            if out.len() >= MAX_EVENTS {
-                break;
-            }
-        }
-        Ok(out)
-    }
 }
 
 /// What `Engine::remove_scoped` removed.
@@ -893,11 +780,6 @@ impl Engine {
     }
 }
 
-/// `seconds.nanoseconds`, the form the events API takes for `since` and `until`.
-fn unix_time_arg(nanos: i64) -> String {
-    format!("{}.{:09}", nanos.div_euclid(1_000_000_000), nanos.rem_euclid(1_000_000_000))
-}
-
 fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
     let state = State::from_engine(&c.state.map(|s| s.to_string()).unwrap_or_default());
     let exit_code = if state == State::Exited { c.status.as_deref().and_then(exit_code_from_status) } else { None };
@@ -915,7 +797,7 @@ fn container_info(c: bollard::models::ContainerSummary) -> ContainerInfo {
     }
 }
 
-fn container_details(d: bollard::models::ContainerInspectResponse) -> ContainerDetails {
+pub(super) fn container_details(d: bollard::models::ContainerInspectResponse) -> ContainerDetails {
     let config = d.config.unwrap_or_default();
     let settings = d.network_settings.unwrap_or_default();
     let mut ports = Vec::new();
@@ -993,11 +875,5 @@ mod tests {
         assert_eq!(exit_code_from_status("Exited (0) 5 seconds ago"), Some(0));
         assert_eq!(exit_code_from_status("Exited (137) About a minute ago"), Some(137));
         assert_eq!(exit_code_from_status("Up 3 minutes"), None);
-    }
-
-    #[test]
-    fn event_times_keep_nanoseconds() {
-        assert_eq!(unix_time_arg(1_700_000_000_123_456_789), "1700000000.123456789");
-        assert_eq!(unix_time_arg(5), "0.000000005");
     }
 }

@@ -4,7 +4,7 @@
 //! HTTP goes through hyper's client and tar through the `tar` crate; what is left
 //! here is choosing the address and bounding what is read.
 
-use crate::check::HttpRequest;
+use crate::check::{HttpRequest, Place};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use std::io::Read;
@@ -14,9 +14,10 @@ use std::time::Duration;
 const MAX_BODY: usize = 256 * 1024;
 const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A file under `dir`, as text; None when it is absent or not a regular file.
-pub fn read_file(dir: &Path, relative: &str) -> Option<String> {
-    let path = dir.join(relative);
+/// A file of the learner's machine, as an assertion names it (relative to their folder,
+/// or `~/...`), as text; None when it is absent or not a regular file.
+pub fn read_file(place: &Place, path: &str) -> Option<String> {
+    let path = crate::check::host_path(path, &place.workdir.to_string_lossy(), &place.home.to_string_lossy());
     if !std::fs::metadata(&path).ok()?.is_file() {
         return None;
     }

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod cli;
 pub mod context;
 pub mod docker;
+mod events;
 mod helper;
 pub mod host;
 pub mod inventory;

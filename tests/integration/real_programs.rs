@@ -35,7 +35,7 @@ fn check(sb: &Sandbox, target: &str) -> serde_json::Value {
     ran.json()
 }
 
-/// `check` run in `dir`, the learner's folder (a mount's `source: .` is judged against it).
+/// `check` run in `dir`, the learner's folder.
 fn check_in(sb: &Sandbox, target: &str, dir: &std::path::Path) -> serde_json::Value {
     let out = sb.dl().args(["check", target, "--json"]).command().current_dir(dir).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -220,10 +220,10 @@ fn nginx_reads_as_an_unprivileged_user_so_a_private_folder_gives_403() {
     let _names = fixed_names();
     let sb = Sandbox::new();
     use std::os::unix::fs::PermissionsExt;
-    let site = tempfile::tempdir().unwrap();
-    std::fs::write(site.path().join("index.html"), "<h1>Hello from my folder</h1>\n").unwrap();
-    std::fs::set_permissions(site.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
-    let mount = format!("{}:/usr/share/nginx/html:ro", site.path().display());
+    let site = sb.folder("mysite");
+    std::fs::write(site.join("index.html"), "<h1>Hello from my folder</h1>\n").unwrap();
+    std::fs::set_permissions(&site, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mount = format!("{}:/usr/share/nginx/html:ro", site.display());
     sb.run(&[
         "-d",
         "--rm",
@@ -238,19 +238,19 @@ fn nginx_reads_as_an_unprivileged_user_so_a_private_folder_gives_403() {
         "nginx:alpine",
     ]);
 
-    let mut v = check_in(&sb, "aliases/use-it", site.path());
+    let mut v = check_in(&sb, "aliases/use-it", &site);
     wait_until(30, "nginx to answer", || {
-        v = check_in(&sb, "aliases/use-it", site.path());
+        v = check_in(&sb, "aliases/use-it", &site);
         v["outcomes"][2]["found"].as_str().unwrap_or_default().contains("403")
     });
     assert!(v["outcomes"][2]["hint"].as_str().unwrap_or_default().contains("chmod a+rx ."), "{v}");
 
     // The lesson's fix, on the mounted folder: no restart needed.
-    std::fs::set_permissions(site.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&site, std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut v = serde_json::Value::Null;
     let passed = Instant::now() + Duration::from_secs(30);
     while Instant::now() < passed {
-        v = check_in(&sb, "aliases/use-it", site.path());
+        v = check_in(&sb, "aliases/use-it", &site);
         if v["passed"] == true {
             break;
         }

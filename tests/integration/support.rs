@@ -100,9 +100,21 @@ impl Sandbox {
         docker(&all)
     }
 
-    /// The dockerlearn binary, scoped to this sandbox.
+    /// The dockerlearn binary, scoped to this sandbox, with the sandbox's data directory
+    /// as its home too: the lessons' `~/dockerlearn/...` folders are made there.
     pub fn dl(&self) -> Test {
-        Test::new().env("DOCKERLEARN_SCOPE", &self.label).env("DOCKERLEARN_DATA_DIR", self.data.path())
+        Test::new()
+            .env("DOCKERLEARN_SCOPE", &self.label)
+            .env("DOCKERLEARN_DATA_DIR", self.data.path())
+            .env("HOME", self.data.path())
+    }
+
+    /// The folder a lesson names for the learner's work, `~/dockerlearn/NAME` under the
+    /// sandbox's home, made if it is not there yet.
+    pub fn folder(&self, name: &str) -> PathBuf {
+        let dir = self.data.path().join("dockerlearn").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     pub fn container_ids(&self) -> Vec<String> {

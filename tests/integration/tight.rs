@@ -108,8 +108,8 @@ fn dockerignore_needs_a_rebuild_and_accepts_it() {
     absent("test:pipeline");
     let sb = Sandbox::new();
     let _images = LabelledImages(sb.label.clone());
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let folder = sb.folder("pipeline");
+    let d = folder.as_path();
     std::fs::write(d.join("pipeline.sh"), "echo job finished successfully for day = $1\n").unwrap();
     std::fs::write(d.join("secret.env"), "API_KEY=do-not-ship\n").unwrap();
     std::fs::write(d.join(".dockerignore"), "secret.env\n").unwrap();
@@ -131,14 +131,14 @@ fn dockerignore_needs_a_rebuild_and_accepts_it() {
 }
 
 #[test]
-fn run_with_arg_accepts_rm_and_refuses_a_run_without_the_date() {
+fn run_with_arg_refuses_a_run_without_the_date_or_with_another() {
     let _image = Image::acquire("alpine:3.22");
     let _names = fixed_names();
     absent("test:pipeline");
     let sb = Sandbox::new();
     let _images = LabelledImages(sb.label.clone());
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let folder = sb.folder("pipeline");
+    let d = folder.as_path();
     std::fs::write(
         d.join("pipeline.sh"),
         "day=\"${1:?give the day to process, e.g. 2021-01-15}\"\necho \"job finished successfully for day = $day\"\n",
@@ -152,7 +152,10 @@ fn run_with_arg_accepts_rm_and_refuses_a_run_without_the_date() {
     sh(&sb, d, "docker build -q -t test:pipeline .");
     sh(&sb, d, "docker run --rm test:pipeline");
     assert!(!passes(&sb, "dockerfile/run-with-arg", d));
-    sh(&sb, d, "docker run --rm test:pipeline 2021-01-15");
+    sh(&sb, d, "docker run --name pipeline-run test:pipeline 2021-01-14");
+    assert!(!passes(&sb, "dockerfile/run-with-arg", d));
+    docker(&["rm", "pipeline-run"]);
+    sh(&sb, d, "docker run --name pipeline-run test:pipeline 2021-01-15");
     passes_soon(&sb, "dockerfile/run-with-arg", d);
 }
 
@@ -188,17 +191,28 @@ fn notes_must_be_written_by_a_container_in_the_learners_folder() {
     let _image = Image::acquire("alpine:3.22");
     let _names = fixed_names();
     let sb = Sandbox::new();
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let folder = sb.folder("volumes");
+    let d = folder.as_path();
     sh(&sb, d, "echo 'written in a container' > notes.txt && docker run --rm alpine:3.22 true");
     assert!(!passes(&sb, "volumes/bind-mount", d));
     std::fs::remove_file(d.join("notes.txt")).unwrap();
+    // A container that wrote into another folder is not the step either.
+    let elsewhere = tempfile::tempdir().unwrap();
+    sh(
+        &sb,
+        elsewhere.path(),
+        "docker run --name writer -v \"$PWD\":/work -w /work alpine:3.22 sh -c 'echo \"written in a container\" > notes.txt'",
+    );
+    assert!(!passes(&sb, "volumes/bind-mount", d));
+    docker(&["rm", "writer"]);
     sh(
         &sb,
         d,
         "docker run --name writer -v \"$PWD\":/work -w /work alpine:3.22 sh -c 'echo \"written in a container\" > notes.txt'",
     );
     passes_soon(&sb, "volumes/bind-mount", d);
+    // Asked from any other folder, as from a second terminal: the same verdict.
+    passes_soon(&sb, "volumes/bind-mount", elsewhere.path());
 }
 
 #[test]
@@ -208,8 +222,8 @@ fn the_committed_image_must_hold_curl_and_run_it() {
     absent("mytools:v1");
     let sb = Sandbox::new();
     let _images = LabelledImages(sb.label.clone());
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let folder = sb.folder("commit-share");
+    let d = folder.as_path();
     // A commit of a container without curl: not the step, whatever its message.
     sb.run(&["--name", "tools", "alpine:3.22", "true"]);
     sh(&sb, d, "docker commit -m 'add curl' tools mytools:v1");
@@ -219,9 +233,10 @@ fn the_committed_image_must_hold_curl_and_run_it() {
     sh(&sb, d, "docker commit -m 'installed curl by hand' tools mytools:v1");
     passes_soon(&sb, "commit-share/commit", d);
 
-    sh(&sb, d, "docker run --rm mytools:v1 true");
+    // Without `--rm` the container stays, and its command can be read.
+    sh(&sb, d, "docker run mytools:v1 true > curl-version.txt");
     assert!(!passes(&sb, "commit-share/run-it", d));
-    sh(&sb, d, "docker run --rm mytools:v1 curl --version > curl-version.txt");
+    sh(&sb, d, "docker run mytools:v1 curl --version > curl-version.txt");
     passes_soon(&sb, "commit-share/run-it", d);
     docker(&["rm", "tools"]);
 }
@@ -232,8 +247,38 @@ fn command_args_accepts_rm() {
     let sb = Sandbox::new();
     let dir = tempfile::tempdir().unwrap();
     assert!(!passes(&sb, "whalesay/command-args", dir.path()));
-    sh(&sb, dir.path(), "docker run --rm busybox echo Hello there!");
+    // Another command of busybox that exits 0 is not the step.
+    sh(&sb, dir.path(), "docker run busybox true");
+    assert!(!passes(&sb, "whalesay/command-args", dir.path()));
+    sh(&sb, dir.path(), "docker run busybox echo Hello there!");
     passes_soon(&sb, "whalesay/command-args", dir.path());
+}
+
+/// A container run with `--rm` is gone when a one-off `dockerlearn check` looks: the
+/// verdict says its command cannot be read. The prompt inspects each container as it
+/// is created, so there the same run passes, and `true` instead of `echo` does not.
+#[test]
+fn rm_runs_are_judged_by_their_command_at_the_prompt() {
+    let _image = Image::acquire("busybox:latest");
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    begin(&sb, "whalesay", "command-args");
+    sh(&sb, dir.path(), "docker run --rm busybox echo Hello there!");
+    let v = check_in(&sb, "whalesay/command-args", dir.path());
+    assert_eq!(v["passed"], false, "{v}");
+    assert!(v.to_string().contains("its command cannot be read any more"), "{v}");
+
+    let test = sb.dl().env("SHELL", "/bin/sh").env("TERM", "xterm-256color").args(["start", "whalesay"]);
+    let mut p = rexpect::session::spawn_command(test.command(), Some(30_000)).expect("the REPL starts in a pty");
+    p.exp_string("[whalesay 1/5] $").unwrap();
+    p.send_line(":next").unwrap();
+    p.exp_string("[whalesay 2/5] $").unwrap();
+    p.send_line(&format!("docker run --rm --label {} busybox true", sb.label)).unwrap();
+    p.exp_string("its command was `true`, without `echo`").unwrap();
+    p.send_line(&format!("docker run --rm --label {} busybox echo Hello there!", sb.label)).unwrap();
+    p.exp_string("Step complete.").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_string("Progress saved.").unwrap();
 }
 
 #[test]
@@ -251,8 +296,10 @@ fn a_query_that_fails_is_not_the_step() {
         d,
         "for i in $(seq 60); do docker exec some-postgres pg_isready -h 127.0.0.1 -U postgres >/dev/null && break; sleep 1; done",
     );
-    // The readiness probe above succeeded: the check counts only a `docker exec` of the
-    // learner's that succeeds, so it passes already; the step's own query does too.
+    // The readiness probe above succeeded, but it is not the database's client.
+    assert!(!passes(&sb, "services/query", d));
+    sh(&sb, d, "docker exec some-postgres psql -U postgres -c 'select nosuchcolumn;'");
+    assert!(!passes(&sb, "services/query", d));
     sh(&sb, d, "docker exec some-postgres psql -U postgres -c 'select version();'");
     passes_soon(&sb, "services/query", d);
 }
@@ -274,15 +321,18 @@ fn whalesay_accepts_rm() {
     .unwrap();
     sh(&sb, d, "docker build -q -t whalesay .");
     assert!(!passes(&sb, "whalesay/whale-says", d));
-    sh(&sb, d, "docker run --rm whalesay cowsay Hello there!");
+    // The image ran, but not its `cowsay`.
+    sh(&sb, d, "docker run whalesay true");
+    assert!(!passes(&sb, "whalesay/whale-says", d));
+    sh(&sb, d, "docker run whalesay cowsay Hello there!");
     passes_soon(&sb, "whalesay/whale-says", d);
 }
 
 #[test]
 fn compose_accepts_either_file_name() {
     let sb = Sandbox::new();
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let folder = sb.folder("shop");
+    let d = folder.as_path();
     std::fs::write(d.join("docker-compose.yml"), "services:\n  web:\n    image: nginx:alpine\n").unwrap();
     assert!(!passes(&sb, "compose/write-compose", d));
     std::fs::write(
@@ -300,8 +350,8 @@ fn cmd_entrypoint_needs_the_exec_form_and_the_replaced_cmd() {
     absent("greet:1");
     let sb = Sandbox::new();
     let _images = LabelledImages(sb.label.clone());
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let folder = sb.folder("greet");
+    let d = folder.as_path();
     // The shell form ignores the argument: "hello" alone, and the image's config differs.
     std::fs::write(d.join("Dockerfile"), "FROM alpine:3.22\nENTRYPOINT echo hello\nCMD [\"world\"]\n").unwrap();
     sh(&sb, d, "docker build -q -t greet:1 . && docker run --rm greet:1 Docker > greeting.txt");
@@ -321,8 +371,8 @@ fn python_job_needs_its_date() {
     absent("pyjob:1");
     let sb = Sandbox::new();
     let _images = LabelledImages(sb.label.clone());
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let folder = sb.folder("pyjob");
+    let d = folder.as_path();
     std::fs::write(
         d.join("pipeline.py"),
         "import sys\n\nday = sys.argv[1]\nprint(f\"job finished successfully for day = {day}\")\n",

@@ -45,6 +45,8 @@ pub(crate) struct Raw {
     #[serde(default)]
     project: Option<String>,
     #[serde(default)]
+    project_directory: Option<String>,
+    #[serde(default)]
     service: Option<String>,
     #[serde(default)]
     network: Option<String>,
@@ -73,7 +75,16 @@ impl Raw {
         let resource_state = matches!(what, Some(ComposePart::Resource(..)))
             && !matches!(self.state, ComposeWanted::Absent | ComposeWanted::In(State::Running));
         p.when(resource_state, "a network or volume is there or `absent`: it has no other `state:`");
-        let (project, state) = (self.project, self.state);
+        p.when(
+            self.project.is_some() && self.project_directory.is_some(),
+            "give the project by `project:` (its name) or by `project_directory:` (the folder Compose runs in), not both",
+        );
+        let project = match (self.project, self.project_directory) {
+            (Some(name), _) => Some(Project::Named(name)),
+            (None, Some(dir)) => Some(Project::Directory(dir)),
+            (None, None) => None,
+        };
+        let state = self.state;
         assertion(
             p.build(what.map(|what| Check::Compose(ComposeCheck { project, what, state }))),
             self.hint,
@@ -84,10 +95,50 @@ impl Raw {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComposeCheck {
-    /// The Compose project (by default the directory's name); any project when not given.
-    pub project: Option<String>,
+    /// The Compose project; any project when not given.
+    pub project: Option<Project>,
     pub what: ComposePart,
     pub state: ComposeWanted,
+}
+
+/// Which Compose project an assertion is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Project {
+    /// By its name, as `docker compose ls` shows it.
+    Named(String),
+    /// The project Compose makes when it runs in this folder of the learner's machine
+    /// (`~/dockerlearn/shop`): named by `COMPOSE_PROJECT_NAME` where that is set, by the
+    /// folder's name otherwise. A learner who works in the folder the lesson names
+    /// gets it whatever terminal they run Compose in.
+    Directory(String),
+}
+
+impl Project {
+    /// The names the project may have: Compose v2 keeps `-` and `_` of the folder's
+    /// name, v1 drops them; both lowercase it.
+    fn names(&self, obs: &Observation) -> Vec<String> {
+        match self {
+            Project::Named(name) => vec![name.clone()],
+            Project::Directory(_) if obs.compose_project_name.is_some() => {
+                obs.compose_project_name.iter().cloned().collect()
+            }
+            Project::Directory(dir) => {
+                let path = obs.host_path(dir);
+                let base = path.rsplit('/').next().unwrap_or_default().to_lowercase();
+                let v2: String = base.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect();
+                let v1: String = base.chars().filter(char::is_ascii_alphanumeric).collect();
+                if v1 == v2 { vec![v2] } else { vec![v2, v1] }
+            }
+        }
+    }
+
+    /// How the project reads in a sentence.
+    fn describe(&self) -> String {
+        match self {
+            Project::Named(name) => format!(" of project `{name}`"),
+            Project::Directory(dir) => format!(" of the project in `{dir}`"),
+        }
+    }
 }
 
 /// What of a Compose project the assertion is about.
@@ -118,7 +169,7 @@ impl Rule for ComposeCheck {
     }
 
     fn describe(&self) -> String {
-        let project = self.project.as_ref().map(|p| format!(" of project `{p}`")).unwrap_or_default();
+        let project = self.project.as_ref().map(Project::describe).unwrap_or_default();
         match (&self.what, self.state) {
             (ComposePart::Service(s), ComposeWanted::Absent) => {
                 format!("no container of Compose service `{s}`{project} remains")
@@ -135,12 +186,13 @@ impl Rule for ComposeCheck {
 }
 
 impl ComposeCheck {
+    fn in_project(&self, project: &str, obs: &Observation) -> bool {
+        self.project.as_ref().is_none_or(|p| p.names(obs).iter().any(|n| n == project))
+    }
+
     fn judge_resource(&self, kind: ComposeResourceKind, name: &str, obs: &Observation) -> Finding {
-        let of_kind: Vec<_> = obs
-            .compose_resources
-            .iter()
-            .filter(|r| r.kind == kind && self.project.as_ref().is_none_or(|p| r.project == *p))
-            .collect();
+        let of_kind: Vec<_> =
+            obs.compose_resources.iter().filter(|r| r.kind == kind && self.in_project(&r.project, obs)).collect();
         let found = of_kind.iter().find(|r| r.name == name);
         match (found, self.state) {
             (Some(r), ComposeWanted::Absent) => Finding::fail(format!(
@@ -170,7 +222,7 @@ impl ComposeCheck {
             .compose
             .iter()
             .filter(|c| label(c, COMPOSE_SERVICE) == service)
-            .filter(|c| self.project.as_ref().is_none_or(|p| label(c, COMPOSE_PROJECT) == p))
+            .filter(|c| self.in_project(label(c, COMPOSE_PROJECT), obs))
             .collect();
         let state = match self.state {
             ComposeWanted::Absent if of_service.is_empty() => return Finding::pass("none left"),

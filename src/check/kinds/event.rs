@@ -25,6 +25,8 @@ pub(crate) struct Raw {
     image: Option<String>,
     #[serde(default)]
     exit_code: Option<i64>,
+    #[serde(default)]
+    command: Option<String>,
     #[serde(default, rename = "type")]
     object: EventObject,
     #[serde(default)]
@@ -45,6 +47,14 @@ impl Raw {
             "`exit_code` is only reported on `action: die` and `action: exec_die` events",
         );
         p.when(
+            self.command.is_some() && self.object != EventObject::Container,
+            "`command:` is about containers and the commands run in them: it goes with `type: container` (the default)",
+        );
+        p.when(
+            self.command.as_ref().is_some_and(|c| c.trim().is_empty()),
+            "`command:` is text the command line must contain: it cannot be empty",
+        );
+        p.when(
             self.within_ms.is_some() && self.follows.is_none(),
             "`within_ms` goes with `follows:` (the action this event must follow)",
         );
@@ -60,6 +70,7 @@ impl Raw {
                 name: self.name,
                 image: self.image,
                 exit_code: self.exit_code,
+                command: self.command,
                 follows,
             })
         });
@@ -77,10 +88,18 @@ pub struct EventCheck {
     pub image: Option<String>,
     /// Only for `die` and `exec_die`: the exit code.
     pub exit_code: Option<i64>,
+    /// Text the command line must contain: the container's entrypoint and command as
+    /// it was created, or for `exec_*` events the command given to `docker exec`.
+    pub command: Option<String>,
     /// The event must come within so many milliseconds after another action of the
     /// same container: `destroy` following `die` at once is what `docker run --rm`
     /// does; a `docker rm` typed by hand comes later.
     pub follows: Option<(String, u64)>,
+}
+
+/// `exec_start: ls /` → `exec_start`.
+fn short_action(action: &str) -> &str {
+    action.split_once(':').map_or(action, |(a, _)| a)
 }
 
 fn action_matches(wanted: &str, got: &str) -> bool {
@@ -124,11 +143,37 @@ impl EventCheck {
         }
         self.exit_code.is_none_or(|code| e.attr("exitCode").parse::<i64>().ok() == Some(code))
     }
+
+    /// Whether the command of `e` (see `command_of`) contains the wanted text.
+    fn command_fits(&self, e: &EngineEvent, obs: &Observation) -> bool {
+        self.command.as_ref().is_none_or(|wanted| command_of(e, obs).is_some_and(|c| c.contains(wanted.as_str())))
+    }
+}
+
+/// The command line behind an event: for `exec_*` events the command `docker exec` ran
+/// (the engine names it in the `exec_start` action of the same exec), otherwise the
+/// container's entrypoint and command as it was created. None when it cannot be known:
+/// a container that is gone and was not seen live.
+fn command_of(e: &EngineEvent, obs: &Observation) -> Option<String> {
+    if e.action.starts_with("exec_") {
+        if let Some(command) = e.action.strip_prefix("exec_start: ") {
+            return Some(command.to_owned());
+        }
+        let exec = e.attr("execID");
+        return obs
+            .events
+            .iter()
+            .filter(|s| s.id == e.id && !exec.is_empty() && s.attr("execID") == exec)
+            .find_map(|s| s.action.strip_prefix("exec_start: ").map(str::to_owned));
+    }
+    let d = obs.created.get(&e.id)?;
+    Some(d.entrypoint.iter().chain(&d.cmd).map(String::as_str).collect::<Vec<_>>().join(" "))
 }
 
 impl Rule for EventCheck {
     fn needs(&self, _: usize, needs: &mut Needs) {
         needs.events = true;
+        needs.created |= self.command.is_some();
         if self.object == EventObject::Container {
             needs.containers();
         } else if !needs.other_events.contains(&self.object) {
@@ -138,9 +183,28 @@ impl Rule for EventCheck {
     }
 
     fn judge(&self, _: usize, obs: &Observation) -> Finding {
-        let fitting: Vec<&EngineEvent> = obs.events.iter().filter(|e| self.fits(e, &obs.images)).collect();
+        let fitting_but_command: Vec<&EngineEvent> = obs.events.iter().filter(|e| self.fits(e, &obs.images)).collect();
+        let fitting: Vec<&EngineEvent> =
+            fitting_but_command.iter().copied().filter(|e| self.command_fits(e, obs)).collect();
         if let Some(e) = fitting.iter().rev().find(|e| self.follows_in_time(e, &obs.events)) {
-            return Finding::pass(format!("`{}` of {} `{}`", e.action, self.object, e.attr("name")));
+            return Finding::pass(match command_of(e, obs).filter(|_| self.command.is_some()) {
+                Some(c) => format!("`{}` of {} `{}`, running `{c}`", e.action, self.object, e.attr("name")),
+                None => format!("`{}` of {} `{}`", e.action, self.object, e.attr("name")),
+            });
+        }
+        if let (Some(wanted), Some(e)) = (&self.command, fitting_but_command.last()) {
+            return Finding::fail(match command_of(e, obs) {
+                Some(c) => format!(
+                    "container `{}` had a `{}` event, but its command was `{c}`, without `{wanted}`",
+                    e.attr("name"),
+                    short_action(&e.action)
+                ),
+                None => format!(
+                    "container `{}` had a `{}` event, but it is gone, and its command cannot be read any more: run it again from dockerlearn's prompt, or without `--rm`",
+                    e.attr("name"),
+                    short_action(&e.action)
+                ),
+            });
         }
         if let (Some(e), Some((before, within_ms))) = (fitting.last(), &self.follows) {
             return Finding::fail(format!(
@@ -196,6 +260,12 @@ impl Rule for EventCheck {
             ("kill", _) => "was killed".to_owned(),
             (other, _) => format!("had a `{other}` event"),
         };
-        format!("since this step began, {target} {what}")
+        match &self.command {
+            Some(c) if self.action.starts_with("exec_") => {
+                format!("since this step began, {target} {what}, the command containing `{c}`")
+            }
+            Some(c) => format!("since this step began, {target} whose command contains `{c}` {what}"),
+            None => format!("since this step began, {target} {what}"),
+        }
     }
 }

@@ -1,5 +1,7 @@
-//! `kind: host_file`: a file on the learner's own machine, in the directory they work
-//! in (a Dockerfile written, a file copied out of a container).
+//! `kind: host_file`: a file on the learner's own machine (a Dockerfile written, a file
+//! copied out of a container), in the folder they work in or in one the lesson names
+//! under their home (`~/dockerlearn/shop/compose.yaml`), which a second terminal finds
+//! as well.
 
 use super::{Converted, Hints, Problems, assertion};
 use crate::check::{Check, Finding, Needs, Observation, Rule};
@@ -22,7 +24,10 @@ impl Raw {
         let mut p = Problems::default();
         p.when(
             self.path.starts_with('/') || self.path.split('/').any(|part| part == ".."),
-            format!("`path: {}` must be relative to the learner's directory, without `..`", self.path),
+            format!(
+                "`path: {}` must be relative to the learner's folder or start with `~/` (their home), without `..`",
+                self.path
+            ),
         );
         assertion(
             p.then(|| Check::HostFile(HostFileCheck { path: self.path, contains: self.contains })),
@@ -34,7 +39,7 @@ impl Raw {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostFileCheck {
-    /// Relative to the learner's directory.
+    /// Relative to the learner's folder, or from their home (`~/...`).
     pub path: String,
     pub contains: Option<String>,
 }
@@ -47,6 +52,10 @@ impl Rule for HostFileCheck {
     fn judge(&self, _: usize, obs: &Observation) -> Finding {
         let path = &self.path;
         match obs.host_files.iter().find(|(p, _)| p == path).and_then(|(_, c)| c.as_ref()) {
+            None if path.starts_with("~/") => {
+                let folder = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("~");
+                Finding::missing(format!("there is no file `{path}` (`ls {folder}` shows what is there)"))
+            }
             None => Finding::missing(format!(
                 "there is no file `{path}` in your directory (type `pwd` to see where you are, `ls` to see what is there)"
             )),
@@ -58,9 +67,10 @@ impl Rule for HostFileCheck {
     }
 
     fn describe(&self) -> String {
+        let place = if self.path.starts_with("~/") { "" } else { " in your directory" };
         match &self.contains {
-            Some(c) => format!("the file `{}` in your directory contains \"{c}\"", self.path),
-            None => format!("the file `{}` exists in your directory", self.path),
+            Some(c) => format!("the file `{}`{place} contains \"{c}\"", self.path),
+            None => format!("the file `{}` exists{place}", self.path),
         }
     }
 }

@@ -289,26 +289,13 @@ fn norm(p: &str) -> &str {
     if t.is_empty() { "/" } else { t }
 }
 
-/// A host path as the engine reports it: `.` and `./x` are the learner's folder.
-fn host_path(source: &str, workdir: &str) -> String {
-    let relative = match source.strip_prefix("./") {
-        Some(rest) => Some(rest),
-        None if source == "." => Some(""),
-        None => None,
-    };
-    match relative {
-        Some(rest) => norm(&format!("{}/{rest}", workdir.trim_end_matches('/'))).to_owned(),
-        None => norm(source).to_owned(),
-    }
-}
-
 impl MountCheck {
     /// Where and what: the mount this assertion is about, before its options.
-    fn place_fits(&self, m: &MountInfo, workdir: &str) -> bool {
+    fn place_fits(&self, m: &MountInfo, obs: &Observation) -> bool {
         norm(&m.destination) == norm(&self.destination)
             && self.mount_type.is_none_or(|t| t == m.kind)
             && self.source.as_ref().is_none_or(|s| {
-                if m.kind == MountType::Volume { m.name == *s } else { norm(&m.source) == host_path(s, workdir) }
+                if m.kind == MountType::Volume { m.name == *s } else { norm(&m.source) == obs.host_path(s) }
             })
     }
 
@@ -330,7 +317,7 @@ impl Rule for MountCheck {
             Err(why) => return Finding::missing(why),
         };
         for (c, d) in &found {
-            if let Some(m) = d.mounts.iter().find(|m| self.place_fits(m, &obs.workdir) && self.options_fit(m)) {
+            if let Some(m) = d.mounts.iter().find(|m| self.place_fits(m, obs) && self.options_fit(m)) {
                 return Finding::pass(format!(
                     "container `{}` has {} `{}` at `{}`",
                     c.name,
@@ -341,7 +328,7 @@ impl Rule for MountCheck {
             }
         }
         let (c, d) = found[0];
-        if let Some(m) = d.mounts.iter().find(|m| self.place_fits(m, &obs.workdir)) {
+        if let Some(m) = d.mounts.iter().find(|m| self.place_fits(m, obs)) {
             let (mode, wanted) = if m.read_only { ("read-only", "`:ro` off") } else { ("writable", "`:ro`") };
             return Finding::fail(match &self.propagation {
                 Some(p) if *p != m.propagation => format!(

@@ -1,0 +1,195 @@
+//! The engine's events: read back for a step's window, or streamed live from the moment
+//! a step begins. The live stream also inspects each container as it is created, so a
+//! container run with `--rm` is still known by its command and mounts once it is gone.
+
+use super::docker::container_details;
+use super::{Engine, EngineError};
+use crate::check::{ContainerDetails, EngineEvent, EventObject, Observation};
+use bollard::Docker;
+use bollard::query_parameters::EventsOptions;
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Most events read for one checkpoint; the engine itself keeps only its last 256.
+const MAX_EVENTS: usize = 2000;
+/// Most containers inspected afterwards for one checkpoint (those the live stream missed).
+const MAX_LATE_INSPECTIONS: usize = 20;
+
+/// A live event stream from one moment on. The engine keeps only its last 256 events
+/// for later queries; a stream opened when a step begins keeps the step's own events
+/// however busy the engine gets meanwhile.
+pub(crate) struct Watch {
+    since: i64,
+    seen: Arc<Mutex<Seen>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// What the live stream has gathered.
+#[derive(Default)]
+struct Seen {
+    events: Vec<EngineEvent>,
+    /// Containers as inspected when their `create` event came, by id.
+    created: HashMap<String, ContainerDetails>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn engine_event(e: bollard::models::EventMessage) -> EngineEvent {
+    let actor = e.actor.unwrap_or_default();
+    EngineEvent {
+        kind: e.typ.map(|t| t.to_string()).unwrap_or_default(),
+        action: e.action.unwrap_or_default(),
+        id: actor.id.unwrap_or_default(),
+        attributes: actor.attributes.unwrap_or_default(),
+        time_nano: e.time_nano.unwrap_or_default(),
+    }
+}
+
+/// `seconds.nanoseconds`, the form the events API takes for `since` and `until`.
+pub(super) fn unix_time_arg(nanos: i64) -> String {
+    format!("{}.{:09}", nanos.div_euclid(1_000_000_000), nanos.rem_euclid(1_000_000_000))
+}
+
+/// The container as it is now, when it still exists.
+async fn inspect(docker: &Docker, id: &str) -> Option<ContainerDetails> {
+    docker.inspect_container(id, None).await.ok().map(container_details)
+}
+
+impl Engine {
+    /// Container events in scope, and unscoped events of the other types asked for.
+    pub(super) async fn events(
+        &self,
+        docker: &Docker,
+        since: i64,
+        other_types: &[EventObject],
+    ) -> Result<Vec<EngineEvent>, EngineError> {
+        let until = crate::progress::now();
+        let mut out = Vec::new();
+        for filters in self.event_filters(other_types) {
+            out.extend(self.events_of(docker, since, until, filters).await?);
+        }
+        if let Some(watch) = self.watch.as_ref().filter(|w| w.since == since) {
+            out.extend(watch.seen.lock().unwrap_or_else(PoisonError::into_inner).events.iter().cloned());
+        }
+        out.sort_by(|a, b| (a.time_nano, &a.id, &a.action).cmp(&(b.time_nano, &b.id, &b.action)));
+        out.dedup_by(|a, b| a.time_nano == b.time_nano && a.id == b.id && a.action == b.action);
+        Ok(out)
+    }
+
+    /// How the containers in `obs.events` were made: what the live stream inspected as
+    /// they were created, and for the rest, an inspection now while they still exist.
+    pub(super) async fn fill_created(&self, docker: &Docker, since: i64, obs: &mut Observation) {
+        if let Some(watch) = self.watch.as_ref().filter(|w| w.since == since) {
+            let seen = watch.seen.lock().unwrap_or_else(PoisonError::into_inner);
+            obs.created.extend(seen.created.iter().map(|(id, d)| (id.clone(), d.clone())));
+        }
+        let mut missing: Vec<String> = Vec::new();
+        for e in obs.events.iter().rev().filter(|e| e.kind == "container") {
+            if !obs.created.contains_key(&e.id) && !missing.contains(&e.id) {
+                missing.push(e.id.clone());
+            }
+        }
+        missing.truncate(MAX_LATE_INSPECTIONS);
+        let found = futures_util::future::join_all(missing.iter().map(|id| inspect(docker, id))).await;
+        for (id, details) in missing.into_iter().zip(found) {
+            if let Some(d) = details {
+                obs.created.insert(id, d);
+            }
+        }
+    }
+
+    /// Container events in scope, and the other types asked for (unscoped).
+    fn event_filters(&self, other_types: &[EventObject]) -> Vec<HashMap<String, Vec<String>>> {
+        let mut sets = self.scoped(HashMap::from([("type".to_owned(), vec!["container".to_owned()])]));
+        if !other_types.is_empty() {
+            let types = other_types.iter().map(|t| t.as_str().to_owned()).collect();
+            sets.push(HashMap::from([("type".to_owned(), types)]));
+        }
+        sets
+    }
+
+    /// Streams events from `since` (a step's start) in the background until another
+    /// step begins, so `observe` still sees them after the engine's own memory of the
+    /// last 256 events has moved on, and inspects each container as it is created. Needs
+    /// a runtime whose tasks run between calls (a multi-thread one); an engine that
+    /// cannot be reached is simply not watched.
+    pub async fn watch(&mut self, since: i64, other_types: &[EventObject]) {
+        if self.watch.as_ref().is_some_and(|w| w.since == since) {
+            return;
+        }
+        self.watch = None;
+        let Ok(docker) = self.client().await else { return };
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let tasks = self
+            .event_filters(other_types)
+            .into_iter()
+            .map(|filters| {
+                let (docker, seen) = (docker.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let options =
+                        EventsOptions { since: Some(unix_time_arg(since)), until: None, filters: Some(filters) };
+                    let mut stream = docker.events(Some(options));
+                    while let Some(Ok(e)) = stream.next().await {
+                        let e = engine_event(e);
+                        if e.kind == "container" && e.action == "create" {
+                            // Not awaited here: the stream must keep up with the engine.
+                            let (docker, seen, id) = (docker.clone(), seen.clone(), e.id.clone());
+                            tokio::spawn(async move {
+                                if let Some(d) = inspect(&docker, &id).await {
+                                    seen.lock().unwrap_or_else(PoisonError::into_inner).created.insert(id, d);
+                                }
+                            });
+                        }
+                        let mut s = seen.lock().unwrap_or_else(PoisonError::into_inner);
+                        if s.events.len() >= MAX_EVENTS {
+                            s.events.remove(0);
+                        }
+                        s.events.push(e);
+                    }
+                })
+            })
+            .collect();
+        self.watch = Some(Watch { since, seen, tasks });
+    }
+
+    async fn events_of(
+        &self,
+        docker: &Docker,
+        since: i64,
+        until: i64,
+        filters: HashMap<String, Vec<String>>,
+    ) -> Result<Vec<EngineEvent>, EngineError> {
+        let options = EventsOptions {
+            since: Some(unix_time_arg(since)),
+            until: Some(unix_time_arg(until)),
+            filters: Some(filters),
+        };
+        let mut stream = docker.events(Some(options));
+        let mut out = Vec::new();
+        while let Some(e) = stream.next().await {
+            out.push(engine_event(e.map_err(|e| self.classify(e))?));
+            if out.len() >= MAX_EVENTS {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_times_keep_nanoseconds() {
+        assert_eq!(unix_time_arg(1_700_000_000_123_456_789), "1700000000.123456789");
+        assert_eq!(unix_time_arg(5), "0.000000005");
+    }
+}
