@@ -181,6 +181,9 @@ fn client_passes_only_after_the_learners_own_request() {
     assert!(!passes(&sb, "networks/client", d));
     sh(&sb, d, "docker exec client nosuchcommand");
     assert!(!passes(&sb, "networks/client", d));
+    // A command of the learner's that succeeds, but asks nobody.
+    sh(&sb, d, "docker exec client true");
+    assert!(!passes(&sb, "networks/client", d));
     // nginx may take a moment to listen: ask as a learner would, until it answers.
     sh(&sb, d, "for i in $(seq 50); do docker exec client wget -qO- http://server && break; sleep 0.2; done");
     passes_soon(&sb, "networks/client", d);
@@ -242,7 +245,7 @@ fn the_committed_image_must_hold_curl_and_run_it() {
 }
 
 #[test]
-fn command_args_accepts_rm() {
+fn command_args_needs_echo() {
     let _image = Image::acquire("busybox:latest");
     let sb = Sandbox::new();
     let dir = tempfile::tempdir().unwrap();
@@ -305,7 +308,7 @@ fn a_query_that_fails_is_not_the_step() {
 }
 
 #[test]
-fn whalesay_accepts_rm() {
+fn the_whale_must_run_cowsay() {
     let _image = Image::acquire("busybox:latest");
     let _names = fixed_names();
     absent("whalesay");
@@ -406,4 +409,93 @@ fn tag_needs_the_registry_name() {
     sh(&sb, d, "docker tag mytools:v1 localhost:5000/mytools:v1");
     passes_soon(&sb, "commit-share/tag", d);
     docker(&["rm", "tools"]);
+}
+
+#[test]
+fn the_named_volume_must_hold_the_answer() {
+    let _image = Image::acquire("alpine:3.22");
+    let _names = fixed_names();
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    struct Volumes;
+    impl Drop for Volumes {
+        fn drop(&mut self) {
+            let _ = docker_status(&["volume", "rm", "notes-data", "other-data"]);
+        }
+    }
+    let _volumes = Volumes;
+    docker(&["volume", "create", "--label", &sb.label, "notes-data"]);
+    docker(&["volume", "create", "--label", &sb.label, "other-data"]);
+    // The volume exists and a container of the image ran: lazy, nothing was written.
+    sh(&sb, d, "docker run --rm -v notes-data:/data alpine:3.22 true");
+    assert!(!passes(&sb, "volumes/named-volume", d));
+    // Written, but into another volume, and into the container's own files.
+    sh(&sb, d, "docker run --rm -v other-data:/data alpine:3.22 sh -c 'echo 42 > /data/answer'");
+    sh(&sb, d, "docker run --rm -v notes-data:/data alpine:3.22 sh -c 'echo 42 > /answer'");
+    assert!(!passes(&sb, "volumes/named-volume", d));
+    sh(&sb, d, "docker run --rm -v notes-data:/data alpine:3.22 sh -c 'echo 42 > /data/answer'");
+    passes_soon(&sb, "volumes/named-volume", d);
+}
+
+/// `compose/up` is about the project in the lesson's folder: another project's `web`
+/// on the same engine does not pass it, whichever folder the check runs in.
+#[test]
+fn compose_checks_the_project_of_the_lessons_folder() {
+    let _image = Image::acquire("nginx:alpine");
+    let _names = fixed_names();
+    let Some(compose) = dockerlearn::engine::tools::compose() else {
+        panic!(
+            "neither `docker compose` nor `docker-compose` is installed: install one (apt-get install docker-compose)"
+        );
+    };
+    let sb = Sandbox::new();
+    let shop = sb.folder("shop");
+    let other = sb.folder("othershop");
+    let file = format!("services:\n  web:\n    image: nginx:alpine\n    labels:\n      - \"{}\"\n", sb.label);
+    for dir in [&shop, &other] {
+        std::fs::write(dir.join("compose.yaml"), &file).unwrap();
+    }
+    let compose_in = |dir: &Path, args: &str| {
+        let line = dockerlearn::engine::tools::rewrite(&format!("docker compose {args}"), Some(&compose));
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&line)
+            .current_dir(dir)
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{line}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    struct Down<'a>(Box<dyn Fn() + 'a>);
+    impl Drop for Down<'_> {
+        fn drop(&mut self) {
+            (self.0)()
+        }
+    }
+    let _down = Down(Box::new(|| {
+        for dir in [&shop, &other] {
+            let line = dockerlearn::engine::tools::rewrite("docker compose down -v", Some(&compose));
+            let _ = Command::new("sh").arg("-c").arg(&line).current_dir(dir).output();
+        }
+    }));
+    let web = |v: &serde_json::Value| v["outcomes"][0]["status"].as_str().unwrap_or_default().to_owned();
+    let check = |dir: &Path| {
+        let out = sb
+            .dl()
+            .remove_env("COMPOSE_PROJECT_NAME")
+            .args(["check", "compose/up", "--json"])
+            .command()
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    compose_in(&other, "up -d");
+    let v = check(&shop);
+    assert_eq!(web(&v), "fail", "another project's web passes: {v}");
+    assert!(v["outcomes"][0]["found"].as_str().unwrap_or_default().contains("othershop/web"), "{v}");
+    compose_in(&shop, "up -d");
+    let v = check(&other);
+    assert_eq!(web(&v), "pass", "the project of ~/dockerlearn/shop, checked from another folder: {v}");
 }

@@ -175,7 +175,8 @@ impl Rule for ComposeCheck {
                 format!("no container of Compose service `{s}`{project} remains")
             }
             (ComposePart::Service(s), ComposeWanted::In(state)) => {
-                format!("Compose service `{s}`{project} has a {state} container")
+                let article = if state == State::Exited { "an" } else { "a" };
+                format!("Compose service `{s}`{project} has {article} {state} container")
             }
             (ComposePart::Resource(kind, name), ComposeWanted::Absent) => {
                 format!("the Compose {kind} `{name}`{project} is gone")
