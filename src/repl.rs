@@ -509,6 +509,7 @@ impl<'c> Repl<'c> {
             Effect::Welcome => self.ui.welcome(course),
             Effect::LessonIntro { lesson } => {
                 self.ui.lesson_intro(course, lesson);
+                self.go_to_lesson_folder(lesson);
                 self.announce_missing_images(lesson);
             }
             Effect::ShowStep { at } => {
@@ -570,13 +571,42 @@ impl<'c> Repl<'c> {
         }
     }
 
-    /// Copies the lesson's starter files into the learner's folder when a step begins,
-    /// never over a file that is already there, and says what it wrote.
+    /// The folder the lesson names (`folder: ~/dockerlearn/shop`), made absolute.
+    fn lesson_folder(&self, lesson: usize) -> Option<PathBuf> {
+        let folder = self.session.course().lessons[lesson].lesson.folder.as_deref()?;
+        let home = std::env::var("HOME").unwrap_or_default();
+        Some(PathBuf::from(check::host_path(folder, &self.cwd.to_string_lossy(), &home)))
+    }
+
+    /// A lesson that names its folder begins there: the folder is made, and the prompt
+    /// goes into it, saying so (the learner's other terminals need a `cd`).
+    fn go_to_lesson_folder(&mut self, lesson: usize) {
+        let Some(dir) = self.lesson_folder(lesson) else { return };
+        let shown = self.session.course().lessons[lesson].lesson.folder.clone().unwrap_or_default();
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            self.ui.error(&format!(
+                "Could not make the lesson's folder {}: {e}. Make it by hand (`mkdir -p {shown}`), or check the permissions of its parent.",
+                dir.display()
+            ));
+            return;
+        }
+        if dir != self.cwd {
+            self.cwd = dir;
+            self.ui.notice(&format!(
+                "This lesson works in {shown}: the prompt is there now. In another terminal, `cd {shown}` first."
+            ));
+        }
+    }
+
+    /// Copies the lesson's starter files into the lesson's folder (or, when it names
+    /// none, the prompt's) when a step begins, never over a file that is already there,
+    /// and says what it wrote.
     fn write_starter_files(&mut self, lesson: usize) {
         let course = self.session.course();
         let id = &course.lessons[lesson].lesson.id;
         let Some(from) = crate::starter::source(course, id) else { return };
-        match crate::starter::copy(&from, &self.cwd) {
+        let into = self.lesson_folder(lesson).unwrap_or_else(|| self.cwd.clone());
+        match crate::starter::copy(&from, &into) {
             Ok(copied) => {
                 if let Some(notice) = copied.notice(id) {
                     self.ui.notice(&notice);
@@ -585,7 +615,7 @@ impl<'c> Repl<'c> {
             Err(e) => self.ui.error(&format!(
                 "Could not copy the lesson's starter files from {} into {}: {e}. Copy them by hand, or check the folder's permissions.",
                 from.display(),
-                self.cwd.display()
+                into.display()
             )),
         }
     }

@@ -366,6 +366,13 @@ impl Verifier<'_> {
                     home = Some((dir, place));
                 }
                 let (dir, place) = home.as_mut().expect("made above");
+                // A lesson that names its folder begins in it, as at the prompt.
+                if let Some(folder) = &cl.lesson.folder {
+                    let path =
+                        check::host_path(folder, &place.workdir.to_string_lossy(), &dir.path().to_string_lossy());
+                    std::fs::create_dir_all(&path)?;
+                    place.workdir = PathBuf::from(path);
+                }
                 let home_os = dir.path().as_os_str().to_owned();
                 let mut env = env.clone();
                 env.push(("HOME", &home_os));

@@ -21,6 +21,10 @@ pub struct Lesson {
     /// The lesson goes on from the previous one: `verify` keeps what the previous
     /// lesson's solutions made (and its working folder) instead of starting clean.
     pub continues: bool,
+    /// The folder the lesson's work lives in, under the learner's home
+    /// (`~/dockerlearn/shop`): made when the lesson begins, the prompt goes there, and
+    /// the starter files are copied into it.
+    pub folder: Option<String>,
     /// Markdown shown before the first step.
     pub intro: String,
     pub steps: Vec<Step>,

@@ -3,7 +3,7 @@
 //!
 //! ~~~text
 //! ---                                 front matter (YAML): id, title, objectives,
-//! title: Hello, world                 minutes, images, continues
+//! title: Hello, world                 minutes, images, continues, folder
 //! ---
 //! Introduction prose.
 //! ## Run a container {#run-it}        a step; its id names its checkpoint
@@ -39,6 +39,8 @@ struct FrontMatter {
     images: Vec<String>,
     #[serde(default)]
     continues: bool,
+    #[serde(default)]
+    folder: Option<String>,
 }
 
 /// A fenced code block's info string, split the way mdBook splits it.
@@ -69,6 +71,8 @@ pub fn parse(path: &str, fallback_id: &str, text: &str) -> Result<Lesson, Diagno
     if let Some((line, column)) = crate::yaml::too_deep(front) {
         return Err(Diagnostic::new(path, line + 1, column, crate::yaml::too_deep_message()).into());
     }
+    // Front matter starts on line 2, after the opening `---`.
+    let folder_line = front.lines().position(|l| l.starts_with("folder:")).map_or(2, |i| i + 2);
     let front: Option<FrontMatter> = match serde_yaml::from_str(front) {
         Ok(f) => Some(f),
         Err(e) => {
@@ -111,6 +115,19 @@ pub fn parse(path: &str, fallback_id: &str, text: &str) -> Result<Lesson, Diagno
     let Some(front) = front else {
         return Err(problems);
     };
+    if let Some(folder) = &front.folder {
+        let under_home = folder.strip_prefix("~/").is_some_and(|rest| {
+            !rest.is_empty() && rest.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+        });
+        if !under_home {
+            problems.push(Diagnostic::new(
+                path,
+                folder_line,
+                1,
+                format!("`folder: {folder}` must be a folder under the learner's home, like `~/dockerlearn/shop` (no `.` or `..` parts)"),
+            ));
+        }
+    }
     let id = front.id.unwrap_or_else(|| fallback_id.to_owned());
     problems.into_result(Lesson {
         id,
@@ -119,6 +136,7 @@ pub fn parse(path: &str, fallback_id: &str, text: &str) -> Result<Lesson, Diagno
         minutes: front.minutes,
         images: front.images,
         continues: front.continues,
+        folder: front.folder,
         intro,
         steps,
     })
@@ -387,6 +405,17 @@ pub fn slug(title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folder_is_one_under_the_learners_home() {
+        let lesson = |front: &str| parse("l.md", "l", &format!("---\ntitle: T\n{front}---\n## Do {{#do}}\nx\n"));
+        assert_eq!(lesson("folder: ~/dockerlearn/shop\n").unwrap().folder.as_deref(), Some("~/dockerlearn/shop"));
+        assert_eq!(lesson("").unwrap().folder, None);
+        for wrong in ["/tmp/shop", "shop", "~/", "~/dockerlearn/../etc", "~/a//b"] {
+            let problems = lesson(&format!("folder: {wrong}\n")).unwrap_err().to_string();
+            assert!(problems.contains(":3:1:") && problems.contains("under the learner's home"), "{wrong}: {problems}");
+        }
+    }
 
     #[test]
     fn continues_is_read_from_the_front_matter_and_must_be_a_boolean() {
