@@ -147,7 +147,8 @@ pub enum Command {
     ///
     /// Runs each lesson's steps in order, as a learner would, in a scratch directory.
     /// Everything the solutions create is labelled `org.dockerlearn.verify=<run>` and
-    /// removed at the end; image tags that existed before are left alone.
+    /// removed at the end, with what their builds leave unlabelled (a failed build's
+    /// container and images, builder stages); image tags that existed before are left alone.
     /// Each lesson starts clean: what earlier lessons made is removed first, unless its
     /// front matter says `continues: true`.
     /// The images the lessons use must be present (see `dockerlearn list`); before each

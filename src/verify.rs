@@ -6,6 +6,7 @@
 //! On a shared engine it starts only when no name the solutions use exists already
 //! (`names`): what others made is never removed or re-pointed.
 
+mod builds;
 pub mod names;
 
 use crate::check::{self, Checkpoint, Status, Verdict};
@@ -84,6 +85,8 @@ impl StepReport {
 pub struct Shim {
     _dir: tempfile::TempDir,
     pub path_env: std::ffi::OsString,
+    /// Where the shim keeps a copy of each build's output (see `builds`).
+    pub builds_log: PathBuf,
 }
 
 impl Shim {
@@ -98,7 +101,8 @@ impl Shim {
             path_env.push(":");
             path_env.push(p);
         }
-        Ok(Shim { _dir: dir, path_env })
+        let builds_log = dir.path().join(BUILDS_LOG);
+        Ok(Shim { _dir: dir, path_env, builds_log })
     }
 }
 
@@ -107,6 +111,9 @@ pub fn compose_project(run_id: &str) -> String {
     format!("dlverify{}", run_id.replace(|c: char| !c.is_ascii_alphanumeric(), ""))
 }
 
+/// The shim's copy of the builds' output, beside it.
+const BUILDS_LOG: &str = "builds.log";
+
 /// The `docker` shim: adds the run's label to whatever the solutions create.
 fn shim(dir: &Path, real: &Path, label: &str) -> std::io::Result<()> {
     let script = format!(
@@ -114,10 +121,17 @@ fn shim(dir: &Path, real: &Path, label: &str) -> std::io::Result<()> {
 # Written by `dockerlearn verify`: labels what the lesson's solutions create.
 real='{real}'
 label='{label}'
+log='{log}'
+# A build's label reaches only its final image, so its output, which names every
+# step's image, is kept for verify to remove them; --force-rm leaves no containers.
+logged() {{
+  {{ "$real" "$@"; echo $? > "$log.$$"; }} | tee -a "$log"
+  status=$(cat "$log.$$"); rm -f "$log.$$"; exit "$status"
+}}
 case "$1" in
   run|create) sub=$1; shift; exec "$real" "$sub" --label "$label" "$@" ;;
   ps) shift; exec "$real" ps --filter "label=$label" "$@" ;;
-  build) shift; exec "$real" build --label "$label" "$@" ;;
+  build) shift; logged build --force-rm --label "$label" "$@" ;;
   commit) shift; exec "$real" commit --change "LABEL $label" "$@" ;;
   import) shift; exec "$real" import --change "LABEL $label" "$@" ;;
   network|volume)
@@ -126,6 +140,7 @@ case "$1" in
   system)
     if [ "$2" = prune ]; then shift 2; exec "$real" system prune --filter "label=$label" "$@"; fi ;;
   builder)
+    if [ "$2" = build ]; then shift 2; logged builder build --force-rm --label "$label" "$@"; fi
     if [ "$2" = prune ]; then
       echo "dockerlearn verify: \`docker builder prune\` is refused: the build cache is shared with other work" >&2
       exit 1
@@ -136,12 +151,13 @@ case "$1" in
       ls|list|ps|prune) sub=$2; shift 2; exec "$real" container "$sub" --filter "label=$label" "$@" ;;
     esac ;;
   image)
-    if [ "$2" = build ]; then shift 2; exec "$real" image build --label "$label" "$@"; fi
+    if [ "$2" = build ]; then shift 2; logged image build --force-rm --label "$label" "$@"; fi
     if [ "$2" = prune ]; then shift 2; exec "$real" image prune --filter "label=$label" "$@"; fi ;;
 esac
 exec "$real" "$@"
 "#,
-        real = real.display()
+        real = real.display(),
+        log = dir.join(BUILDS_LOG).display()
     );
     let path = dir.join("docker");
     std::fs::write(&path, script)?;
@@ -355,7 +371,7 @@ impl Verifier<'_> {
                 // Each lesson starts clean, unless it goes on from the previous one.
                 if home.is_none() || !cl.lesson.continues {
                     if home.is_some() {
-                        lesson_start::remove_made(self.rt, &mut engine, &label, &project);
+                        lesson_start::remove_made(self.rt, &mut engine, &label, &project, &shim.builds_log);
                     }
                     let dir = tempfile::tempdir()?;
                     let place = check::Place {
@@ -418,7 +434,7 @@ impl Verifier<'_> {
         // Clean up whatever happened above, failures included. Images this run made carry
         // its label (built, committed, imported, or loaded from a save of those); nothing
         // else is touched, even what others create on the engine meanwhile.
-        lesson_start::remove_made(self.rt, &mut engine, &label, &project);
+        lesson_start::remove_made(self.rt, &mut engine, &label, &project, &shim.builds_log);
         result?;
         Ok(reports)
     }
@@ -567,5 +583,32 @@ mod tests {
         assert!(!ok && out.is_empty(), "the build cache is not the run's to prune");
         assert_eq!(passed_on(&["volume", "create", "v"]).1, "volume create --label org.dockerlearn.verify=run1 v");
         assert_eq!(passed_on(&["volume", "rm", "v"]).1, "volume rm v");
+    }
+
+    #[test]
+    fn builds_remove_their_containers_and_keep_their_output() {
+        let flags = "--force-rm --label org.dockerlearn.verify=run1";
+        for (args, want) in [
+            (&["build", "-t", "x", "."][..], format!("build {flags} -t x .")),
+            (&["image", "build", "."], format!("image build {flags} .")),
+            (&["builder", "build", "."], format!("builder build {flags} .")),
+        ] {
+            assert_eq!(passed_on(args), (true, want));
+        }
+        // The exit status of the real `docker` is the shim's, and its output is kept.
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real-docker");
+        std::fs::write(&real, "#!/bin/sh\necho Step 1/1 : FROM busybox\nexit 3\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let shim_dir = tempfile::tempdir().unwrap();
+        shim(shim_dir.path(), &real, "org.dockerlearn.verify=run1").unwrap();
+        let out = Command::new(shim_dir.path().join("docker")).args(["build", "."]).output().unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "Step 1/1 : FROM busybox\n");
+        let kept = std::fs::read_to_string(shim_dir.path().join(BUILDS_LOG)).unwrap();
+        assert_eq!(kept, "Step 1/1 : FROM busybox\n");
+        let left: Vec<_> = std::fs::read_dir(shim_dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left.len(), 2, "only the shim and its log: {left:?}");
     }
 }

@@ -1,5 +1,6 @@
 //! Removing one object by id or name, for `dockerlearn clean`: a container (forced,
-//! with its anonymous volumes), a network, a volume, an image tag or id (never forced).
+//! with its anonymous volumes), a network, a volume, an image tag or id (never forced);
+//! and, for `verify`, one untagged image a build made, without its parents.
 
 use super::{Engine, EngineError};
 use crate::clean::Kind;
@@ -34,6 +35,29 @@ impl Engine {
         };
         match result {
             Ok(()) => Ok(Removed::Done),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(Removed::Gone),
+            Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => Ok(Removed::Refused(message)),
+            Err(e) => Err(self.classify(e)),
+        }
+    }
+    /// Removes one untagged image by id, not forced and without pruning its parents:
+    /// the parents may be build cache that other builds share. A tagged image is
+    /// refused (what is named is not removed by id).
+    pub async fn remove_untagged_image(&mut self, id: &str) -> Result<Removed, EngineError> {
+        let docker = self.client().await?;
+        let tags = match docker.inspect_image(id).await {
+            Ok(image) => image.repo_tags.unwrap_or_default(),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                return Ok(Removed::Gone);
+            }
+            Err(e) => return Err(self.classify(e)),
+        };
+        if !tags.is_empty() {
+            return Ok(Removed::Refused(format!("it is tagged {}", tags.join(", "))));
+        }
+        let options = RemoveImageOptions { force: false, noprune: true, ..Default::default() };
+        match docker.remove_image(id, Some(options), None).await {
+            Ok(_) => Ok(Removed::Done),
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(Removed::Gone),
             Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => Ok(Removed::Refused(message)),
             Err(e) => Err(self.classify(e)),

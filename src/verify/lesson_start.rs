@@ -5,6 +5,7 @@
 
 use crate::course::CourseLesson;
 use crate::engine::Engine;
+use std::path::Path;
 use tokio::runtime::Runtime;
 
 /// What verify found before a lesson's first step.
@@ -39,10 +40,12 @@ pub(super) fn look(rt: &Runtime, engine: &mut Engine, cl: &CourseLesson) -> Less
 }
 
 /// Removes what the run's solutions made so far: labelled containers (with their
-/// anonymous volumes), networks and volumes, the run's Compose project, and the images
-/// carrying the run's label (their tags first). Images that existed before are not
-/// the run's and stay. Best effort: what cannot be removed now is tried again later.
-pub(super) fn remove_made(rt: &Runtime, engine: &mut Engine, label: &str, project: &str) {
+/// anonymous volumes), networks and volumes, the run's Compose project, the images
+/// carrying the run's label (their tags first), then what the builds in `builds_log`
+/// made without the label (intermediate containers, builder stages). Images that
+/// existed before are not the run's and stay. Best effort: what cannot be removed now
+/// is tried again later.
+pub(super) fn remove_made(rt: &Runtime, engine: &mut Engine, label: &str, project: &str, builds_log: &Path) {
     let _ = rt.block_on(engine.remove_scoped());
     let _ = rt.block_on(engine.remove_labelled(&format!("com.docker.compose.project={project}")));
     if let Ok(ours) = rt.block_on(engine.labelled_image_tags(label)) {
@@ -52,6 +55,9 @@ pub(super) fn remove_made(rt: &Runtime, engine: &mut Engine, label: &str, projec
             }
             let _ = rt.block_on(engine.untag(&id));
         }
+    }
+    if let Ok(output) = std::fs::read_to_string(builds_log) {
+        super::builds::remove(rt, engine, &super::builds::made_by(&output));
     }
 }
 

@@ -266,16 +266,9 @@ fn cached(name: &str) -> String {
     let r = recipe(name);
     let hash = recipe_hash(&r);
     let cache_ref = format!("dockerlearn-test/{}:{hash}", r.slug);
-    let find = || {
-        let ids = crate::support::docker(&[
-            "images",
-            "-q",
-            "--no-trunc",
-            "--filter",
-            &format!("label={FIXTURE_LABEL}={hash}"),
-        ]);
-        ids.lines().next().map(str::to_owned).filter(|_| image_id(&cache_ref).is_some())
-    };
+    // By its own name: every image built FROM the fixture carries its label too (an
+    // untagged builder stage, say), so the label alone does not tell which is the fixture.
+    let find = || image_id(&cache_ref).filter(|id| is_fixture_of(id, &hash));
     if let Some(id) = find() {
         return id;
     }
@@ -397,6 +390,18 @@ fn others_use(name: &str) -> bool {
         let pid = e.file_name().to_string_lossy().into_owned();
         pid != std::process::id().to_string() && Path::new("/proc").join(&pid).exists()
     })
+}
+
+/// Whether the image `reference` points at carries the label of the recipe `hash`.
+fn is_fixture_of(reference: &str, hash: &str) -> bool {
+    let out = docker_status(&[
+        "image",
+        "inspect",
+        "-f",
+        &format!("{{{{index .Config.Labels \"{FIXTURE_LABEL}\"}}}}"),
+        reference,
+    ]);
+    out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == hash
 }
 
 /// Whether the image `reference` points at is a fixture of ours (of any recipe).

@@ -15,6 +15,7 @@ mod cli;
 mod course;
 mod doctor;
 mod engine_faults;
+mod every_kind;
 mod explain;
 mod fuzz;
 mod guard;

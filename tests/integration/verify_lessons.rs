@@ -1,8 +1,9 @@
 //! `verify` across a course's lessons: `--offline` skips the steps that download, each
-//! lesson is told which of its images are missing, and each lesson starts clean unless
-//! it says it continues the previous one.
+//! lesson is told which of its images are missing, each lesson starts clean unless
+//! it says it continues the previous one, and what builds leave without the run's
+//! label (a failed build's container and images, a builder stage) is removed.
 
-use crate::support::{Image, Test, course_dir, run_id};
+use crate::support::{Image, Sandbox, Test, course_dir, docker, docker_status, run_id};
 
 /// A course of `lessons` (id, Markdown) with one checks file each.
 fn course(lessons: &[(&str, String, String)]) -> tempfile::TempDir {
@@ -104,4 +105,81 @@ fn verify_starts_each_lesson_clean_unless_it_continues() {
     }
     let left = crate::support::docker(&["ps", "-aq", "--filter", &format!("name={name}")]);
     assert_eq!(left.trim(), "", "verify left the lessons' containers behind");
+}
+
+/// An image of the test's own, labelled with its sandbox's label: every image and
+/// container a build makes FROM it inherits that label, so they can be counted.
+/// Dropping it removes the containers and images carrying that label, newest first
+/// (what a build left, should verify not have), and the base.
+struct Base {
+    name: String,
+    label: String,
+}
+
+impl Drop for Base {
+    fn drop(&mut self) {
+        let filter = format!("label={}", self.label);
+        for container in docker(&["ps", "-a", "-q", "--filter", &filter]).lines() {
+            let _ = docker_status(&["rm", "-f", container]);
+        }
+        let ids = docker(&["images", "-a", "-q", "--no-trunc", "--filter", &filter]);
+        let _ = docker_status(&["rmi", &self.name]);
+        for id in ids.lines() {
+            let _ = docker_status(&["rmi", id]);
+        }
+    }
+}
+
+#[test]
+fn verify_removes_what_failed_and_multi_stage_builds_leave() {
+    let _image = Image::acquire("busybox:latest");
+    let sandbox = Sandbox::new();
+    let id = run_id();
+    let base = Base { name: format!("dl-buildleft-{id}:base"), label: sandbox.label.clone() };
+    let made = format!("dl-buildleft-{id}-base");
+    sandbox.run(&["--name", &made, "busybox:latest", "true"]);
+    docker(&["commit", "--change", &format!("LABEL {}", sandbox.label), &made, &base.name]);
+    docker(&["rm", &made]);
+    let fail = format!("FROM {}\nRUN echo one > /one\nRUN exit 3\n", base.name);
+    let stages = format!(
+        "FROM {b} AS build\nRUN echo built > /artifact\nFROM {b}\nCOPY --from=build /artifact /artifact\n",
+        b = base.name
+    );
+    let (failing, staged) = (format!("dl-buildleft-{id}:fail"), format!("dl-buildleft-{id}:stages"));
+    let md = format!(
+        "---\ntitle: Builds\nimages: [busybox]\n---\nIntro.\n\
+         ## A build that fails {{#failing}}\n### Solution\n```sh run\ndocker build -f fail.Dockerfile -t {failing} .\n```\n\
+         ## A build in stages {{#stages}}\n### Solution\n```sh run\ndocker build -f stages.Dockerfile -t {staged} .\n```\n\
+         ## Run it {{#run}}\n### Solution\n```sh run\ndocker run --name dl-buildleft-{id} busybox true\n```\n"
+    );
+    let checks = format!(
+        "format_version: 1\ncheckpoints:\n  failing:\n    - kind: image\n      image: {failing}\n  stages:\n    - kind: image\n      image: {staged}\n      max_layers: 3\n  run:\n    - kind: container\n      name: dl-buildleft-{id}\n"
+    );
+    let dir = course_dir(&[
+        ("lessons/course.yaml", "format_version: 1\nid: t\ntitle: T\nlessons:\n  - builds\n"),
+        ("lessons/builds.md", &md),
+        ("checks/builds.yaml", &checks),
+        ("files/builds/fail.Dockerfile", &fail),
+        ("files/builds/stages.Dockerfile", &stages),
+    ]);
+    // Everything built FROM the base carries the sandbox's label; so does the base.
+    let images = || docker(&["images", "-a", "-q", "--no-trunc", "--filter", &format!("label={}", sandbox.label)]);
+    let containers = || {
+        let by_label = docker(&["ps", "-a", "-q", "--filter", &format!("label={}", sandbox.label)]);
+        let by_ancestor = docker(&["ps", "-a", "-q", "--filter", &format!("ancestor={}", base.name)]);
+        by_label.lines().chain(by_ancestor.lines()).collect::<std::collections::BTreeSet<_>>().len()
+    };
+    let before = (images().lines().count(), containers());
+    assert_eq!(before, (1, 0), "only the base, and no container");
+
+    let ran = Test::new().args(["verify"]).args([dir.path()]).run().code(1);
+    assert!(row(&ran.stdout, "builds", "failing").contains("FAIL"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("returned a non-zero code: 3"), "the failure is shown:\n{}", ran.stdout);
+    assert!(row(&ran.stdout, "builds", "stages").contains("pass"), "{}", ran.stdout);
+    assert!(row(&ran.stdout, "builds", "run").contains("pass"), "{}", ran.stdout);
+
+    let after = (images().lines().count(), containers());
+    eprintln!("images and containers from the base: before verify {before:?}, after {after:?}");
+    assert_eq!(after, before, "verify left images or containers of its builds:\n{}", images());
+    assert!(docker_status(&["image", "inspect", &base.name]).status.success(), "the base is not verify's to remove");
 }
