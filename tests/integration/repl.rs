@@ -236,3 +236,30 @@ fn waits_on_a_silent_engine_say_so_and_ctrl_c_stops_them() {
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// A lesson that names its folder begins there: the prompt makes it and goes into it,
+/// so the learner's `$PWD` is the folder the checks look at.
+#[test]
+fn a_lesson_that_names_its_folder_begins_there() {
+    let _image = Image::acquire("alpine:3.22");
+    let _names = fixed_names();
+    let sb = Sandbox::new();
+    let folder = sb.data.path().join("dockerlearn/volumes");
+    assert!(!folder.exists());
+    let mut p = start(&sb, None, &["volumes"]);
+    p.exp_string("This lesson works in ~/dockerlearn/volumes: the prompt is there now.").unwrap();
+    p.exp_string("[volumes 1/7] $").unwrap();
+    p.send_line(":next").unwrap();
+    p.exp_string("[volumes 2/7] $").unwrap();
+    p.send_line("pwd").unwrap();
+    p.exp_string(&folder.display().to_string()).unwrap();
+    p.send_line(&format!(
+        "docker run --label {} --name writer -v \"$PWD\":/work -w /work alpine:3.22 sh -c 'echo \"written in a container\" > notes.txt'",
+        sb.label
+    ))
+    .unwrap();
+    p.exp_string("Step complete.").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_string("Progress saved.").unwrap();
+    assert!(folder.join("notes.txt").is_file());
+}
