@@ -194,6 +194,56 @@ mod tests {
     }
 
     #[test]
+    fn a_command_is_read_from_how_the_container_was_created() {
+        let mut o = obs();
+        let yaml =
+            "    - kind: event\n      action: die\n      image: busybox\n      command: echo\n      exit_code: 0\n";
+        o.events.push(die("gone", "busybox", "0"));
+        let v = verdict(yaml, &o);
+        assert!(v.outcomes[0].found.contains("its command cannot be read any more"), "{v:?}");
+        let details =
+            |cmd: &[&str]| ContainerDetails { cmd: cmd.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+        o.created.insert("id-gone".into(), details(&["true"]));
+        let v = verdict(yaml, &o);
+        assert_eq!(
+            v.outcomes[0].found,
+            "container `gone` had a `die` event, but its command was `true`, without `echo`"
+        );
+        o.created.insert("id-gone".into(), details(&["echo", "Hello", "there!"]));
+        let v = verdict(yaml, &o);
+        assert!(v.passed(), "{v:?}");
+        assert!(v.outcomes[0].found.contains("running `echo Hello there!`"), "{v:?}");
+    }
+
+    #[test]
+    fn an_exec_is_known_by_the_command_of_its_exec_start() {
+        let mut o = obs();
+        let yaml =
+            "    - kind: event\n      action: exec_die\n      name: db\n      command: psql\n      exit_code: 0\n";
+        let exec = |action: &str, exec_id: &str, code: Option<&str>| {
+            let mut e = die("db", "postgres", code.unwrap_or_default());
+            if code.is_none() {
+                e.attributes.remove("exitCode");
+            }
+            e.action = action.into();
+            e.attributes.insert("execID".into(), exec_id.into());
+            e
+        };
+        // pg_isready ended 0, psql ended 1: neither is a psql that succeeded.
+        o.events = vec![
+            exec("exec_start: pg_isready -h 127.0.0.1", "e1", None),
+            exec("exec_die", "e1", Some("0")),
+            exec("exec_start: psql -U postgres -c select nosuch;", "e2", None),
+            exec("exec_die", "e2", Some("1")),
+        ];
+        let v = verdict(yaml, &o);
+        assert!(v.outcomes[0].found.contains("its command was `pg_isready -h 127.0.0.1`, without `psql`"), "{v:?}");
+        o.events.push(exec("exec_start: psql -U postgres -c select 1;", "e3", None));
+        o.events.push(exec("exec_die", "e3", Some("0")));
+        assert!(verdict(yaml, &o).passed());
+    }
+
+    #[test]
     fn follows_needs_the_same_container_soon_after() {
         let mut o = obs();
         let yaml = "    - kind: event\n      action: destroy\n      image: hello-world\n      follows: die\n";
