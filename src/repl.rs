@@ -384,6 +384,10 @@ impl<'c> Repl<'c> {
         let pwd_file = if known { tempfile::NamedTempFile::new().ok() } else { None };
         let mut command = std::process::Command::new(&shell);
         command.current_dir(&self.cwd);
+        if let Some(host) = self.sandbox.docker_host() {
+            // Through the recording proxy: what the line makes is told apart from others' work.
+            command.env("DOCKER_HOST", host);
+        }
         match &pwd_file {
             Some(f) => {
                 command.arg("-c").arg(format!("{line}\npwd -P >\"$DOCKERLEARN_PWD\"")).env("DOCKERLEARN_PWD", f.path())
