@@ -218,16 +218,22 @@ impl Traffic {
         self.made.iter().filter(move |m| m.kind == kind && !m.id.is_empty()).map(|m| m.id.as_str())
     }
 
-    /// Whether an id and name are an object the command made or named. Names match
-    /// whole, ids by prefix (as the docker CLI accepts them).
+    /// Whether an id and name are an object the command made or named.
     fn names(&self, kind: Kind, id: &str, name: Option<&str>) -> bool {
+        let id_only = id.trim_start_matches("sha256:");
+        self.made_ids(kind).any(|m| m.trim_start_matches("sha256:") == id_only) || self.acted_on(id, name)
+    }
+
+    /// Whether the command acted on an object by its name (whole) or its id (by
+    /// prefix, as the docker CLI accepts it).
+    fn acted_on(&self, id: &str, name: Option<&str>) -> bool {
         let id = id.trim_start_matches("sha256:");
-        let by_id = |r: &str| {
-            let r = r.trim_start_matches("sha256:");
-            !r.is_empty() && !id.is_empty() && r.bytes().all(|b| b.is_ascii_hexdigit()) && id.starts_with(r)
-        };
-        let made = self.made_ids(kind).any(|m| m.trim_start_matches("sha256:") == id);
-        made || self.named.iter().any(|r| by_id(r) || name == Some(r.as_str()))
+        self.named.iter().any(|r| {
+            let hex = r.trim_start_matches("sha256:");
+            let by_id =
+                !hex.is_empty() && !id.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) && id.starts_with(hex);
+            by_id || name == Some(r.as_str())
+        })
     }
 
     /// Whether an image event (its id, or the reference a pull names it by, and its
@@ -273,10 +279,12 @@ impl Traffic {
                         || self.made_ids(Kind::Volume).any(|v| v == e.id)
                         || self.named.contains(&e.id)
                 }
-                "network" => {
-                    self.names(Kind::Network, &e.id, name(e))
-                        || e.attributes.get("container").is_some_and(|c| containers.contains(c.as_str()))
-                }
+                // Another's container joining the command's network is theirs to tell;
+                // joining a network the command acted on (`network connect`) is not.
+                "network" => match e.attributes.get("container") {
+                    Some(c) => containers.contains(c.as_str()) || self.acted_on(&e.id, name(e)),
+                    None => self.names(Kind::Network, &e.id, name(e)),
+                },
                 _ => false,
             })
             .cloned()
@@ -485,6 +493,7 @@ mod tests {
             ev("network", "create", "n9", &[("name", "their-net")]),
             ev("network", "connect", "bridge-id", &[("container", "c1"), ("name", "bridge")]),
             ev("network", "connect", "bridge-id", &[("container", "c9"), ("name", "bridge")]),
+            ev("network", "connect", "n1", &[("container", "c9"), ("name", "appnet")]),
             ev("container", "die", "3f2a99", &[("name", "old")]),
             ev("image", "tag", "sha256:bb", &[("name", "mine:v1")]),
             ev("image", "tag", "sha256:ee", &[("name", "their:v1")]),
