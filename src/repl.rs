@@ -302,7 +302,7 @@ impl<'c> Repl<'c> {
         };
         if self.sandbox_mode {
             for l in &self.last_told {
-                self.ui.line(l);
+                self.ui.told(l);
             }
         }
     }
@@ -331,7 +331,7 @@ impl<'c> Repl<'c> {
             }
             Tool::What => {
                 for l in &self.last_told {
-                    self.ui.line(l);
+                    self.ui.told(l);
                 }
             }
             Tool::Map => {

@@ -380,3 +380,40 @@ fn an_engine_not_on_a_local_socket_is_said_once() {
     let said = "The Docker engine is at tcp://127.0.0.1:9, not on a local socket";
     assert_eq!(ran.stdout.matches(said).count(), 1, "{}\n{}", ran.stdout, ran.stderr);
 }
+
+/// In a terminal 60 columns wide, the prompt's notices and what a command changed are
+/// wrapped to fit, by words.
+#[test]
+fn notices_and_narration_are_wrapped_to_the_terminal() {
+    let _busybox = Image::acquire("busybox:latest");
+    let id = format!("{}-wrap", run_id());
+    let label = format!("{LABEL_KEY}={id}");
+    let _made = Shared { label: label.clone(), networks: vec![], volumes: vec![], compose: None };
+    let data = tempfile::tempdir().unwrap();
+    let test = crate::support::Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data.path())
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm-256color")
+        .remove_env("DOCKER_HOST")
+        .args(["sandbox"]);
+    let command = crate::support::with_columns(60, test.command());
+    let mut p = rexpect::session::spawn_command(command, Some(30_000)).expect("the sandbox starts in a pty");
+    let fits = |text: &str, whole: &str| {
+        let plain = regex::Regex::new("\u{1b}\\[[0-9;?]*[a-zA-Z]").unwrap().replace_all(text, "").into_owned();
+        for line in plain.lines() {
+            assert!(line.trim_end().chars().count() <= 60, "wider than the terminal: {line:?}\n{plain}");
+        }
+        let words = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains(whole), "{whole:?} is not there, wrapped or not:\n{plain}");
+    };
+    let welcome = p.exp_string("[sandbox] $").unwrap();
+    fits(&welcome, "The sandbox: run any docker command; after each one dockerlearn tells what changed in the engine.");
+    let name = format!("dl-wrap-{id}");
+    let told = told_after(&mut p, &format!("docker run --rm --label {label} --name {name} busybox:latest true"));
+    fits(
+        &told,
+        &format!("container {name}: created from busybox:latest, started, finished (exit code 0: success), removed"),
+    );
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
