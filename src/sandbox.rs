@@ -16,6 +16,7 @@ use crate::explain::Knowledge;
 use crate::guard::{self, Created, Warning};
 use crate::narrate::{self, Facts};
 use crate::snapshot::Snapshot;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// What the engine held just before a command.
@@ -30,13 +31,15 @@ pub struct Sandbox {
     knowledge: Knowledge,
     ledger: Ledger,
     recorder: Option<Recorder>,
+    /// Containers the prompt's commands worked on this session (through the proxy).
+    session: std::sync::Mutex<BTreeSet<String>>,
 }
 
 impl Sandbox {
     /// Records go to `created.jsonl` in `data_dir`. Until `record` is called, every
     /// change on the engine while a command runs is taken for the command's.
     pub fn new(data_dir: &Path, knowledge: Knowledge) -> Sandbox {
-        Sandbox { knowledge, ledger: Ledger::in_dir(data_dir), recorder: None }
+        Sandbox { knowledge, ledger: Ledger::in_dir(data_dir), recorder: None, session: Default::default() }
     }
 
     /// Puts the recording proxy in front of `endpoint`; commands must then run with
@@ -61,6 +64,14 @@ impl Sandbox {
     pub fn created(&self) -> Created {
         let records = self.ledger.load().unwrap_or_default();
         Created::new(records.into_iter().flat_map(|r| [r.id, r.name]).filter(|s| !s.is_empty()))
+    }
+
+    /// The learner's containers, as the map draws them by default: those made from the
+    /// prompt (recorded), and those its commands worked on this session.
+    pub fn own_containers(&self) -> BTreeSet<String> {
+        let mut own = self.ledger.containers().unwrap_or_default();
+        own.extend(self.session.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
+        own
     }
 
     /// Looks at the engine before `line` runs in `cwd`, and judges it. The warning,
@@ -95,7 +106,10 @@ impl Sandbox {
         let (records, events) = match &self.recorder {
             Some(r) => {
                 let traffic = r.take();
-                (traffic.records(&before.snapshot, &after, time), traffic.keep(&events, &before.snapshot, &after))
+                let kept = traffic.keep(&events, &before.snapshot, &after);
+                let worked_on = kept.iter().filter(|e| e.kind == "container").map(|e| e.id.clone());
+                self.session.lock().unwrap_or_else(|e| e.into_inner()).extend(worked_on);
+                (traffic.records(&before.snapshot, &after, time), kept)
             }
             None => (created_by(&events, &before.snapshot, time), events),
         };

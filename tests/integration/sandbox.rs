@@ -172,7 +172,7 @@ impl Drop for Shared {
 }
 
 /// The sandbox's prompt in a pty, with a data directory of its own.
-fn sandbox_prompt(data: &std::path::Path) -> rexpect::session::PtySession {
+pub fn sandbox_prompt(data: &std::path::Path) -> rexpect::session::PtySession {
     let test = crate::support::Test::new()
         .env("DOCKERLEARN_DATA_DIR", data)
         .env("SHELL", "/bin/sh")
@@ -187,7 +187,7 @@ fn sandbox_prompt(data: &std::path::Path) -> rexpect::session::PtySession {
 
 /// Runs `line` at the prompt and returns what was printed after it ran: its own output's
 /// end is marked, since the line editor may redraw the prompt as the line is typed.
-fn told_after(p: &mut rexpect::session::PtySession, line: &str) -> String {
+pub fn told_after(p: &mut rexpect::session::PtySession, line: &str) -> String {
     p.send_line(&format!("{line}; echo ran-$((40+2))")).unwrap();
     p.exp_string("ran-42").unwrap();
     p.exp_string("[sandbox] $").unwrap()
