@@ -84,7 +84,11 @@ impl Recorder {
 async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traffic>>) {
     let engine = Arc::new(engine);
     loop {
-        let Ok((client, _)) = listener.accept().await else { continue };
+        let Ok((client, _)) = listener.accept().await else {
+            // Out of file descriptors, say: wait a moment rather than spin.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            continue;
+        };
         let (engine, traffic) = (engine.clone(), traffic.clone());
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| forward(req, engine.clone(), traffic.clone()));
