@@ -20,6 +20,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::net::{UnixListener, UnixStream};
 
+/// How the proxy's folders are named, with the process id after it: a later run
+/// removes the folders of runs that were killed before they could.
+const FOLDER: &str = "dockerlearn-relay-";
+
 /// The longest answer line read for what it made; longer lines pass unread.
 const MAX_LINE: usize = 1 << 20;
 
@@ -60,7 +64,9 @@ impl Recorder {
             return Err(NotRecorded::NotLocal { host: endpoint.host.clone() });
         };
         let socket_error = |e: std::io::Error| NotRecorded::Socket { why: e.to_string() };
-        let dir = tempfile::Builder::new().prefix("dockerlearn-").tempdir().map_err(socket_error)?;
+        sweep(&std::env::temp_dir());
+        let prefix = format!("{FOLDER}{}-", std::process::id());
+        let dir = tempfile::Builder::new().prefix(&prefix).tempdir().map_err(socket_error)?;
         std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .map_err(socket_error)?;
         let socket = dir.path().join("docker.sock");
@@ -78,6 +84,23 @@ impl Recorder {
     /// What was asked since the last take.
     pub fn take(&self) -> Traffic {
         std::mem::take(&mut *self.traffic.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Removes the proxy folders in `dir` that are this user's and whose process is gone.
+fn sweep(dir: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let me = rustix::process::getuid().as_raw();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name.to_str().and_then(|n| n.strip_prefix(FOLDER)).and_then(|rest| rest.split('-').next());
+        let Some(pid) = pid.and_then(|p| p.parse().ok()).and_then(rustix::process::Pid::from_raw) else { continue };
+        let ours = std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == me);
+        let gone = rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH);
+        if ours && gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -188,5 +211,28 @@ impl Drop for Lines {
         if !self.partial.is_empty() {
             lock(&self.traffic).answer_line(&self.call, &self.partial);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_folders_of_runs_that_are_gone_are_swept() {
+        let temp = tempfile::tempdir().unwrap();
+        let mut ended = std::process::Command::new("true").spawn().unwrap();
+        let gone = ended.id();
+        ended.wait().unwrap();
+        let folder = |pid: u32| temp.path().join(format!("{FOLDER}{pid}-abc"));
+        for pid in [gone, std::process::id()] {
+            std::fs::create_dir(folder(pid)).unwrap();
+            std::fs::write(folder(pid).join("docker.sock"), "").unwrap();
+        }
+        std::fs::create_dir(temp.path().join("dockerlearn-other")).unwrap();
+        sweep(temp.path());
+        assert!(!folder(gone).exists(), "a dead run's folder is removed");
+        assert!(folder(std::process::id()).exists(), "a live run's folder stays");
+        assert!(temp.path().join("dockerlearn-other").exists(), "only the proxy's folders are looked at");
     }
 }
