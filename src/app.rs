@@ -29,7 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::New { lesson, title, dir } => commands::new::run(&ctx, &lesson, title.as_deref(), dir.as_deref()),
         Command::Verify { dir, only, offline } => commands::verify::run(&ctx, dir.as_deref(), &only, offline),
         Command::Explain { command } => commands::explain::run(&ctx, &command),
-        Command::Map => commands::map::run(&ctx),
+        Command::Map { all } => commands::map::run(&ctx, all),
         Command::Clean { yes, dry_run } => commands::clean::run(&ctx, yes, dry_run),
     };
     match ran {

@@ -170,6 +170,11 @@ impl Ledger {
             .collect())
     }
 
+    /// The ids of the recorded containers.
+    pub fn containers(&self) -> std::io::Result<std::collections::BTreeSet<String>> {
+        Ok(self.load()?.into_iter().filter(|r| r.kind == Kind::Container).map(|r| r.id).collect())
+    }
+
     /// Adds records at the end of the file (made if missing).
     pub fn append(&self, records: &[Record]) -> std::io::Result<()> {
         if records.is_empty() {

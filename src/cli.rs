@@ -190,9 +190,15 @@ pub enum Command {
     /// Draw your containers: the networks they share, their volumes and bind mounts,
     /// and the host ports that reach them.
     ///
-    /// With --scope, only containers carrying the label. Plain text with NO_COLOR or
-    /// when the output is not a terminal.
-    Map,
+    /// Yours are those made from dockerlearn's prompt (recorded in created.jsonl in the
+    /// data directory); --all draws every container on the engine. With --scope, only
+    /// containers carrying the label. Plain text with NO_COLOR or when the output is not
+    /// a terminal.
+    Map {
+        /// Draw every container on the engine, not only yours.
+        #[arg(long)]
+        all: bool,
+    },
     /// Remove what you made from dockerlearn's prompt: containers, images, volumes and
     /// networks it recorded as you made them (in created.jsonl in the data directory).
     ///

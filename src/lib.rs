@@ -33,6 +33,7 @@ pub mod session;
 pub mod shell;
 pub mod snapshot;
 pub mod starter;
+pub mod traffic;
 pub mod ui;
 pub mod verify;
 pub mod yaml;

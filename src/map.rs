@@ -2,9 +2,14 @@
 //! terminal diagram — grouped by the networks they share, with their volumes and bind
 //! mounts and the host ports that reach them. Fits 80 columns (long names end in `…`);
 //! coloured when the caller says the terminal has colour. Pure: takes a `Snapshot`.
+//!
+//! The learner's own are those made from dockerlearn's prompt (the record `clean`
+//! reads) and those the prompt's commands worked on this session; `render_own` draws
+//! only them and says how many others the engine holds, `render` draws all.
 
 use crate::snapshot::{Container, MountKind, Port, Snapshot};
 use anstyle::{AnsiColor, Style};
+use std::collections::BTreeSet;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The widest line the map draws.
@@ -78,6 +83,35 @@ impl Line {
         }
         out.trim_end().to_owned()
     }
+}
+
+/// Draws the containers in `own` (ids) only; `all` is how the learner asks for every
+/// container (`dockerlearn map --all`), said when others are left out.
+pub fn render_own(snapshot: &Snapshot, own: &BTreeSet<String>, all: &str, colour: bool) -> String {
+    let (mine, others): (Vec<Container>, Vec<Container>) =
+        snapshot.containers.iter().cloned().partition(|c| own.contains(&c.id));
+    if mine.is_empty() {
+        let what = match others.len() {
+            0 => String::new(),
+            n => format!(" The engine holds {n} other container(s): `{all}` draws them."),
+        };
+        return format!(
+            "No containers of yours to draw yet: run one (`docker run -d --name web -p 8080:80 nginx:alpine`), then look again.{what}\n"
+        );
+    }
+    let mut out = render(&Snapshot { containers: mine, ..snapshot.clone() }, colour);
+    if !others.is_empty() {
+        let note = format!(
+            "{} other container(s) on the engine, not made from dockerlearn's prompt, are not drawn: `{all}` draws them.",
+            others.len()
+        );
+        out.push('\n');
+        for line in textwrap::wrap(&note, WIDTH) {
+            out.push_str(&Line::default().add(line, Ink::Faint).render(colour));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Draws the map of the snapshot's containers.
@@ -251,6 +285,23 @@ mod tests {
     #[test]
     fn two_containers_on_a_network() {
         insta::assert_snapshot!(render(&web_and_db(), false));
+    }
+
+    #[test]
+    fn only_the_learners_own_are_drawn_and_the_others_counted() {
+        let own = BTreeSet::from(["1".to_owned()]);
+        let text = render_own(&web_and_db(), &own, "dockerlearn map --all", false);
+        assert!(text.contains("web") && !text.contains("db"), "{text}");
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains("1 other container(s) on the engine, not made from dockerlearn's prompt, are not drawn: `dockerlearn map --all` draws them."), "{text}");
+        assert!(text.lines().all(|l| l.width() <= WIDTH), "{text}");
+        let none = render_own(&web_and_db(), &BTreeSet::new(), ":map all", false);
+        assert!(
+            none.starts_with("No containers of yours to draw yet") && none.contains("2 other container(s): `:map all`"),
+            "{none}"
+        );
+        let everything = BTreeSet::from(["1".to_owned(), "2".to_owned()]);
+        assert_eq!(render_own(&web_and_db(), &everything, ":map all", false), render(&web_and_db(), false));
     }
 
     #[test]

@@ -101,8 +101,8 @@ enum Tool {
     Sandbox,
     /// `:what`: what the last command changed.
     What,
-    /// `:map`: the engine drawn.
-    Map,
+    /// `:map`: the learner's containers drawn; `:map all`: every container.
+    Map { all: bool },
     /// `:explain CMD`: a command in plain words.
     Explain(String),
 }
@@ -114,7 +114,7 @@ impl Tool {
         Some(match word {
             "sandbox" => Tool::Sandbox,
             "what" => Tool::What,
-            "map" => Tool::Map,
+            "map" => Tool::Map { all: arg.trim() == "all" },
             "explain" => Tool::Explain(arg.trim().to_owned()),
             _ => return None,
         })
@@ -302,7 +302,7 @@ impl<'c> Repl<'c> {
         };
         if self.sandbox_mode {
             for l in &self.last_told {
-                self.ui.line(l);
+                self.ui.told(l);
             }
         }
     }
@@ -331,16 +331,20 @@ impl<'c> Repl<'c> {
             }
             Tool::What => {
                 for l in &self.last_told {
-                    self.ui.line(l);
+                    self.ui.told(l);
                 }
             }
-            Tool::Map => {
+            Tool::Map { all } => {
                 let scope = crate::engine::Scope::everything();
                 let engine = &mut self.engine;
                 let looked =
                     Self::wait(self.rt, self.ui, &mut self.interrupt, &self.engine_name, engine.inventory(&scope));
                 match looked {
-                    Some(Ok(snapshot)) => self.ui.drawing(&crate::map::render(&snapshot, self.ui.coloured())),
+                    Some(Ok(snapshot)) if all => self.ui.drawing(&crate::map::render(&snapshot, self.ui.coloured())),
+                    Some(Ok(snapshot)) => {
+                        let own = self.sandbox.own_containers();
+                        self.ui.drawing(&crate::map::render_own(&snapshot, &own, ":map all", self.ui.coloured()))
+                    }
                     Some(Err(e)) => self.ui.error(&format!("{e}")),
                     None => {}
                 }
@@ -384,6 +388,10 @@ impl<'c> Repl<'c> {
         let pwd_file = if known { tempfile::NamedTempFile::new().ok() } else { None };
         let mut command = std::process::Command::new(&shell);
         command.current_dir(&self.cwd);
+        if let Some(host) = self.sandbox.docker_host() {
+            // Through the recording proxy: what the line makes is told apart from others' work.
+            command.env("DOCKER_HOST", host);
+        }
         match &pwd_file {
             Some(f) => {
                 command.arg("-c").arg(format!("{line}\npwd -P >\"$DOCKERLEARN_PWD\"")).env("DOCKERLEARN_PWD", f.path())

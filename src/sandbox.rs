@@ -2,13 +2,21 @@
 //! the guard's judgement; after it, what the command made is recorded (for `clean`)
 //! and what changed is told. The prompt drives it; the judging, recording and telling
 //! live in `guard`, `clean` and `narrate`.
+//!
+//! The prompt's commands reach the engine through a recording proxy (`DOCKER_HOST`
+//! set to it), so only what they made and acted on is told and recorded, not what
+//! other programs did on the same engine meanwhile (`traffic`). Without the proxy
+//! (an engine that is not on a local socket), every change in the command's time is
+//! taken for the learner's.
 
 use crate::clean::{Ledger, created_by};
-use crate::engine::{Engine, EngineError, Scope};
+use crate::engine::recorder::{NotRecorded, Recorder};
+use crate::engine::{Endpoint, Engine, EngineError, Scope};
 use crate::explain::Knowledge;
 use crate::guard::{self, Created, Warning};
 use crate::narrate::{self, Facts};
 use crate::snapshot::Snapshot;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// What the engine held just before a command.
@@ -22,12 +30,29 @@ pub struct Before {
 pub struct Sandbox {
     knowledge: Knowledge,
     ledger: Ledger,
+    recorder: Option<Recorder>,
+    /// Containers the prompt's commands worked on this session (through the proxy).
+    session: std::sync::Mutex<BTreeSet<String>>,
 }
 
 impl Sandbox {
-    /// Records go to `created.jsonl` in `data_dir`.
+    /// Records go to `created.jsonl` in `data_dir`. Until `record` is called, every
+    /// change on the engine while a command runs is taken for the command's.
     pub fn new(data_dir: &Path, knowledge: Knowledge) -> Sandbox {
-        Sandbox { knowledge, ledger: Ledger::in_dir(data_dir) }
+        Sandbox { knowledge, ledger: Ledger::in_dir(data_dir), recorder: None, session: Default::default() }
+    }
+
+    /// Puts the recording proxy in front of `endpoint`; commands must then run with
+    /// `docker_host` as their `DOCKER_HOST`. Call it inside the runtime that runs while
+    /// commands do. The error says why not, for the learner; the sandbox works without.
+    pub fn record(&mut self, endpoint: &Endpoint) -> Result<(), NotRecorded> {
+        self.recorder = Some(Recorder::start(endpoint)?);
+        Ok(())
+    }
+
+    /// The `DOCKER_HOST` for the prompt's commands, when the proxy runs.
+    pub fn docker_host(&self) -> Option<String> {
+        self.recorder.as_ref().map(Recorder::host)
     }
 
     /// The explanations `:explain` and the guard read.
@@ -39,6 +64,14 @@ impl Sandbox {
     pub fn created(&self) -> Created {
         let records = self.ledger.load().unwrap_or_default();
         Created::new(records.into_iter().flat_map(|r| [r.id, r.name]).filter(|s| !s.is_empty()))
+    }
+
+    /// The learner's containers, as the map draws them by default: those made from the
+    /// prompt (recorded), and those its commands worked on this session.
+    pub fn own_containers(&self) -> BTreeSet<String> {
+        let mut own = self.ledger.containers().unwrap_or_default();
+        own.extend(self.session.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
+        own
     }
 
     /// Looks at the engine before `line` runs in `cwd`, and judges it. The warning,
@@ -56,6 +89,10 @@ impl Sandbox {
         } else {
             None
         };
+        if let Some(r) = &self.recorder {
+            // What came through between commands (a job left in the background) is not this one's.
+            r.take();
+        }
         Ok((Before { since: crate::progress::now(), snapshot }, warning))
     }
 
@@ -64,8 +101,19 @@ impl Sandbox {
         // The engine stamps events as it sends them; a millisecond covers the last one.
         let until = crate::progress::now() + 1_000_000;
         let events = engine.events_between(before.since, until).await?;
-        self.ledger.append(&created_by(&events, &before.snapshot, until / 1_000_000_000))?;
         let after = engine.inventory(&Scope::everything()).await?;
+        let time = until / 1_000_000_000;
+        let (records, events) = match &self.recorder {
+            Some(r) => {
+                let traffic = r.take();
+                let kept = traffic.keep(&events, &before.snapshot, &after);
+                let worked_on = kept.iter().filter(|e| e.kind == "container").map(|e| e.id.clone());
+                self.session.lock().unwrap_or_else(|e| e.into_inner()).extend(worked_on);
+                (traffic.records(&before.snapshot, &after, time), kept)
+            }
+            None => (created_by(&events, &before.snapshot, time), events),
+        };
+        self.ledger.append(&records)?;
         let mut facts = Facts { before: before.snapshot, after, ..Facts::default() };
         for id in narrate::failed_containers(&events) {
             facts.last_lines.insert(id.clone(), engine.last_lines(&id, narrate::LAST_LINES).await?);

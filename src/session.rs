@@ -39,7 +39,7 @@ pub const META_HELP: &[(&str, &str)] = &[
     (":progress", "what you have done so far"),
     (":sandbox", "to the sandbox (try anything, see what changed) and back"),
     (":what", "what the last command changed in the engine"),
-    (":map", "draw your containers, networks, volumes and ports"),
+    (":map", "draw your containers, networks, volumes and ports (`:map all`: every container)"),
     (":explain CMD", "a docker command broken into its parts"),
     (":raise [MESSAGE]", "in a class: ask your instructor for help"),
     (":help", "this list"),

@@ -194,8 +194,18 @@ impl Ui {
         ));
     }
 
+    /// A notice of the prompt's (a warning, a hint of what to do), wrapped to the
+    /// terminal's width.
     pub fn notice(&self, text: &str) {
-        self.line(text);
+        self.told(text);
+    }
+
+    /// One line of what a command changed, wrapped to the terminal's width.
+    pub fn told(&self, text: &str) {
+        match terminal_width() {
+            Some(width) => self.line(&wrap(text, width)),
+            None => self.line(text),
+        }
     }
 
     pub fn help(&self) {
@@ -274,6 +284,39 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// As `escape`, but line breaks and tabs stay: for whole messages.
+/// The width of the terminal on stdout; None when stdout is not a terminal or the
+/// terminal does not say (then text is printed unwrapped).
+fn terminal_width() -> Option<usize> {
+    let out = std::io::stdout();
+    if !out.is_terminal() {
+        return None;
+    }
+    rustix::termios::tcgetwinsize(&out).ok().map(|w| usize::from(w.ws_col)).filter(|w| *w >= 20)
+}
+
+/// `text` wrapped to `width` columns, line by line: a continued line is indented two
+/// more than its first, and words are never broken (a URL or a path stays whole).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let rest = format!("{indent}  ");
+        let options = textwrap::Options::new(width)
+            .initial_indent(indent)
+            .subsequent_indent(&rest)
+            .break_words(false)
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+        let wrapped = textwrap::wrap(line.trim_start(), options);
+        if wrapped.is_empty() {
+            out.push(String::new());
+        }
+        out.extend(wrapped.into_iter().map(|l| l.into_owned()));
+    }
+    out.join("\n")
+}
+
 fn escape_keeping_lines(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return text.into();
@@ -407,6 +450,18 @@ fn skin() -> MadSkin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notices_wrap_by_words_and_keep_their_indent() {
+        let told = "container web: created from nginx:alpine, started\n  port 8080 on your computer reaches port 80/tcp in web: open http://localhost:8080";
+        assert_eq!(
+            wrap(told, 40),
+            "container web: created from\n  nginx:alpine, started\n  port 8080 on your computer reaches\n    port 80/tcp in web: open\n    http://localhost:8080"
+        );
+        let long = "/home/ada/a-very-long-folder-name-that-is-wider-than-the-terminal";
+        assert_eq!(wrap(&format!("see {long}"), 30), format!("see\n  {long}"), "words are not broken");
+        assert_eq!(wrap("a\n\nb", 30), "a\n\nb");
+    }
 
     #[test]
     fn control_characters_from_the_user_are_escaped() {

@@ -23,7 +23,14 @@ pub fn run(ctx: &Ctx, lesson: Option<String>, sandbox_first: bool) -> anyhow::Re
     let engine_name = format!("the Docker engine at {}", ctx.endpoint()?.host);
     let store = ctx.store()?.clone();
     let knowledge = crate::explain::Knowledge::load(ctx.lessons_dir())?;
-    let sandbox = Sandbox::new(store.dir(), knowledge);
+    let mut sandbox = Sandbox::new(store.dir(), knowledge);
+    let recording = {
+        let _in_runtime = rt.enter();
+        sandbox.record(ctx.endpoint()?)
+    };
+    if let Err(why) = recording {
+        ctx.ui.notice(&why.to_string());
+    }
     let class = class_link(ctx, store.dir());
     let repl = Repl::new(course, progress, Parts { class, engine, engine_name, store, sandbox }, &ctx.ui, &rt);
     if sandbox_first {

@@ -1,6 +1,7 @@
 //! The only module that talks to Docker. `context` finds the endpoint the way the
 //! docker CLI does; `docker` connects with bollard and gathers a `check::Observation`:
-//! plain data that `check::eval` judges without any I/O. `engine` depends on `check`
+//! plain data that `check::eval` judges without any I/O; `recorder` stands between the
+//! prompt's commands and the engine to see what they make. `engine` depends on `check`
 //! (for what to gather and the records to fill), never the reverse.
 
 pub mod archive;
@@ -12,6 +13,7 @@ mod events;
 mod helper;
 pub mod host;
 pub mod inventory;
+pub mod recorder;
 pub mod registry;
 pub mod remove;
 pub mod tools;

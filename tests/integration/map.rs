@@ -1,6 +1,9 @@
 //! `dockerlearn map` against the real engine: a labelled network with two containers
-//! from the busybox fixture, a volume and a published port, drawn with their names.
+//! from the busybox fixture, a volume and a published port, made at the sandbox's
+//! prompt, drawn with their names; a container made outside the prompt is drawn only
+//! with `--all` (`:map all`).
 
+use crate::sandbox::{sandbox_prompt, told_after};
 use crate::support::{Image, Sandbox, docker, docker_status, run_id};
 
 /// A network and a volume this test made, removed (by name) when it ends, after the
@@ -27,41 +30,53 @@ fn the_map_draws_a_network_its_containers_a_volume_and_a_port() {
     let _busybox = Image::acquire("busybox:latest");
     let sb = Sandbox::new();
     let id = run_id();
-    let made =
-        Made { label: sb.label.clone(), network: format!("dl-map-net-{id}"), volume: format!("dl-map-data-{id}") };
-    docker(&["network", "create", "--label", &sb.label, &made.network]);
-    docker(&["volume", "create", "--label", &sb.label, &made.volume]);
-    let (server, client) = (format!("dl-map-server-{id}"), format!("dl-map-client-{id}"));
-    let mount = format!("{}:/data", made.volume);
-    sb.run(&[
-        "-d",
-        "--name",
-        &server,
-        "--network",
-        &made.network,
-        "-p",
-        "8000",
-        "-v",
-        &mount,
-        "busybox:latest",
-        "sleep",
-        "600",
-    ]);
-    sb.run(&["-d", "--name", &client, "--network", &made.network, "busybox:latest", "sleep", "600"]);
+    let label = &sb.label;
+    let made = Made { label: label.clone(), network: format!("dl-map-net-{id}"), volume: format!("dl-map-data-{id}") };
+    let (server, client, theirs) =
+        (format!("dl-map-server-{id}"), format!("dl-map-client-{id}"), format!("dl-map-theirs-{id}"));
+    let (net, vol) = (&made.network, &made.volume);
+    let mut p = sandbox_prompt(sb.data.path());
+    for line in [
+        format!("docker network create --label {label} {net}"),
+        format!("docker volume create --label {label} {vol}"),
+        format!(
+            "docker run -d --name {server} --label {label} --network {net} -p 8000 -v {vol}:/data busybox:latest sleep 600"
+        ),
+        format!("docker run -d --name {client} --label {label} --network {net} busybox:latest sleep 600"),
+    ] {
+        told_after(&mut p, &line);
+    }
+    // Made outside the prompt, on the same network: not the learner's.
+    sb.run(&["-d", "--name", &theirs, "--network", net, "busybox:latest", "sleep", "600"]);
+    p.send_line(":map").unwrap();
+    let drawn = p.exp_string("`:map all` draws them.").unwrap();
+    assert!(drawn.contains(&server) && !drawn.contains(&theirs), "{drawn}");
+    p.send_line(":map all").unwrap();
+    // Drawn by name under the network: the learner's first, then the other.
+    let drawn = p.exp_string(&theirs).unwrap();
+    assert!(drawn.contains(&server), "{drawn}");
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+
     let host_port = docker(&["port", &server, "8000/tcp"]);
     let host_port = host_port.lines().next().and_then(|l| l.rsplit(':').next()).unwrap().trim().to_owned();
-
     let ran = sb.dl().args(["map"]).run().code(0);
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(&regex_escape(id), "[run]");
     settings.add_filter(&format!("port {host_port} "), "port [host port] ");
     settings.add_filter(&format!("localhost:{host_port}"), "localhost:[host port]");
     settings.bind(|| insta::assert_snapshot!(ran.stdout));
-    for needle in [&made.network, &made.volume, &server, &client] {
+    for needle in [net, vol, &server, &client] {
         assert!(ran.stdout.contains(needle.as_str()), "the map lacks {needle}:\n{}", ran.stdout);
     }
+    assert!(!ran.stdout.contains(&theirs), "a container made outside the prompt is not the learner's:\n{}", ran.stdout);
     assert!(ran.stdout.contains(&format!("host port {host_port} ──▶ 8000/tcp")), "{}", ran.stdout);
     assert!(!ran.stdout.contains('\u{1b}'), "NO_COLOR means plain");
+    let all = sb.dl().args(["map", "--all"]).run().code(0);
+    for needle in [&server, &client, &theirs] {
+        assert!(all.stdout.contains(needle.as_str()), "--all lacks {needle}:\n{}", all.stdout);
+    }
 }
 
 fn regex_escape(s: &str) -> String {

@@ -142,3 +142,278 @@ fn a_learner_plays_in_the_sandbox_and_goes_back_to_the_course() {
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// What a shared-engine test made, removed by id or name when it ends: containers by
+/// label, then the networks and volumes it named.
+struct Shared {
+    label: String,
+    networks: Vec<String>,
+    volumes: Vec<String>,
+    compose: Option<(std::path::PathBuf, String)>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if let Some((file, project)) = &self.compose {
+            let _ = std::process::Command::new("docker-compose")
+                .args(["-f", file.to_str().unwrap(), "-p", project, "down", "-t", "1"])
+                .output();
+        }
+        for c in docker(&["ps", "-aq", "--filter", &format!("label={}", self.label)]).lines() {
+            let _ = docker_status(&["rm", "-f", c]);
+        }
+        for n in &self.networks {
+            let _ = docker_status(&["network", "rm", n]);
+        }
+        for v in &self.volumes {
+            let _ = docker_status(&["volume", "rm", v]);
+        }
+    }
+}
+
+/// The sandbox's prompt in a pty, with a data directory of its own.
+pub fn sandbox_prompt(data: &std::path::Path) -> rexpect::session::PtySession {
+    let test = crate::support::Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data)
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm-256color")
+        .remove_env("DOCKER_HOST")
+        .remove_env("DOCKERLEARN_SCOPE")
+        .args(["sandbox"]);
+    let mut p = rexpect::session::spawn_command(test.command(), Some(30_000)).expect("the sandbox starts in a pty");
+    p.exp_string("[sandbox] $").unwrap();
+    p
+}
+
+/// Runs `line` at the prompt and returns what was printed after it ran: its own output's
+/// end is marked, since the line editor may redraw the prompt as the line is typed.
+pub fn told_after(p: &mut rexpect::session::PtySession, line: &str) -> String {
+    p.send_line(&format!("{line}; echo ran-$((40+2))")).unwrap();
+    p.exp_string("ran-42").unwrap();
+    p.exp_string("[sandbox] $").unwrap()
+}
+
+/// On a shared engine: while a sandbox command runs, another program (this test) makes
+/// a container, a volume and a network. The narration names only the command's own
+/// objects, and `clean` lists only them; a Compose project made at the prompt is told
+/// and listed too.
+#[test]
+fn on_a_shared_engine_only_the_commands_own_objects_are_told_and_recorded() {
+    let _busybox = Image::acquire("busybox:latest");
+    let id = format!("{}-shared", run_id());
+    let label = format!("{LABEL_KEY}={id}");
+    let n = |what: &str| format!("dl-sh-{what}-{id}");
+    let (my_net, my_vol, my_mount, mine) = (n("mynet"), n("myvol"), n("mymount"), n("mine"));
+    let (their_net, their_vol, theirs) = (n("theirnet"), n("theirvol"), n("theirs"));
+    let project = format!("dlsh{}", id.replace('-', ""));
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("compose.yaml");
+    let labels = format!("    labels:\n      {LABEL_KEY}: \"{id}\"\n");
+    std::fs::write(
+        &file,
+        format!("version: \"3\"\nservices:\n  app:\n    image: busybox:latest\n    command: sleep 600\n{labels}networks:\n  default:\n{labels}"),
+    )
+    .unwrap();
+    let _made = Shared {
+        label: label.clone(),
+        networks: vec![my_net.clone(), their_net.clone(), format!("{project}_default")],
+        volumes: vec![my_vol.clone(), my_mount.clone(), their_vol.clone()],
+        compose: Some((file.clone(), project.clone())),
+    };
+    let (ready, go) = (work.path().join("ready"), work.path().join("go"));
+
+    let data = tempfile::tempdir().unwrap();
+    let mut p = sandbox_prompt(data.path());
+    // The learner's command makes its objects, then waits while another program works.
+    let command = format!(
+        "docker volume create --label {label} {my_vol} && docker network create --label {label} {my_net} && docker run -d --label {label} --name {mine} --network {my_net} --mount type=volume,source={my_mount},target=/data,volume-label={label} busybox:latest sleep 600 && touch {ready} && while [ ! -e {go} ]; do sleep 0.05; done",
+        ready = ready.display(),
+        go = go.display()
+    );
+    p.send_line(&format!("{command}; echo ran-$((40+2))")).unwrap();
+    crate::support::wait_until("the command's objects", std::time::Duration::from_secs(30), || ready.exists());
+    docker(&["volume", "create", "--label", &label, &their_vol]);
+    docker(&["network", "create", "--label", &label, &their_net]);
+    // On the learner's network, too: its joining is not the learner's doing.
+    docker(&[
+        "run",
+        "-d",
+        "--label",
+        &label,
+        "--name",
+        &theirs,
+        "--network",
+        &my_net,
+        "busybox:latest",
+        "sleep",
+        "600",
+    ]);
+    std::fs::write(&go, "").unwrap();
+    p.exp_string("ran-42").unwrap();
+    let told = p.exp_string("[sandbox] $").unwrap();
+    for own in [
+        format!("created volume {my_vol}"),
+        format!("created network {my_net}"),
+        format!("container {mine}: created from busybox:latest, started"),
+        format!("/data in {mine} is kept in volume {my_mount}"),
+    ] {
+        assert!(told.contains(&own), "the narration lacks {own:?}:\n{told}");
+    }
+    for other in [&theirs, &their_vol, &their_net] {
+        assert!(!told.contains(other.as_str()), "another program's {other} was told as the learner's:\n{told}");
+    }
+
+    // Compose v1 honours DOCKER_HOST too: its project is the learner's.
+    let told = told_after(&mut p, &format!("docker-compose -f {} -p {project} up -d", file.display()));
+    for own in [
+        format!("created network {project}_default"),
+        format!("container {project}_app_1: created from busybox:latest, started"),
+    ] {
+        assert!(told.contains(&own), "the narration lacks {own:?}:\n{told}");
+    }
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+
+    let dry = crate::support::Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data.path())
+        .remove_env("DOCKERLEARN_SCOPE")
+        .args(["clean", "--dry-run"])
+        .run()
+        .code(0);
+    for own in [
+        format!("container {mine}"),
+        format!("network   {my_net}"),
+        format!("volume    {my_vol}"),
+        format!("volume    {my_mount}"),
+        format!("container {project}_app_1"),
+        format!("network   {project}_default"),
+    ] {
+        assert!(dry.stdout.contains(&own), "clean's list lacks {own:?}:\n{}", dry.stdout);
+    }
+    assert!(dry.stdout.contains("still there (6)"), "{}", dry.stdout);
+    for other in [&theirs, &their_vol, &their_net] {
+        assert!(!dry.stdout.contains(other.as_str()), "clean would remove another program's {other}:\n{}", dry.stdout);
+    }
+}
+
+/// Through the proxy, the terminal still belongs to the command: `docker run -it` takes
+/// what is typed, `docker attach` and `docker exec -it` too, and `docker logs -f`
+/// streams until the container ends.
+#[test]
+fn interactive_commands_pass_through_the_proxy() {
+    let _busybox = Image::acquire("busybox:latest");
+    let id = format!("{}-interactive", run_id());
+    let label = format!("{LABEL_KEY}={id}");
+    let n = |what: &str| format!("dl-it-{what}-{id}");
+    let _made = Shared { label: label.clone(), networks: vec![], volumes: vec![], compose: None };
+    let data = tempfile::tempdir().unwrap();
+    let mut p = sandbox_prompt(data.path());
+
+    let it = n("it");
+    p.send_line(&format!("docker run -it --rm --label {label} --name {it} busybox:latest sh")).unwrap();
+    p.exp_string("/ #").unwrap();
+    p.send_line("echo typed-$((6*7))").unwrap();
+    p.exp_string("typed-42").unwrap();
+    p.send_line("exit").unwrap();
+    p.exp_string(&format!(
+        "container {it}: created from busybox:latest, started, finished (exit code 0: success), removed"
+    ))
+    .unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+
+    let att = n("attach");
+    p.send_line(&format!("docker run -di --label {label} --name {att} busybox:latest sh -c 'read l; echo got-$l'"))
+        .unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
+    p.send_line(&format!("docker attach {att}")).unwrap();
+    // Typed once attach runs (earlier, the line editor would take it as the next line).
+    crate::support::wait_until("docker attach", std::time::Duration::from_secs(20), || {
+        let until = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 1;
+        let filters = ["--filter", &format!("container={att}"), "--filter", "event=attach"];
+        let mut args = vec!["events", "--since", &since];
+        let until = until.to_string();
+        args.extend(["--until", &until]);
+        args.extend(filters);
+        !docker(&args).trim().is_empty()
+    });
+    p.send_line("hello").unwrap();
+    p.exp_string("got-hello").unwrap();
+    p.exp_string(&format!("container {att}: finished (exit code 0: success)")).unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+
+    let ex = n("exec");
+    p.send_line(&format!("docker run -d --label {label} --name {ex} busybox:latest sleep 600")).unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line(&format!("docker exec -it {ex} sh -c 'echo exec-$((1+2)); read l; echo exec-$l'")).unwrap();
+    p.exp_string("exec-3").unwrap();
+    p.send_line("x").unwrap();
+    p.exp_string("exec-x").unwrap();
+    p.exp_string(&format!("container {ex}: a command ran in it (exec)")).unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+
+    let lf = n("logs");
+    p.send_line(&format!(
+        "docker run -d --label {label} --name {lf} busybox:latest sh -c 'for i in 1 2 3; do echo tick$i; sleep 0.3; done' >/dev/null; docker logs -f {lf}"
+    ))
+    .unwrap();
+    p.exp_string("tick1").unwrap();
+    p.exp_string("tick3").unwrap();
+    p.exp_string(&format!("container {lf}: created from busybox:latest, started, finished (exit code 0: success)"))
+        .unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
+
+/// An engine that is not on a local socket cannot be fronted: the sandbox says once
+/// that it takes every change for the learner's.
+#[test]
+fn an_engine_not_on_a_local_socket_is_said_once() {
+    let data = tempfile::tempdir().unwrap();
+    let command = crate::support::Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data.path())
+        .env("DOCKER_HOST", "tcp://127.0.0.1:9")
+        .args(["sandbox"])
+        .command();
+    let ran = crate::support::run_within(command, std::time::Duration::from_secs(30));
+    let said = "The Docker engine is at tcp://127.0.0.1:9, not on a local socket";
+    assert_eq!(ran.stdout.matches(said).count(), 1, "{}\n{}", ran.stdout, ran.stderr);
+}
+
+/// In a terminal 60 columns wide, the prompt's notices and what a command changed are
+/// wrapped to fit, by words.
+#[test]
+fn notices_and_narration_are_wrapped_to_the_terminal() {
+    let _busybox = Image::acquire("busybox:latest");
+    let id = format!("{}-wrap", run_id());
+    let label = format!("{LABEL_KEY}={id}");
+    let _made = Shared { label: label.clone(), networks: vec![], volumes: vec![], compose: None };
+    let data = tempfile::tempdir().unwrap();
+    let test = crate::support::Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data.path())
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm-256color")
+        .remove_env("DOCKER_HOST")
+        .args(["sandbox"]);
+    let command = crate::support::with_columns(60, test.command());
+    let mut p = rexpect::session::spawn_command(command, Some(30_000)).expect("the sandbox starts in a pty");
+    let fits = |text: &str, whole: &str| {
+        let plain = regex::Regex::new("\u{1b}\\[[0-9;?]*[a-zA-Z]").unwrap().replace_all(text, "").into_owned();
+        for line in plain.lines() {
+            assert!(line.trim_end().chars().count() <= 60, "wider than the terminal: {line:?}\n{plain}");
+        }
+        let words = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains(whole), "{whole:?} is not there, wrapped or not:\n{plain}");
+    };
+    let welcome = p.exp_string("[sandbox] $").unwrap();
+    fits(&welcome, "The sandbox: run any docker command; after each one dockerlearn tells what changed in the engine.");
+    let name = format!("dl-wrap-{id}");
+    let told = told_after(&mut p, &format!("docker run --rm --label {label} --name {name} busybox:latest true"));
+    fits(
+        &told,
+        &format!("container {name}: created from busybox:latest, started, finished (exit code 0: success), removed"),
+    );
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}

@@ -420,3 +420,17 @@ pub fn run_within(mut command: Command, limit: std::time::Duration) -> Ran {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// `inner` run in a terminal `columns` wide (set with `stty` on the pty it is given).
+pub fn with_columns(columns: u16, inner: Command) -> Command {
+    let mut c = Command::new("sh");
+    c.arg("-c").arg(format!("stty cols {columns} rows 40 && exec \"$@\"")).arg("sh");
+    c.arg(inner.get_program()).args(inner.get_args());
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c
+}

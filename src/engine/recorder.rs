@@ -1,0 +1,238 @@
+//! The recording proxy: a Unix socket of dockerlearn's own, in a private directory,
+//! that the prompt's commands reach as `DOCKER_HOST`. Every HTTP request goes on to the
+//! real engine and every answer comes back as it arrives (streams stay streams);
+//! upgraded connections (`attach`, `exec`, `docker run -it`) are passed through byte for
+//! byte. On the way it tells `Traffic` what each request named and what the answers
+//! say was made, so the sandbox can tell the learner's objects from other programs'.
+//!
+//! Only a local Unix socket is fronted: a TLS or SSH endpoint would need the CLI's
+//! credentials, so there the sandbox goes without (and says so).
+
+use super::Endpoint;
+use crate::traffic::{Call, Traffic};
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Empty, Full, combinators::BoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{CONTENT_TYPE, UPGRADE};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::net::{UnixListener, UnixStream};
+
+/// How the proxy's folders are named, with the process id after it: a later run
+/// removes the folders of runs that were killed before they could.
+const FOLDER: &str = "dockerlearn-relay-";
+
+/// The longest answer line read for what it made; longer lines pass unread.
+const MAX_LINE: usize = 1 << 20;
+
+/// Why the prompt's commands go straight to the engine, unrecorded.
+#[derive(Debug, thiserror::Error)]
+pub enum NotRecorded {
+    #[error(
+        "The Docker engine is at {host}, not on a local socket, so dockerlearn cannot see which changes your commands make: after each command it tells, and records for `dockerlearn clean`, everything that changed on the engine meanwhile, other programs' work included. Check `dockerlearn clean --dry-run` before you clean."
+    )]
+    NotLocal { host: String },
+    #[error(
+        "dockerlearn could not open its socket in front of the Docker engine ({why}), so after each command it tells, and records for `dockerlearn clean`, everything that changed on the engine meanwhile, other programs' work included. Check `dockerlearn clean --dry-run` before you clean."
+    )]
+    Socket { why: String },
+}
+
+/// The proxy, running on the current Tokio runtime until dropped.
+pub struct Recorder {
+    socket: PathBuf,
+    traffic: Arc<Mutex<Traffic>>,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+type Body = BoxBody<Bytes, hyper::Error>;
+
+impl Recorder {
+    /// Opens the socket in front of `endpoint`. Call it inside a Tokio runtime that
+    /// keeps running while commands run (a multi-threaded one when the caller blocks).
+    pub fn start(endpoint: &Endpoint) -> Result<Recorder, NotRecorded> {
+        let Some(engine) = endpoint.host.strip_prefix("unix://") else {
+            return Err(NotRecorded::NotLocal { host: endpoint.host.clone() });
+        };
+        let socket_error = |e: std::io::Error| NotRecorded::Socket { why: e.to_string() };
+        sweep(&std::env::temp_dir());
+        let prefix = format!("{FOLDER}{}-", std::process::id());
+        let dir = tempfile::Builder::new().prefix(&prefix).tempdir().map_err(socket_error)?;
+        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(socket_error)?;
+        let socket = dir.path().join("docker.sock");
+        let listener = UnixListener::bind(&socket).map_err(socket_error)?;
+        let traffic = Arc::new(Mutex::new(Traffic::default()));
+        let task = tokio::spawn(serve(listener, PathBuf::from(engine), traffic.clone()));
+        Ok(Recorder { socket, traffic, task, _dir: dir })
+    }
+
+    /// The `DOCKER_HOST` that reaches the engine through this proxy.
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+
+    /// What was asked since the last take.
+    pub fn take(&self) -> Traffic {
+        std::mem::take(&mut *self.traffic.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Removes the proxy folders in `dir` that are this user's and whose process is gone.
+fn sweep(dir: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let me = rustix::process::getuid().as_raw();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name.to_str().and_then(|n| n.strip_prefix(FOLDER)).and_then(|rest| rest.split('-').next());
+        let Some(pid) = pid.and_then(|p| p.parse().ok()).and_then(rustix::process::Pid::from_raw) else { continue };
+        let ours = std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == me);
+        let gone = rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH);
+        if ours && gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traffic>>) {
+    let engine = Arc::new(engine);
+    loop {
+        let Ok((client, _)) = listener.accept().await else {
+            // Out of file descriptors, say: wait a moment rather than spin.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            continue;
+        };
+        let (engine, traffic) = (engine.clone(), traffic.clone());
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| forward(req, engine.clone(), traffic.clone()));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(client), service)
+                .with_upgrades()
+                .await;
+        });
+    }
+}
+
+/// One request to the engine over a connection of its own, and its answer back.
+async fn forward(
+    mut req: Request<Incoming>,
+    engine: Arc<PathBuf>,
+    traffic: Arc<Mutex<Traffic>>,
+) -> Result<Response<Body>, hyper::Error> {
+    let call = Call::new(req.method().as_str(), req.uri().path(), req.uri().query());
+    lock(&traffic).requested(&call);
+    let stream = match UnixStream::connect(&*engine).await {
+        Ok(s) => s,
+        Err(e) => return Ok(unreachable(&engine, &e.to_string())),
+    };
+    let (mut send, conn) = match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
+        Ok(made) => made,
+        Err(e) => return Ok(unreachable(&engine, &e.to_string())),
+    };
+    tokio::spawn(conn.with_upgrades());
+    let from_client = req.headers().contains_key(UPGRADE).then(|| hyper::upgrade::on(&mut req));
+    let mut res = send.send_request(req).await?;
+    lock(&traffic).answered(&call, res.status().as_u16());
+    if res.status() == StatusCode::SWITCHING_PROTOCOLS {
+        let from_engine = hyper::upgrade::on(&mut res);
+        tokio::spawn(async move {
+            let Some(from_client) = from_client else { return };
+            if let (Ok(client), Ok(engine)) = (from_client.await, from_engine.await) {
+                let _ = tokio::io::copy_bidirectional(&mut TokioIo::new(client), &mut TokioIo::new(engine)).await;
+            }
+        });
+        let (parts, _) = res.into_parts();
+        return Ok(Response::from_parts(parts, Empty::new().map_err(|never| match never {}).boxed()));
+    }
+    let read = res.status().is_success() && call.answer_matters();
+    Ok(res.map(|body| if read { recorded(body, call, traffic) } else { body.boxed() }))
+}
+
+fn lock(traffic: &Mutex<Traffic>) -> std::sync::MutexGuard<'_, Traffic> {
+    traffic.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The engine could not be reached: an answer the docker CLI prints as the engine's.
+fn unreachable(engine: &Path, why: &str) -> Response<Body> {
+    let message = serde_json::json!({
+        "message": format!("dockerlearn could not reach the Docker engine at unix://{}: {why}", engine.display())
+    });
+    let mut res = Response::new(Full::new(Bytes::from(message.to_string())).map_err(|never| match never {}).boxed());
+    *res.status_mut() = StatusCode::BAD_GATEWAY;
+    res.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    res
+}
+
+/// An answer's body passed on frame by frame, its lines read for `Traffic` as they go.
+fn recorded(body: Incoming, call: Call, traffic: Arc<Mutex<Traffic>>) -> Body {
+    let mut reader = Lines { call, traffic, partial: BytesMut::new() };
+    body.map_frame(move |frame: Frame<Bytes>| {
+        if let Some(data) = frame.data_ref() {
+            reader.feed(data);
+        }
+        frame
+    })
+    .boxed()
+}
+
+/// Reads whole lines of an answer; what is left at the end is read when it is dropped.
+struct Lines {
+    call: Call,
+    traffic: Arc<Mutex<Traffic>>,
+    partial: BytesMut,
+}
+
+impl Lines {
+    fn feed(&mut self, data: &[u8]) {
+        if self.partial.len() + data.len() > MAX_LINE && !data.contains(&b'\n') {
+            self.partial.clear();
+            return;
+        }
+        self.partial.extend_from_slice(data);
+        while let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
+            let line = self.partial.split_to(end + 1);
+            lock(&self.traffic).answer_line(&self.call, &line);
+        }
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        if !self.partial.is_empty() {
+            lock(&self.traffic).answer_line(&self.call, &self.partial);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_folders_of_runs_that_are_gone_are_swept() {
+        let temp = tempfile::tempdir().unwrap();
+        let mut ended = std::process::Command::new("true").spawn().unwrap();
+        let gone = ended.id();
+        ended.wait().unwrap();
+        let folder = |pid: u32| temp.path().join(format!("{FOLDER}{pid}-abc"));
+        for pid in [gone, std::process::id()] {
+            std::fs::create_dir(folder(pid)).unwrap();
+            std::fs::write(folder(pid).join("docker.sock"), "").unwrap();
+        }
+        std::fs::create_dir(temp.path().join("dockerlearn-other")).unwrap();
+        sweep(temp.path());
+        assert!(!folder(gone).exists(), "a dead run's folder is removed");
+        assert!(folder(std::process::id()).exists(), "a live run's folder stays");
+        assert!(temp.path().join("dockerlearn-other").exists(), "only the proxy's folders are looked at");
+    }
+}

@@ -1,0 +1,559 @@
+//! What one command asked of the engine, read from the requests and answers that the
+//! recording proxy in front of the engine passed on: what it made (containers,
+//! networks, volumes, images built, committed, imported, loaded, pulled or tagged) and
+//! every object it acted on by id or name. From that, which of the engine's events are
+//! the learner's, and what goes in the record for `clean`: on a shared engine, other
+//! programs' objects made meanwhile are neither told nor recorded.
+//!
+//! Pure: the proxy (`engine::recorder`) feeds it calls and answer lines; the sandbox
+//! asks it about events and snapshots.
+
+use crate::clean::{FORMAT_VERSION, Kind, Record};
+use crate::narrate::Event;
+use crate::reference::ImageRef;
+use crate::snapshot::{MountKind, Snapshot};
+use std::collections::BTreeSet;
+
+/// One request, as the proxy saw it: its method, its path without the API version
+/// (`/containers/create`), in segments, and its query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    method: String,
+    segments: Vec<String>,
+    query: Vec<(String, String)>,
+}
+
+impl Call {
+    /// From a request's method, path and query (`/v1.41/containers/web/stop`, `t=5`).
+    pub fn new(method: &str, path: &str, query: Option<&str>) -> Call {
+        let mut segments: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .collect();
+        let versioned = segments.first().is_some_and(|s| {
+            s.strip_prefix('v')
+                .is_some_and(|v| v.split('.').all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())))
+        });
+        if versioned {
+            segments.remove(0);
+        }
+        let query = form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+        Call { method: method.to_ascii_uppercase(), segments, query }
+    }
+
+    fn param(&self, key: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
+
+    fn params<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.query.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
+
+    fn is(&self, method: &str, path: &[&str]) -> bool {
+        self.method == method
+            && self.segments.len() == path.len()
+            && self.segments.iter().zip(path).all(|(a, b)| a == b)
+    }
+
+    fn changes_something(&self) -> bool {
+        !matches!(self.method.as_str(), "GET" | "HEAD")
+    }
+
+    /// Whether the answer's body tells what was made or removed, so the proxy reads it
+    /// as it passes.
+    pub fn answer_matters(&self) -> bool {
+        let first = self.segments.first().map(String::as_str).unwrap_or_default();
+        self.method == "POST"
+            && (self.is("POST", &[first, "create"])
+                || self.is("POST", &[first, "prune"])
+                || self.is("POST", &["build"])
+                || self.is("POST", &["commit"])
+                || self.is("POST", &["images", "load"]))
+            || (self.method == "DELETE" && first == "images")
+    }
+}
+
+/// `repo:tag` from a `repo` (or `fromImage`) and `tag` pair; `latest` when no tag.
+fn reference(repo: &str, tag: Option<&str>) -> String {
+    match tag {
+        Some(t) if !repo.contains('@') => format!("{repo}:{t}"),
+        _ => repo.to_owned(),
+    }
+}
+
+/// What the recording proxy saw one command (or the commands since the last look) ask.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// What it made, in order: an id (a volume's name), with the name it was given.
+    pub made: Vec<Made>,
+    /// Ids (or their prefixes) and names of the objects it acted on.
+    pub named: BTreeSet<String>,
+    /// Whether it built an image (the build's temporary containers are its own).
+    pub built: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Made {
+    pub kind: Kind,
+    /// A container's, network's or image's id; a volume's name; empty for an image
+    /// known only by a reference it was given.
+    pub id: String,
+    /// A container's name; an image's reference (`web:v1`); empty when none was given.
+    pub name: String,
+}
+
+impl Traffic {
+    fn make(&mut self, kind: Kind, id: &str, name: &str) {
+        let made = Made { kind, id: id.to_owned(), name: name.to_owned() };
+        if !self.made.contains(&made) {
+            self.made.push(made);
+        }
+    }
+
+    /// A request on its way to the engine: the objects its path names.
+    pub fn requested(&mut self, call: &Call) {
+        if call.is("POST", &["build"]) {
+            self.built = true;
+        }
+        if !call.changes_something() {
+            return;
+        }
+        let s: Vec<&str> = call.segments.iter().map(String::as_str).collect();
+        let named = match s.as_slice() {
+            ["containers" | "volumes" | "networks", "create" | "prune" | "json"] => None,
+            ["containers" | "volumes" | "networks", object, ..] => Some((*object).to_owned()),
+            ["images", "create" | "load" | "prune" | "search" | "get" | "json"] => None,
+            ["images", rest @ ..] if !rest.is_empty() => {
+                let action = matches!(rest.last(), Some(&("json" | "history" | "push" | "tag" | "get")));
+                let name = if action && rest.len() > 1 { &rest[..rest.len() - 1] } else { rest };
+                Some(name.join("/"))
+            }
+            ["commit"] => call.param("container").map(str::to_owned),
+            _ => None,
+        };
+        self.named.extend(named);
+    }
+
+    /// The engine's answer to `call` began with `status`: what a successful call made
+    /// that its request already names (a tag, a pull, a build's tags, a commit's).
+    pub fn answered(&mut self, call: &Call, status: u16) {
+        if !(200..300).contains(&status) {
+            return;
+        }
+        let given: Vec<String> = if call.is("POST", &["build"]) {
+            call.params("t").map(str::to_owned).collect()
+        } else if call.is("POST", &["commit"])
+            || call.is("POST", &["images", "create"]) && call.param("fromSrc").is_some()
+        {
+            call.param("repo").map(|r| reference(r, call.param("tag"))).into_iter().collect()
+        } else if call.is("POST", &["images", "create"]) {
+            call.param("fromImage").map(|r| reference(r, call.param("tag").or(Some("latest")))).into_iter().collect()
+        } else if call.method == "POST"
+            && call.segments.first().is_some_and(|s| s == "images")
+            && call.segments.last().is_some_and(|s| s == "tag")
+        {
+            call.param("repo").map(|r| reference(r, call.param("tag").or(Some("latest")))).into_iter().collect()
+        } else {
+            Vec::new()
+        };
+        for r in given {
+            self.make(Kind::Image, "", &r);
+        }
+    }
+
+    /// One line of a successful answer's body (JSON: an object, a stream's message, a
+    /// list): the ids it tells of.
+    pub fn answer_line(&mut self, call: &Call, line: &[u8]) {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else { return };
+        let text = |key: &str| v.get(key).and_then(|x| x.as_str()).filter(|s| !s.is_empty());
+        let first = call.segments.first().map(String::as_str).unwrap_or_default();
+        if call.is("POST", &["containers", "create"]) {
+            if let Some(id) = text("Id") {
+                self.make(Kind::Container, id, call.param("name").unwrap_or_default());
+            }
+        } else if call.is("POST", &["networks", "create"]) {
+            if let Some(id) = text("Id") {
+                self.make(Kind::Network, id, "");
+            }
+        } else if call.is("POST", &["volumes", "create"]) {
+            if let Some(name) = text("Name") {
+                self.make(Kind::Volume, name, name);
+            }
+        } else if call.is("POST", &["commit"]) {
+            if let Some(id) = text("Id") {
+                self.make(Kind::Image, id, "");
+            }
+        } else if call.is("POST", &["build"]) {
+            if let Some(id) = v.pointer("/aux/ID").and_then(|x| x.as_str()) {
+                self.make(Kind::Image, id, "");
+            }
+        } else if call.is("POST", &["images", "create"]) && call.param("fromSrc").is_some() {
+            if let Some(id) = text("status").filter(|s| s.starts_with("sha256:")) {
+                self.make(Kind::Image, id, "");
+            }
+        } else if call.is("POST", &["images", "load"]) {
+            let said = text("stream").unwrap_or_default().trim();
+            if let Some(id) = said.strip_prefix("Loaded image ID: ") {
+                self.make(Kind::Image, id, "");
+            } else if let Some(r) = said.strip_prefix("Loaded image: ") {
+                self.make(Kind::Image, "", r);
+            }
+        } else if call.method == "DELETE" && first == "images" || call.is("POST", &["images", "prune"]) {
+            let list = v.get("ImagesDeleted").unwrap_or(&v);
+            for item in list.as_array().into_iter().flatten() {
+                for key in ["Untagged", "Deleted"] {
+                    self.named.extend(item.get(key).and_then(|x| x.as_str()).map(str::to_owned));
+                }
+            }
+        } else if call.is("POST", &[first, "prune"]) {
+            for key in ["ContainersDeleted", "VolumesDeleted", "NetworksDeleted"] {
+                let ids = v.get(key).and_then(|x| x.as_array()).into_iter().flatten();
+                self.named.extend(ids.filter_map(|x| x.as_str()).map(str::to_owned));
+            }
+        }
+    }
+
+    fn made_ids(&self, kind: Kind) -> impl Iterator<Item = &str> {
+        self.made.iter().filter(move |m| m.kind == kind && !m.id.is_empty()).map(|m| m.id.as_str())
+    }
+
+    /// Whether an id and name are an object the command made or named.
+    fn names(&self, kind: Kind, id: &str, name: Option<&str>) -> bool {
+        let id_only = id.trim_start_matches("sha256:");
+        self.made_ids(kind).any(|m| m.trim_start_matches("sha256:") == id_only) || self.acted_on(id, name)
+    }
+
+    /// Whether the command acted on an object by its name (whole) or its id (by
+    /// prefix, as the docker CLI accepts it).
+    fn acted_on(&self, id: &str, name: Option<&str>) -> bool {
+        let id = id.trim_start_matches("sha256:");
+        self.named.iter().any(|r| {
+            let hex = r.trim_start_matches("sha256:");
+            let by_id =
+                !hex.is_empty() && !id.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) && id.starts_with(hex);
+            by_id || name == Some(r.as_str())
+        })
+    }
+
+    /// Whether an image event (its id, or the reference a pull names it by, and its
+    /// `name`) is about an image the command made or named.
+    fn names_image(&self, e: &Event) -> bool {
+        let refs = self.made.iter().filter(|m| m.kind == Kind::Image).map(|m| m.name.as_str());
+        let refs: Vec<ImageRef> =
+            refs.chain(self.named.iter().map(String::as_str)).filter(|r| !r.is_empty()).map(ImageRef::parse).collect();
+        let is_ref =
+            |s: Option<&str>| s.is_some_and(|s| !s.starts_with("sha256:") && refs.contains(&ImageRef::parse(s)));
+        self.names(Kind::Image, &e.id, None)
+            || is_ref(Some(&e.id))
+            || is_ref(e.attributes.get("name").map(String::as_str))
+    }
+
+    /// The events that are about what the command made or acted on: its containers
+    /// (and what happened to them on networks), the volumes they mount, its networks
+    /// and images, and a build's temporary containers.
+    pub fn keep(&self, events: &[Event], before: &Snapshot, after: &Snapshot) -> Vec<Event> {
+        fn name(e: &Event) -> Option<&str> {
+            e.attributes.get("name").map(String::as_str)
+        }
+        let mut containers: BTreeSet<&str> = self.made_ids(Kind::Container).collect();
+        for e in events.iter().filter(|e| e.kind == "container") {
+            let build_step = self.built && e.attributes.get("image").is_some_and(|i| i.starts_with("sha256:"));
+            if build_step || self.names(Kind::Container, &e.id, name(e)) {
+                containers.insert(&e.id);
+            }
+        }
+        let mounted: BTreeSet<&str> = [before, after]
+            .iter()
+            .flat_map(|s| s.containers.iter())
+            .filter(|c| containers.contains(c.id.as_str()))
+            .flat_map(|c| c.mounts.iter().filter(|m| m.kind == MountKind::Volume).map(|m| m.source.as_str()))
+            .collect();
+        events
+            .iter()
+            .filter(|e| match e.kind.as_str() {
+                "container" => containers.contains(e.id.as_str()),
+                "image" => self.names_image(e),
+                "volume" => {
+                    mounted.contains(e.id.as_str())
+                        || self.made_ids(Kind::Volume).any(|v| v == e.id)
+                        || self.named.contains(&e.id)
+                }
+                // Another's container joining the command's network is theirs to tell;
+                // joining a network the command acted on (`network connect`) is not.
+                "network" => match e.attributes.get("container") {
+                    Some(c) => containers.contains(c.as_str()) || self.acted_on(&e.id, name(e)),
+                    None => self.names(Kind::Network, &e.id, name(e)),
+                },
+                _ => false,
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The records for `clean`: what the command made that was not on the engine
+    /// before, named as the engine names it after (`time` in Unix seconds).
+    pub fn records(&self, before: &Snapshot, after: &Snapshot, time: i64) -> Vec<Record> {
+        let record = |kind, id: &str, name: &str| Record {
+            format_version: FORMAT_VERSION,
+            kind,
+            id: id.to_owned(),
+            name: name.to_owned(),
+            time,
+        };
+        let mut out: Vec<Record> = Vec::new();
+        let mut push = |r: Record| {
+            if !out.iter().any(|o| o.kind == r.kind && o.id == r.id && o.name == r.name) {
+                out.push(r);
+            }
+        };
+        for m in &self.made {
+            match m.kind {
+                Kind::Container => {
+                    let now = after.containers.iter().find(|c| c.id == m.id).map(|c| c.name.as_str());
+                    push(record(Kind::Container, &m.id, now.unwrap_or(&m.name)));
+                }
+                Kind::Network if !before.networks.iter().any(|n| n.id == m.id) => {
+                    let now = after.networks.iter().find(|n| n.id == m.id).map(|n| n.name.as_str());
+                    push(record(Kind::Network, &m.id, now.unwrap_or_default()));
+                }
+                Kind::Volume if !before.volumes.iter().any(|v| v.name == m.id) => {
+                    push(record(Kind::Volume, &m.id, &m.id))
+                }
+                Kind::Image if !m.name.is_empty() => {
+                    let wanted = ImageRef::parse(&m.name);
+                    let tagged = |s: &Snapshot| {
+                        s.images.iter().find_map(|i| {
+                            i.tags.iter().find(|t| ImageRef::parse(t) == wanted).map(|t| (i.id.clone(), t.clone()))
+                        })
+                    };
+                    if let (None, Some((id, tag))) = (tagged(before), tagged(after)) {
+                        push(record(Kind::Image, &id, &tag));
+                    }
+                }
+                Kind::Image => {
+                    let new = !before.images.iter().any(|i| i.id == m.id);
+                    // Known by a tag recorded beside it: removed by that tag.
+                    let tag_of_it = self.made.iter().any(|t| {
+                        t.kind == Kind::Image
+                            && !t.name.is_empty()
+                            && after.images.iter().any(|i| i.id == m.id && i.is(&t.name))
+                    });
+                    if new && !tag_of_it {
+                        push(record(Kind::Image, &m.id, ""));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Volumes its containers made as they were created (`-v name:/data`, anonymous ones).
+        for c in after.containers.iter().filter(|c| self.made_ids(Kind::Container).any(|id| id == c.id)) {
+            for m in c.mounts.iter().filter(|m| m.kind == MountKind::Volume) {
+                if !before.volumes.iter().any(|v| v.name == m.source)
+                    && after.volumes.iter().any(|v| v.name == m.source)
+                {
+                    push(record(Kind::Volume, &m.source, &m.source));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{Container, Image, Mount, Network, Volume};
+
+    fn call(method: &str, target: &str) -> Call {
+        let (path, query) = target.split_once('?').map_or((target, None), |(p, q)| (p, Some(q)));
+        Call::new(method, path, query)
+    }
+
+    /// A call, its status and its answer's lines, as the proxy feeds them.
+    fn saw(t: &mut Traffic, method: &str, target: &str, status: u16, lines: &[&str]) {
+        let c = call(method, target);
+        t.requested(&c);
+        t.answered(&c, status);
+        if (200..300).contains(&status) && c.answer_matters() {
+            for l in lines {
+                t.answer_line(&c, l.as_bytes());
+            }
+        }
+    }
+
+    fn ev(kind: &str, action: &str, id: &str, attrs: &[(&str, &str)]) -> Event {
+        Event {
+            kind: kind.into(),
+            action: action.into(),
+            id: id.into(),
+            attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn calls_are_read_without_the_api_version() {
+        let c = call("post", "/v1.41/containers/create?name=web%2D1");
+        assert!(c.is("POST", &["containers", "create"]) && c.answer_matters());
+        assert_eq!(c.param("name"), Some("web-1"));
+        assert!(call("POST", "/build?t=a&t=b").answer_matters());
+        assert!(!call("POST", "/v1.41/containers/abc/start").answer_matters());
+        assert!(!call("GET", "/v1.41/containers/json").answer_matters());
+        assert!(call("DELETE", "/v1.41/images/busybox:latest").answer_matters());
+    }
+
+    #[test]
+    fn what_a_run_a_compose_up_and_a_removal_made_and_named() {
+        let mut t = Traffic::default();
+        saw(&mut t, "HEAD", "/_ping", 200, &[]);
+        saw(&mut t, "POST", "/v1.41/volumes/create", 201, &[r#"{"Name":"notes","Driver":"local"}"#]);
+        saw(&mut t, "POST", "/v1.41/networks/create", 201, &[r#"{"Id":"n1","Warning":""}"#]);
+        saw(&mut t, "POST", "/v1.41/containers/create?name=web", 201, &[r#"{"Id":"c1","Warnings":[]}"#]);
+        saw(&mut t, "POST", "/v1.41/containers/c1/start", 204, &[]);
+        saw(&mut t, "POST", "/v1.41/containers/theirs/stop?t=1", 204, &[]);
+        saw(&mut t, "GET", "/v1.41/containers/peeked/json", 200, &[]);
+        saw(&mut t, "DELETE", "/v1.41/networks/oldnet", 204, &[]);
+        saw(&mut t, "POST", "/v1.41/containers/create?name=failed", 409, &[r#"{"Id":"x"}"#]);
+        let made: Vec<(Kind, &str, &str)> = t.made.iter().map(|m| (m.kind, m.id.as_str(), m.name.as_str())).collect();
+        assert_eq!(made, [(Kind::Volume, "notes", "notes"), (Kind::Network, "n1", ""), (Kind::Container, "c1", "web")]);
+        assert_eq!(t.named, BTreeSet::from(["c1".to_owned(), "oldnet".to_owned(), "theirs".to_owned()]));
+    }
+
+    #[test]
+    fn images_built_committed_imported_loaded_pulled_tagged_and_removed() {
+        let mut t = Traffic::default();
+        saw(
+            &mut t,
+            "POST",
+            "/v1.41/build?t=site%3Av1&q=1",
+            200,
+            &[r#"{"stream":"Step 1/2 : FROM busybox"}"#, r#"{"aux":{"ID":"sha256:b1"}}"#],
+        );
+        saw(&mut t, "POST", "/v1.41/commit?container=web&repo=saved&tag=v2", 201, &[r#"{"Id":"sha256:c2"}"#]);
+        saw(&mut t, "POST", "/v1.41/images/create?fromSrc=-&repo=root&tag=v3", 200, &[r#"{"status":"sha256:i3"}"#]);
+        saw(
+            &mut t,
+            "POST",
+            "/v1.41/images/load?quiet=1",
+            200,
+            &[r#"{"stream":"Loaded image: kit:v4\n"}"#, r#"{"stream":"Loaded image ID: sha256:l4\n"}"#],
+        );
+        saw(&mut t, "POST", "/v1.41/images/create?fromImage=python&tag=3.12-slim", 200, &[r#"{"status":"Pulling"}"#]);
+        saw(&mut t, "POST", "/v1.41/images/busybox/tag?repo=quay.io%2Fme%2Fbox&tag=", 201, &[]);
+        saw(&mut t, "DELETE", "/v1.41/images/old:v0", 200, &[r#"[{"Untagged":"old:v0"},{"Deleted":"sha256:d0"}]"#]);
+        assert!(t.built);
+        let images: Vec<(&str, &str)> =
+            t.made.iter().filter(|m| m.kind == Kind::Image).map(|m| (m.id.as_str(), m.name.as_str())).collect();
+        assert_eq!(
+            images,
+            [
+                ("", "site:v1"),
+                ("sha256:b1", ""),
+                ("", "saved:v2"),
+                ("sha256:c2", ""),
+                ("", "root:v3"),
+                ("sha256:i3", ""),
+                ("", "kit:v4"),
+                ("sha256:l4", ""),
+                ("", "python:3.12-slim"),
+                ("", "quay.io/me/box:latest"),
+            ]
+        );
+        for named in ["web", "busybox", "old:v0", "sha256:d0"] {
+            assert!(t.named.contains(named), "{named}: {:?}", t.named);
+        }
+    }
+
+    #[test]
+    fn only_events_about_the_commands_objects_are_kept() {
+        let mut t = Traffic::default();
+        saw(&mut t, "POST", "/containers/create?name=web", 201, &[r#"{"Id":"c1"}"#]);
+        saw(&mut t, "POST", "/networks/create", 201, &[r#"{"Id":"n1"}"#]);
+        saw(&mut t, "POST", "/containers/3f2a/stop", 204, &[]);
+        saw(&mut t, "POST", "/images/busybox/tag?repo=mine&tag=v1", 201, &[]);
+        let after = Snapshot {
+            containers: vec![Container {
+                id: "c1".into(),
+                mounts: vec![Mount {
+                    kind: MountKind::Volume,
+                    source: "data".into(),
+                    destination: "/data".into(),
+                    read_only: false,
+                }],
+                ..Container::default()
+            }],
+            ..Snapshot::default()
+        };
+        let events = [
+            ev("volume", "create", "data", &[]),
+            ev("volume", "create", "their-volume", &[]),
+            ev("container", "create", "c1", &[("name", "web")]),
+            ev("container", "create", "c9", &[("name", "theirs")]),
+            ev("network", "create", "n1", &[("name", "appnet")]),
+            ev("network", "create", "n9", &[("name", "their-net")]),
+            ev("network", "connect", "bridge-id", &[("container", "c1"), ("name", "bridge")]),
+            ev("network", "connect", "bridge-id", &[("container", "c9"), ("name", "bridge")]),
+            ev("network", "connect", "n1", &[("container", "c9"), ("name", "appnet")]),
+            ev("container", "die", "3f2a99", &[("name", "old")]),
+            ev("image", "tag", "sha256:bb", &[("name", "mine:v1")]),
+            ev("image", "tag", "sha256:ee", &[("name", "their:v1")]),
+            ev("container", "create", "t1", &[("image", "sha256:bb"), ("name", "step")]),
+        ];
+        let kept: Vec<String> =
+            t.keep(&events, &Snapshot::default(), &after).iter().map(|e| format!("{} {}", e.kind, e.id)).collect();
+        assert_eq!(
+            kept,
+            ["volume data", "container c1", "network n1", "network bridge-id", "container 3f2a99", "image sha256:bb"]
+        );
+        t.built = true;
+        assert_eq!(
+            t.keep(&events, &Snapshot::default(), &after).len(),
+            kept.len() + 1,
+            "a build's step containers are its own"
+        );
+    }
+
+    #[test]
+    fn records_are_what_it_made_that_was_not_there_before() {
+        let mut t = Traffic::default();
+        saw(&mut t, "POST", "/containers/create?name=web", 201, &[r#"{"Id":"c1"}"#]);
+        saw(&mut t, "POST", "/networks/create", 201, &[r#"{"Id":"n1"}"#]);
+        saw(&mut t, "POST", "/volumes/create", 201, &[r#"{"Name":"old"}"#]);
+        saw(&mut t, "POST", "/build?t=site:v1", 200, &[r#"{"aux":{"ID":"sha256:b1"}}"#]);
+        saw(&mut t, "POST", "/build", 200, &[r#"{"aux":{"ID":"sha256:b2"}}"#]);
+        saw(&mut t, "POST", "/images/busybox/tag?repo=python&tag=3.12-slim", 201, &[]);
+        let before = Snapshot {
+            images: vec![Image { id: "sha256:aa".into(), tags: vec!["python:3.12-slim".into()] }],
+            volumes: vec![Volume { name: "old".into(), ..Volume::default() }],
+            ..Snapshot::default()
+        };
+        let mut after = before.clone();
+        after.containers.push(Container {
+            id: "c1".into(),
+            name: "web".into(),
+            mounts: vec![Mount {
+                kind: MountKind::Volume,
+                source: "anon".into(),
+                destination: "/d".into(),
+                read_only: false,
+            }],
+            ..Container::default()
+        });
+        after.volumes.push(Volume { name: "anon".into(), ..Volume::default() });
+        after.networks.push(Network { id: "n1".into(), name: "appnet".into(), ..Network::default() });
+        after.images.push(Image { id: "sha256:b1".into(), tags: vec!["site:v1".into()] });
+        after.images.push(Image { id: "sha256:b2".into(), tags: vec![] });
+        let records: Vec<(Kind, String, String)> =
+            t.records(&before, &after, 5).into_iter().map(|r| (r.kind, r.id, r.name)).collect();
+        assert_eq!(
+            records,
+            [
+                (Kind::Container, "c1".into(), "web".into()),
+                (Kind::Network, "n1".into(), "appnet".into()),
+                (Kind::Image, "sha256:b1".into(), "site:v1".into()),
+                (Kind::Image, "sha256:b2".into(), String::new()),
+                (Kind::Volume, "anon".into(), "anon".into()),
+            ]
+        );
+    }
+}
