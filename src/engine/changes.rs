@@ -2,18 +2,11 @@
 //! kind, every object) and the last lines a container printed, for narration and
 //! for recording what the learner made.
 
+use super::events::{MAX_EVENTS, unix_time_arg as time_arg};
 use super::{Engine, EngineError};
 use crate::narrate::Event;
 use bollard::query_parameters::{EventsOptions, LogsOptions};
 use futures_util::StreamExt;
-
-/// Most events read for one command.
-const MAX_EVENTS: usize = 2000;
-
-/// `seconds.nanoseconds`, the form the events API takes.
-fn time_arg(nanos: i64) -> String {
-    format!("{}.{:09}", nanos.div_euclid(1_000_000_000), nanos.rem_euclid(1_000_000_000))
-}
 
 impl Engine {
     /// The events from `since` to `until` (Unix nanoseconds), oldest first.

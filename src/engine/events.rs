@@ -2,7 +2,7 @@
 //! a step begins. The live stream also inspects each container as it is created, so a
 //! container run with `--rm` is still known by its command and mounts once it is gone.
 
-use super::docker::container_details;
+use super::observe::container_details;
 use super::{Engine, EngineError};
 use crate::check::{ContainerDetails, EngineEvent, EventObject, Observation};
 use bollard::Docker;
@@ -11,8 +11,9 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Most events read for one checkpoint; the engine itself keeps only its last 256.
-const MAX_EVENTS: usize = 2000;
+/// Most events read for one checkpoint or one command; the engine itself keeps only
+/// its last 256.
+pub(super) const MAX_EVENTS: usize = 2000;
 /// Most containers inspected afterwards for one checkpoint (those the live stream missed).
 const MAX_LATE_INSPECTIONS: usize = 20;
 

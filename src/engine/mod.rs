@@ -13,6 +13,7 @@ mod events;
 mod helper;
 pub mod host;
 pub mod inventory;
+mod observe;
 pub mod recorder;
 pub mod registry;
 pub mod remove;
