@@ -78,6 +78,8 @@ pub struct Repl<'c> {
     store: Store,
     rt: &'c Runtime,
     cwd: PathBuf,
+    /// The lesson whose folder the prompt went to, once per lesson (a resume included).
+    folder_of: Option<usize>,
     quit: bool,
     /// Ctrl-C while dockerlearn itself waits (the terminal is not in raw mode then).
     interrupt: Option<Signal>,
@@ -148,6 +150,7 @@ impl<'c> Repl<'c> {
             store,
             rt,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            folder_of: None,
             quit: false,
             interrupt: None,
             unsaved: None,
@@ -517,10 +520,12 @@ impl<'c> Repl<'c> {
             Effect::Welcome => self.ui.welcome(course),
             Effect::LessonIntro { lesson } => {
                 self.ui.lesson_intro(course, lesson);
-                self.go_to_lesson_folder(lesson);
                 self.announce_missing_images(lesson);
             }
             Effect::ShowStep { at } => {
+                if self.folder_of != Some(at.lesson) {
+                    self.go_to_lesson_folder(at.lesson);
+                }
                 self.write_starter_files(at.lesson);
                 let course = self.session.course();
                 self.ui.step(course, at);
@@ -570,9 +575,14 @@ impl<'c> Repl<'c> {
 
     /// Starts the live event stream for a step whose checkpoint looks at events.
     fn watch_events(&mut self, at: crate::session::Position) {
-        let Some(checkpoint) = self.session.course().lessons[at.lesson].checkpoint(at.step) else { return };
+        let Some(checkpoint) = self.session.course().lessons[at.lesson].checkpoint(at.step) else {
+            self.engine.stop_watch();
+            return;
+        };
         let needs = checkpoint.needs();
-        if needs.events {
+        if !needs.events {
+            self.engine.stop_watch();
+        } else {
             let since = self.session.step_started();
             let what = format!("{} to stream its events", self.engine_name);
             Self::wait(self.rt, self.ui, &mut self.interrupt, &what, self.engine.watch(since, &needs.other_events));
@@ -582,13 +592,16 @@ impl<'c> Repl<'c> {
     /// The folder the lesson names (`folder: ~/dockerlearn/shop`), made absolute.
     fn lesson_folder(&self, lesson: usize) -> Option<PathBuf> {
         let folder = self.session.course().lessons[lesson].lesson.folder.as_deref()?;
-        let home = std::env::var("HOME").unwrap_or_default();
-        Some(PathBuf::from(check::host_path(folder, &self.cwd.to_string_lossy(), &home)))
+        let home = check::Place::at(&self.cwd).home;
+        Some(PathBuf::from(check::host_path(folder, &self.cwd.to_string_lossy(), &home.to_string_lossy())))
     }
 
-    /// A lesson that names its folder begins there: the folder is made, and the prompt
-    /// goes into it, saying so (the learner's other terminals need a `cd`).
+    /// A lesson that names its folder is worked in there: when its first step shows (at
+    /// its start, or on resuming it), the folder is made and the prompt goes into it,
+    /// saying so (the learner's other terminals need a `cd`). A prompt already inside
+    /// the folder stays where it is.
     fn go_to_lesson_folder(&mut self, lesson: usize) {
+        self.folder_of = Some(lesson);
         let Some(dir) = self.lesson_folder(lesson) else { return };
         let shown = self.session.course().lessons[lesson].lesson.folder.clone().unwrap_or_default();
         if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -598,7 +611,7 @@ impl<'c> Repl<'c> {
             ));
             return;
         }
-        if dir != self.cwd {
+        if !self.cwd.starts_with(&dir) {
             self.cwd = dir;
             self.ui.notice(&format!(
                 "This lesson works in {shown}: the prompt is there now. In another terminal, `cd {shown}` first."

@@ -91,6 +91,10 @@ pub struct Traffic {
     pub named: BTreeSet<String>,
     /// Whether it built an image (the build's temporary containers are its own).
     pub built: bool,
+    /// Whether it built with BuildKit (`docker build` since Docker 23 goes through
+    /// buildx): the build talks over upgraded `/session` and `/grpc` connections that
+    /// are passed through unread, so its tags are not in any answer.
+    pub buildkit: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +119,10 @@ impl Traffic {
     pub fn requested(&mut self, call: &Call) {
         if call.is("POST", &["build"]) {
             self.built = true;
+        }
+        if call.is("POST", &["session"]) || call.is("POST", &["grpc"]) {
+            self.built = true;
+            self.buildkit = true;
         }
         if !call.changes_something() {
             return;
@@ -212,6 +220,22 @@ impl Traffic {
                 self.named.extend(ids.filter_map(|x| x.as_str()).map(str::to_owned));
             }
         }
+    }
+
+    /// After a BuildKit build, the tags that are new on the engine since the command
+    /// began count as made by it: the build's answer, which would name them, is not
+    /// read. (Another program tagging an image in that window would count too.)
+    pub fn with_buildkit_images(mut self, before: &Snapshot, after: &Snapshot) -> Traffic {
+        if !self.buildkit {
+            return self;
+        }
+        for image in &after.images {
+            let old = before.images.iter().find(|i| i.id == image.id);
+            for tag in image.tags.iter().filter(|t| old.is_none_or(|o| !o.tags.contains(t))) {
+                self.make(Kind::Image, "", tag);
+            }
+        }
+        self
     }
 
     fn made_ids(&self, kind: Kind) -> impl Iterator<Item = &str> {
@@ -389,6 +413,30 @@ mod tests {
             id: id.into(),
             attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         }
+    }
+
+    #[test]
+    fn a_buildkit_build_makes_the_tags_that_are_new() {
+        let mut t = Traffic::default();
+        t.requested(&call("POST", "/v1.43/session"));
+        t.requested(&call("POST", "/v1.43/grpc"));
+        assert!(t.built && t.buildkit);
+        let image = |id: &str, tags: &[&str]| crate::snapshot::Image {
+            id: id.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        };
+        let before = Snapshot { images: vec![image("sha256:old", &["base:1"])], ..Default::default() };
+        let after = Snapshot {
+            images: vec![image("sha256:old", &["base:1"]), image("sha256:new", &["whalesay:latest"])],
+            ..Default::default()
+        };
+        let t = t.with_buildkit_images(&before, &after);
+        let records = t.records(&before, &after, 1);
+        assert_eq!(records.len(), 1, "{records:?}");
+        assert_eq!((records[0].id.as_str(), records[0].name.as_str()), ("sha256:new", "whalesay:latest"));
+        // A classic build is read from its answer instead.
+        let plain = Traffic::default().with_buildkit_images(&before, &after);
+        assert!(plain.made.is_empty());
     }
 
     #[test]

@@ -205,6 +205,7 @@ fn run_command(line: &str, cwd: &mut PathBuf, env: &[(&str, &std::ffi::OsStr)]) 
         .arg("-c")
         .arg(format!("exec 2>&1; {line}\nstatus=$?; pwd -P >\"$DOCKERLEARN_PWD\"; exit $status"))
         .current_dir(&*cwd)
+        .env("PWD", &*cwd)
         .envs(env.iter().copied())
         .env("DOCKERLEARN_PWD", pwd_file.path())
         .stdin(Stdio::null())
@@ -345,11 +346,20 @@ impl Verifier<'_> {
             let home = std::env::var_os("HOME").unwrap_or_default();
             PathBuf::from(home).join(".docker").into_os_string()
         });
+        // Podman behind a `docker` command keeps its storage and configuration under the
+        // XDG folders of the real home: they stay where they are.
+        let real_home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
+        let xdg = |key: &str, default: &str| {
+            std::env::var_os(key).unwrap_or_else(|| real_home.join(default).into_os_string())
+        };
+        let (xdg_data, xdg_config) = (xdg("XDG_DATA_HOME", ".local/share"), xdg("XDG_CONFIG_HOME", ".config"));
         let env: Vec<(&str, &std::ffi::OsStr)> = vec![
             ("PATH", &shim.path_env),
             ("DOCKERLEARN_SCOPE", &label_os),
             ("COMPOSE_PROJECT_NAME", &project_os),
             ("DOCKER_CONFIG", &docker_config),
+            ("XDG_DATA_HOME", &xdg_data),
+            ("XDG_CONFIG_HOME", &xdg_config),
         ];
         let solutions = |l: &crate::course::CourseLesson| -> Vec<String> {
             l.lesson.steps.iter().filter_map(|s| s.solution.as_ref()).flat_map(|s| s.commands.clone()).collect()
@@ -374,29 +384,36 @@ impl Verifier<'_> {
                         lesson_start::remove_made(self.rt, &mut engine, &label, &project, &shim.builds_log);
                     }
                     let dir = tempfile::tempdir()?;
-                    let place = check::Place {
-                        workdir: dir.path().to_path_buf(),
-                        home: dir.path().to_path_buf(),
-                        compose_project_name: Some(project.clone()),
-                    };
+                    // Resolved once (macOS's temp folder is behind a symlink), so `$PWD`,
+                    // `~` and the engine's bind sources all read the same.
+                    let root = dir.path().canonicalize()?;
+                    let place =
+                        check::Place { workdir: root.clone(), home: root, compose_project_name: Some(project.clone()) };
                     home = Some((dir, place));
                 }
-                let (dir, place) = home.as_mut().expect("made above");
-                // A lesson that names its folder begins in it, as at the prompt.
-                if let Some(folder) = &cl.lesson.folder {
-                    let path =
-                        check::host_path(folder, &place.workdir.to_string_lossy(), &dir.path().to_string_lossy());
-                    std::fs::create_dir_all(&path)?;
-                    place.workdir = PathBuf::from(path);
+                let (_dir, place) = home.as_mut().expect("made above");
+                // A lesson that names its folder begins in it, as at the prompt, and its
+                // starter files go there whatever the solutions' `cd`s did.
+                let folder = cl.lesson.folder.as_ref().map(|folder| {
+                    PathBuf::from(check::host_path(
+                        folder,
+                        &place.workdir.to_string_lossy(),
+                        &place.home.to_string_lossy(),
+                    ))
+                });
+                if let Some(folder) = &folder {
+                    std::fs::create_dir_all(folder)?;
+                    place.workdir = folder.clone();
                 }
-                let home_os = dir.path().as_os_str().to_owned();
+                let home_os = place.home.as_os_str().to_owned();
                 let mut env = env.clone();
                 env.push(("HOME", &home_os));
                 on_lesson(&lesson_start::look(self.rt, &mut engine, cl));
                 for (si, step) in cl.lesson.steps.iter().enumerate() {
                     let started = Instant::now();
                     let mut ran = Vec::new();
-                    let starter = lesson_start::starter_files(self.course, cl, &place.workdir);
+                    let starter_into = folder.clone().unwrap_or_else(|| place.workdir.clone());
+                    let starter = lesson_start::starter_files(self.course, cl, &starter_into);
                     let outcome = match (cl.checkpoint(si), starter) {
                         (None, _) => StepOutcome::Reading,
                         (Some(_), _) if self.offline && step.needs_network => StepOutcome::SkippedOffline,
@@ -464,6 +481,8 @@ impl Verifier<'_> {
         }
         if needs.events {
             self.rt.block_on(engine.watch(since, &needs.other_events));
+        } else {
+            engine.stop_watch();
         }
         for line in commands {
             for volume in names::mounted_volumes(context.knowledge, line) {

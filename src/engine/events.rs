@@ -160,6 +160,11 @@ impl Engine {
         self.watch = Some(Watch { since, seen, tasks });
     }
 
+    /// Ends the live stream: the step now shown looks at no events.
+    pub fn stop_watch(&mut self) {
+        self.watch = None;
+    }
+
     async fn events_of(
         &self,
         docker: &Docker,

@@ -21,6 +21,20 @@ const MAX_OUTPUT: usize = 64 * 1024;
 /// Runs the helper to its end and removes it. Transport failures are the caller's to
 /// classify; what the learner can fix (a missing image or network) is the result.
 pub(super) async fn run(docker: &Docker, run: &HelperRun) -> Result<ProbeResult, Error> {
+    // Binding a named volume that does not exist would create it: the check would make
+    // what the learner is asked to make (and leave it behind, unrecorded).
+    for bind in &run.volumes {
+        let name = bind.split(':').next().unwrap_or_default();
+        match docker.inspect_volume(name).await {
+            Ok(_) => {}
+            Err(Error::DockerResponseServerError { status_code: 404, .. }) => {
+                return Ok(ProbeResult::HelperFailed(format!(
+                    "there is no volume `{name}` (`docker volume ls` lists them)"
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let body = ContainerCreateBody {
         image: Some(run.image.clone()),
         cmd: (!run.command.is_empty()).then(|| run.command.clone()),

@@ -49,6 +49,26 @@ fn lint_reports_every_broken_lesson_with_file_and_line() {
     assert!(ran.stderr.contains("8 problem(s)"), "{}", ran.stderr);
 }
 
+/// One checks file with three different mistakes: each is reported at its own line
+/// and column, and none hides the others.
+#[test]
+fn lint_reports_three_mistakes_of_one_checks_file_each_at_its_line() {
+    let checks = "format_version: 1\ncheckpoints:\n  do:\n    - kind: container\n      nmae: web\n  again:\n    - kind: image\n      image: web\n      labels: [tier]\n  last:\n    - kind: output\n      name: web\n      contains: Listening on: 8080\n";
+    let steps = "## Do {#do}\n```sh run\ndocker run hello-world\n```\n## Again {#again}\nx\n## Last {#last}\ny\n";
+    let dir = course_dir(&[
+        ("lessons/course.yaml", "format_version: 1\nid: three\ntitle: Three\nlessons:\n  - three\n"),
+        ("lessons/01-three.md", &lesson("Three", steps)),
+        ("checks/three.yaml", checks),
+    ]);
+    let ran = Test::new().args(["lint"]).args([dir.path()]).run().code(1);
+    let file = dir.path().join("checks/three.yaml").display().to_string();
+    let lines: Vec<&str> = ran.stdout.lines().filter(|l| l.starts_with(&file)).collect();
+    assert_eq!(lines.len(), 3, "three problems, each once:\n{}", ran.stdout);
+    assert!(lines[0].starts_with(&format!("{file}:5:7:")) && lines[0].contains("unknown field `nmae`"), "{lines:#?}");
+    assert!(lines[1].starts_with(&format!("{file}:9:")) && lines[1].contains("labels"), "{lines:#?}");
+    assert!(lines[2].starts_with(&format!("{file}:13:")) && lines[2].contains("must be quoted"), "{lines:#?}");
+}
+
 #[test]
 fn the_shipped_course_lints_clean() {
     Test::new().args(["lint"]).run().code(0).stdout_has("no problems found");

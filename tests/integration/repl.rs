@@ -262,4 +262,12 @@ fn a_lesson_that_names_its_folder_begins_there() {
     p.send_line(":quit").unwrap();
     p.exp_string("Progress saved.").unwrap();
     assert!(folder.join("notes.txt").is_file());
+    // Resumed in the middle of the lesson, from another folder: back in the lesson's.
+    let mut p = start(&sb, None, &[]);
+    p.exp_string("This lesson works in ~/dockerlearn/volumes: the prompt is there now.").unwrap();
+    p.exp_string("[volumes 3/7] $").unwrap();
+    p.send_line("pwd").unwrap();
+    p.exp_string(&folder.display().to_string()).unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_string("Progress saved.").unwrap();
 }

@@ -239,6 +239,10 @@ fn the_committed_image_must_hold_curl_and_run_it() {
     // Without `--rm` the container stays, and its command can be read.
     sh(&sb, d, "docker run mytools:v1 true > curl-version.txt");
     assert!(!passes(&sb, "commit-share/run-it", d));
+    // The image's command is still the install (`apk add --no-cache curl`): its output
+    // names curl, but curl did not run.
+    sh(&sb, d, "docker run mytools:v1 > curl-version.txt");
+    assert!(!passes(&sb, "commit-share/run-it", d));
     sh(&sb, d, "docker run mytools:v1 curl --version > curl-version.txt");
     passes_soon(&sb, "commit-share/run-it", d);
     docker(&["rm", "tools"]);
@@ -425,6 +429,13 @@ fn the_named_volume_must_hold_the_answer() {
         }
     }
     let _volumes = Volumes;
+    assert!(!docker_status(&["volume", "inspect", "notes-data"]).status.success(), "`notes-data` exists already");
+    // Checked before the volume exists: the check must not make it.
+    assert!(!passes(&sb, "volumes/named-volume", d));
+    assert!(
+        !docker_status(&["volume", "inspect", "notes-data"]).status.success(),
+        "the check created the volume the learner is asked to create"
+    );
     docker(&["volume", "create", "--label", &sb.label, "notes-data"]);
     docker(&["volume", "create", "--label", &sb.label, "other-data"]);
     // The volume exists and a container of the image ran: lazy, nothing was written.

@@ -114,21 +114,46 @@ pub enum Project {
 }
 
 impl Project {
-    /// The names the project may have: Compose v2 keeps `-` and `_` of the folder's
-    /// name, v1 drops them; both lowercase it.
+    /// The names the project may have. For a folder: the name of any project whose
+    /// containers Compose started there (its `working_dir` label), which covers a
+    /// `name:` in the file and a `COMPOSE_PROJECT_NAME` in `.env`; else the name Compose
+    /// would give it (`COMPOSE_PROJECT_NAME`, or the folder's name as v2 writes it,
+    /// keeping `-` and `_`, or as v1 does, dropping them).
     fn names(&self, obs: &Observation) -> Vec<String> {
-        match self {
-            Project::Named(name) => vec![name.clone()],
-            Project::Directory(_) if obs.compose_project_name.is_some() => {
-                obs.compose_project_name.iter().cloned().collect()
-            }
-            Project::Directory(dir) => {
-                let path = obs.host_path(dir);
-                let base = path.rsplit('/').next().unwrap_or_default().to_lowercase();
+        let dir = match self {
+            Project::Named(name) => return vec![name.clone()],
+            Project::Directory(dir) => obs.host_path(dir),
+        };
+        let mut names: Vec<String> = obs
+            .compose
+            .iter()
+            .filter(|c| working_dir(c).is_some_and(|w| w == dir))
+            .map(|c| label(c, COMPOSE_PROJECT).to_owned())
+            .collect();
+        match &obs.compose_project_name {
+            Some(name) => names.push(name.clone()),
+            None => {
+                let base = dir.rsplit('/').next().unwrap_or_default().to_lowercase();
                 let v2: String = base.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect();
-                let v1: String = base.chars().filter(char::is_ascii_alphanumeric).collect();
-                if v1 == v2 { vec![v2] } else { vec![v2, v1] }
+                names.push(v2.trim_start_matches(['-', '_']).to_owned());
+                names.push(base.chars().filter(char::is_ascii_alphanumeric).collect());
             }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Whether a container of the project `project` belongs to this one: by name, and
+    /// for a folder, not started in another folder (`~/work/shop` is not
+    /// `~/dockerlearn/shop`, though both are called `shop`).
+    fn has(&self, project: &str, container: Option<&ContainerInfo>, obs: &Observation) -> bool {
+        if !self.names(obs).iter().any(|n| n == project) {
+            return false;
+        }
+        match (self, container.and_then(working_dir)) {
+            (Project::Directory(dir), Some(w)) => w == obs.host_path(dir),
+            _ => true,
         }
     }
 
@@ -151,6 +176,12 @@ pub enum ComposePart {
 
 fn label<'a>(c: &'a ContainerInfo, key: &str) -> &'a str {
     c.labels.get(key).map(String::as_str).unwrap_or("")
+}
+
+/// The folder Compose ran in when it made the container, as both versions record it.
+fn working_dir(c: &ContainerInfo) -> Option<String> {
+    let dir = label(c, "com.docker.compose.project.working_dir");
+    (!dir.is_empty()).then(|| crate::check::host_path(dir, "/", "/"))
 }
 
 impl Rule for ComposeCheck {
@@ -187,13 +218,13 @@ impl Rule for ComposeCheck {
 }
 
 impl ComposeCheck {
-    fn in_project(&self, project: &str, obs: &Observation) -> bool {
-        self.project.as_ref().is_none_or(|p| p.names(obs).iter().any(|n| n == project))
+    fn in_project(&self, project: &str, container: Option<&ContainerInfo>, obs: &Observation) -> bool {
+        self.project.as_ref().is_none_or(|p| p.has(project, container, obs))
     }
 
     fn judge_resource(&self, kind: ComposeResourceKind, name: &str, obs: &Observation) -> Finding {
         let of_kind: Vec<_> =
-            obs.compose_resources.iter().filter(|r| r.kind == kind && self.in_project(&r.project, obs)).collect();
+            obs.compose_resources.iter().filter(|r| r.kind == kind && self.in_project(&r.project, None, obs)).collect();
         let found = of_kind.iter().find(|r| r.name == name);
         match (found, self.state) {
             (Some(r), ComposeWanted::Absent) => Finding::fail(format!(
@@ -223,7 +254,7 @@ impl ComposeCheck {
             .compose
             .iter()
             .filter(|c| label(c, COMPOSE_SERVICE) == service)
-            .filter(|c| self.in_project(label(c, COMPOSE_PROJECT), obs))
+            .filter(|c| self.in_project(label(c, COMPOSE_PROJECT), Some(c), obs))
             .collect();
         let state = match self.state {
             ComposeWanted::Absent if of_service.is_empty() => return Finding::pass("none left"),

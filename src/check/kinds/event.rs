@@ -103,9 +103,12 @@ fn short_action(action: &str) -> &str {
 }
 
 fn action_matches(wanted: &str, got: &str) -> bool {
-    // Podman says `died` where Docker says `die`; exec actions carry the command
+    // Podman says `died` and `exec_died` where Docker says `die` and `exec_die`; exec actions carry the command
     // (`exec_start: ls /`).
-    wanted == got || (wanted == "die" && got == "died") || got.strip_prefix(wanted).is_some_and(|r| r.starts_with(':'))
+    wanted == got
+        || (wanted == "die" && got == "died")
+        || (wanted == "exec_die" && got == "exec_died")
+        || got.strip_prefix(wanted).is_some_and(|r| r.starts_with(':'))
 }
 
 impl EventCheck {
