@@ -86,9 +86,13 @@ fn the_every_kind_course_uses_every_kind_and_every_step_has_a_solution() {
         "follows: die",
         "present: false",
         "state: absent",
+        "command: exit 3",
+        "project_directory: ~/",
+        "path: ~/",
     ] {
         assert!(text.contains(field), "no checkpoint of the every-kind course has `{field}`");
     }
+    assert!(course.lessons.iter().any(|cl| cl.lesson.folder.is_some()), "no lesson names its `folder:`");
     for cl in &course.lessons {
         for (i, step) in cl.lesson.steps.iter().enumerate() {
             let solution = step.solution.as_ref().map(|s| s.commands.len()).unwrap_or(0);
