@@ -259,6 +259,13 @@ impl<'c> Repl<'c> {
             Some(Err(message)) => self.ui.notice(&message),
             None => {
                 let Some(before) = self.look_before(line) else { return };
+                if let Some(how) =
+                    crate::shell::names_its_own_engine(line).filter(|_| self.sandbox.docker_host().is_some())
+                {
+                    self.ui.notice(&format!(
+                        "This command names its own engine ({how}), around the prompt's: what it makes there is not told here, nor recorded for `dockerlearn clean`."
+                    ));
+                }
                 self.shell(line);
                 self.tell_after(before);
                 if !self.sandbox_mode {

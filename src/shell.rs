@@ -93,9 +93,63 @@ pub fn words(line: &str) -> Vec<String> {
     shlex::split(line).unwrap_or_else(|| line.split_whitespace().map(str::to_owned).collect())
 }
 
+/// How a line names an engine of its own, going around the `DOCKER_HOST` the prompt
+/// gives its commands: `docker -H …`, `docker --context …`, `DOCKER_HOST=… docker`,
+/// `DOCKER_CONTEXT=…`. None for a line that leaves the engine to the environment.
+pub fn names_its_own_engine(line: &str) -> Option<String> {
+    let words = words(line);
+    // Where each simple command begins: the start, and after `&&`, `||`, `;`, `|`.
+    let mut at_start = true;
+    let mut in_docker = false;
+    for word in &words {
+        let separator = matches!(word.as_str(), "&&" | "||" | ";" | "|" | "&") || word.ends_with(';');
+        if separator {
+            (at_start, in_docker) = (true, false);
+            continue;
+        }
+        if at_start {
+            if let Some((var, _)) = word.split_once('=') {
+                if matches!(var, "DOCKER_HOST" | "DOCKER_CONTEXT") {
+                    return Some(format!("`{var}=`"));
+                }
+                continue;
+            }
+            at_start = false;
+            in_docker = word == "docker";
+            continue;
+        }
+        if !in_docker {
+            continue;
+        }
+        match word.as_str() {
+            "-H" | "--host" | "-c" | "--context" => return Some(format!("`{word}`")),
+            w if w.starts_with("--host=") || w.starts_with("--context=") => {
+                return Some(format!("`{}`", w.split('=').next().unwrap_or(w)));
+            }
+            w if w.starts_with("-H") && w.len() > 2 => return Some("`-H`".to_owned()),
+            // Global options end where the subcommand begins.
+            w if !w.starts_with('-') => in_docker = false,
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_that_names_its_own_engine_is_found() {
+        assert_eq!(names_its_own_engine("docker -H tcp://box:2375 ps").as_deref(), Some("`-H`"));
+        assert_eq!(names_its_own_engine("docker --context=remote run busybox").as_deref(), Some("`--context`"));
+        assert_eq!(names_its_own_engine("DOCKER_HOST=ssh://me@box docker ps").as_deref(), Some("`DOCKER_HOST=`"));
+        assert_eq!(names_its_own_engine("cd x && docker -c remote ps").as_deref(), Some("`-c`"));
+        assert_eq!(names_its_own_engine("docker run -H busybox"), None, "after the subcommand, -H is the command's");
+        assert_eq!(names_its_own_engine("docker exec -c x sh -c 'ls'"), None);
+        assert_eq!(names_its_own_engine("docker ps"), None);
+        assert_eq!(names_its_own_engine("echo DOCKER_HOST"), None);
+    }
 
     #[test]
     fn heredocs_and_continuations_stay_one_command() {

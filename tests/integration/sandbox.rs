@@ -422,3 +422,27 @@ fn notices_and_narration_are_wrapped_to_the_terminal() {
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// A command that names its own engine goes around the prompt's relay: the prompt says
+/// that what it makes is not told nor recorded. One that does not is run without a word.
+#[test]
+fn a_command_naming_its_own_engine_is_told_it_goes_around_the_relay() {
+    let data = tempfile::tempdir().unwrap();
+    let test = crate::support::Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data.path())
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm-256color")
+        .remove_env("DOCKER_HOST")
+        .args(["sandbox"]);
+    let mut p = rexpect::session::spawn_command(test.command(), Some(30_000)).expect("the sandbox starts in a pty");
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line("docker ps --filter label=none -q && echo plain-$((1+1))").unwrap();
+    let before = p.exp_string("plain-2").unwrap();
+    assert!(!before.contains("names its own engine"), "{before}");
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line("docker -H unix:///var/run/docker.sock ps --filter label=none -q && echo direct-$((1+2))").unwrap();
+    p.exp_string("This command names its own engine (`-H`), around the prompt's").unwrap();
+    p.exp_string("direct-3").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
