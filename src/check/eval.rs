@@ -194,6 +194,52 @@ mod tests {
     }
 
     #[test]
+    fn host_paths_start_in_the_folder_or_the_home() {
+        let mut o = obs();
+        o.workdir = "/work/here/".into();
+        o.home = "/home/u".into();
+        assert_eq!(o.host_path("notes.txt"), "/work/here/notes.txt");
+        assert_eq!(o.host_path("."), "/work/here");
+        assert_eq!(o.host_path("./site/"), "/work/here/site");
+        assert_eq!(o.host_path("~"), "/home/u");
+        assert_eq!(o.host_path("~/dockerlearn/shop"), "/home/u/dockerlearn/shop");
+        assert_eq!(o.host_path("/srv//www/../site"), "/srv/site");
+        assert_eq!(o.host_path("../../.."), "/");
+    }
+
+    #[test]
+    fn a_project_directory_is_the_project_compose_ran_there() {
+        let mut o = obs();
+        o.home = "/home/u".into();
+        let compose = |project: &str, dir: &str| {
+            let mut c = container(&format!("{project}-web-1"), "nginx:alpine", "running", None, 1);
+            c.labels = HashMap::from([
+                ("com.docker.compose.project".to_owned(), project.to_owned()),
+                ("com.docker.compose.service".to_owned(), "web".to_owned()),
+                ("com.docker.compose.project.working_dir".to_owned(), dir.to_owned()),
+            ]);
+            c
+        };
+        let yaml = "    - kind: compose\n      service: web\n      project_directory: ~/dockerlearn/shop\n";
+        // Called `shop`, but started in another folder.
+        o.compose = vec![compose("shop", "/home/u/work/shop")];
+        assert!(!verdict(yaml, &o).passed());
+        // Started in the folder, under the name its file gives it.
+        o.compose = vec![compose("store", "/home/u/dockerlearn/shop/")];
+        assert!(verdict(yaml, &o).passed());
+        // Compose v1 without the label: by the folder's name, as v1 writes it.
+        let mut v1 = compose("shop", "");
+        v1.labels.remove("com.docker.compose.project.working_dir");
+        o.compose = vec![v1];
+        assert!(verdict(yaml, &o).passed());
+        // Where COMPOSE_PROJECT_NAME is set, that name and no other.
+        o.compose_project_name = Some("dlverify1".into());
+        assert!(!verdict(yaml, &o).passed());
+        o.compose[0].labels.insert("com.docker.compose.project".into(), "dlverify1".into());
+        assert!(verdict(yaml, &o).passed());
+    }
+
+    #[test]
     fn a_command_is_read_from_how_the_container_was_created() {
         let mut o = obs();
         let yaml =
