@@ -287,6 +287,18 @@ mod tests {
         o.events.push(exec("exec_start: psql -U postgres -c select 1;", "e3", None));
         o.events.push(exec("exec_die", "e3", Some("0")));
         assert!(verdict(yaml, &o).passed());
+        // Podman names no command: its exec that ended 0 counts, one that failed does not.
+        let mut podman = obs();
+        if let Ok(info) = podman.engine.as_mut() {
+            info.product = "Libpod".into();
+        }
+        podman.events = vec![exec("exec", "p1", None), exec("exec_died", "p1", Some("1"))];
+        assert!(!verdict(yaml, &podman).passed());
+        podman.events.push(exec("exec_died", "p2", Some("0")));
+        assert!(verdict(yaml, &podman).passed());
+        // Docker always names it: a command that cannot be found there is not accepted.
+        o.events = vec![exec("exec_die", "lost", Some("0"))];
+        assert!(!verdict(yaml, &o).passed());
     }
 
     #[test]
