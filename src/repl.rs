@@ -385,6 +385,7 @@ impl<'c> Repl<'c> {
     /// Runs a learner's line in their shell, in the foreground, with the terminal, in
     /// the prompt's directory; afterwards the prompt is where the line's `cd` left it.
     fn shell(&mut self, line: &str) {
+        let line = &crate::shell::without_trailing_blanks(line);
         if matches!(line.split_whitespace().collect::<Vec<_>>()[..], ["exit" | "logout"]) {
             self.ui.notice("You are at the dockerlearn prompt, not in a container. Type :quit to leave dockerlearn.");
             return;
@@ -561,7 +562,7 @@ impl<'c> Repl<'c> {
             }
             Effect::StepPassed { .. } => self.ui.step_passed(),
             Effect::LessonComplete { lesson } => self.ui.lesson_complete(course, lesson),
-            Effect::CourseComplete => self.ui.course_complete(course),
+            Effect::CourseComplete { unfinished } => self.ui.course_complete(course, &unfinished),
             Effect::Notice(text) => self.ui.notice(&text),
             Effect::Help => self.ui.help(),
             Effect::Lessons => {

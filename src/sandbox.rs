@@ -105,7 +105,10 @@ impl Sandbox {
         let time = until / 1_000_000_000;
         let (records, events) = match &self.recorder {
             Some(r) => {
-                let traffic = r.take().with_buildkit_images(&before.snapshot, &after);
+                let traffic = r
+                    .take()
+                    .with_buildkit_images(&before.snapshot, &after)
+                    .with_implicit_volumes(&events, &before.snapshot);
                 let kept = traffic.keep(&events, &before.snapshot, &after);
                 let worked_on = kept.iter().filter(|e| e.kind == "container").map(|e| e.id.clone());
                 self.session.lock().unwrap_or_else(|e| e.into_inner()).extend(worked_on);

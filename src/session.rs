@@ -163,7 +163,11 @@ pub enum Effect {
     LessonComplete {
         lesson: usize,
     },
-    CourseComplete,
+    /// The last step of the last lesson is behind: `unfinished` names the lessons with
+    /// steps not passed yet (skipped, or never reached), in course order.
+    CourseComplete {
+        unfinished: Vec<String>,
+    },
     /// The step passed, but the instructor holds the class after it: wait here.
     Held {
         at: Position,
@@ -393,6 +397,16 @@ impl<'c> Session<'c> {
         effects
     }
 
+    /// The lessons that have a step not passed, in course order.
+    fn unfinished(&self) -> Vec<String> {
+        self.course
+            .lessons
+            .iter()
+            .filter(|l| l.lesson.steps.iter().any(|s| !self.progress.passed(&l.lesson.id, &s.id)))
+            .map(|l| l.lesson.id.clone())
+            .collect()
+    }
+
     /// Moves to the next step, through lesson and course ends.
     fn advance(&mut self, now: i64) -> Vec<Effect> {
         let lessons = &self.course.lessons;
@@ -406,7 +420,7 @@ impl<'c> Session<'c> {
                 effects.push(Effect::LessonIntro { lesson: self.at.lesson });
             } else {
                 self.finished = true;
-                effects.push(Effect::CourseComplete);
+                effects.push(Effect::CourseComplete { unfinished: self.unfinished() });
                 effects.push(Effect::Save);
                 return effects;
             }
@@ -420,6 +434,9 @@ impl<'c> Session<'c> {
         match meta {
             Meta::Help => vec![Effect::Help],
             Meta::Hint => {
+                if step.reading_only {
+                    return vec![Effect::Notice("This step is for reading: type :next when you have read it.".into())];
+                }
                 if step.hints.is_empty() {
                     return vec![Effect::Notice("This step has no hints. Type :solution to see the answer.".into())];
                 }
@@ -456,7 +473,7 @@ impl<'c> Session<'c> {
                     effects.push(Effect::Notice("Skipped. Come back to it with :back, or later with :lessons.".into()));
                 }
                 if self.finished {
-                    return vec![Effect::CourseComplete];
+                    return vec![Effect::CourseComplete { unfinished: self.unfinished() }];
                 }
                 effects.extend(self.advance(now));
                 effects
@@ -602,7 +619,8 @@ mod tests {
         assert_eq!(e[0], Effect::ShowStep { at: at(0, 1) });
         let _ = meta(&mut s, Meta::Next);
         let e = s.handle(Input::Checked { verdict: verdict(true), mode: CheckMode::Explicit, now: 2 });
-        assert!(e.contains(&Effect::CourseComplete));
+        // The skipped step of lesson one is still to do: the course says so.
+        assert!(e.contains(&Effect::CourseComplete { unfinished: vec!["one".into()] }), "{e:?}");
         assert!(s.finished());
     }
 

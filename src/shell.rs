@@ -93,6 +93,16 @@ pub fn words(line: &str) -> Vec<String> {
     shlex::split(line).unwrap_or_else(|| line.split_whitespace().map(str::to_owned).collect())
 }
 
+/// Input of several lines without the blanks at their ends. Text copied from a
+/// terminal often carries them (a code block drawn to its full width), and a heredoc's
+/// `EOF   ` would then not end it for the shell.
+pub fn without_trailing_blanks(input: &str) -> String {
+    if !input.contains('\n') {
+        return input.to_owned();
+    }
+    input.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+}
+
 /// How a line names an engine of its own, going around the `DOCKER_HOST` the prompt
 /// gives its commands: `docker -H …`, `docker --context …`, `DOCKER_HOST=… docker`,
 /// `DOCKER_CONTEXT=…`. None for a line that leaves the engine to the environment.
@@ -138,6 +148,13 @@ pub fn names_its_own_engine(line: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pasted_lines_lose_the_blanks_at_their_ends() {
+        let pasted = "cat > f <<'EOF'   \nhello   \nEOF    ";
+        assert_eq!(without_trailing_blanks(pasted), "cat > f <<'EOF'\nhello\nEOF");
+        assert_eq!(without_trailing_blanks("echo 'a  '  "), "echo 'a  '  ", "one line is run as typed");
+    }
 
     #[test]
     fn a_line_that_names_its_own_engine_is_found() {

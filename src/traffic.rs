@@ -238,6 +238,27 @@ impl Traffic {
         self
     }
 
+    /// The named volumes the command's containers made by mounting them (`docker run
+    /// -v notes:/data` creates `notes` when it is missing): the engine's `volume mount`
+    /// event names the container, and a `create` of the same volume in the window, not
+    /// on the engine before, makes it the command's.
+    pub fn with_implicit_volumes(mut self, events: &[Event], before: &Snapshot) -> Traffic {
+        let ours: BTreeSet<String> = self.made_ids(Kind::Container).map(str::to_owned).collect();
+        let mounted: Vec<String> = events
+            .iter()
+            .filter(|e| e.kind == "volume" && e.action == "mount")
+            .filter(|e| e.attributes.get("container").is_some_and(|c| ours.contains(c)))
+            .map(|e| e.id.clone())
+            .collect();
+        for volume in mounted {
+            let created = events.iter().any(|e| e.kind == "volume" && e.action == "create" && e.id == volume);
+            if created && !before.volumes.iter().any(|v| v.name == volume) {
+                self.make(Kind::Volume, &volume, &volume);
+            }
+        }
+        self
+    }
+
     fn made_ids(&self, kind: Kind) -> impl Iterator<Item = &str> {
         self.made.iter().filter(move |m| m.kind == kind && !m.id.is_empty()).map(|m| m.id.as_str())
     }
@@ -413,6 +434,34 @@ mod tests {
             id: id.into(),
             attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         }
+    }
+
+    #[test]
+    fn a_volume_a_run_of_ours_made_by_mounting_it_is_ours() {
+        let mut t = Traffic::default();
+        t.make(Kind::Container, "c1", "");
+        let ev = |action: &str, id: &str, container: Option<&str>| Event {
+            kind: "volume".into(),
+            action: action.into(),
+            id: id.into(),
+            attributes: container.map(|c| ("container".to_owned(), c.to_owned())).into_iter().collect(),
+        };
+        let events = vec![
+            ev("create", "note-data", None),
+            ev("mount", "note-data", Some("c1")),
+            // Another program's container made and mounted its own volume meanwhile.
+            ev("create", "theirs", None),
+            ev("mount", "theirs", Some("c2")),
+            // Mounted by ours, but it was there before: not made now.
+            ev("mount", "old", Some("c1")),
+        ];
+        let before = Snapshot {
+            volumes: vec![crate::snapshot::Volume { name: "old".into(), ..Default::default() }],
+            ..Default::default()
+        };
+        let t = t.with_implicit_volumes(&events, &before);
+        let volumes: Vec<&str> = t.made.iter().filter(|m| m.kind == Kind::Volume).map(|m| m.id.as_str()).collect();
+        assert_eq!(volumes, ["note-data"]);
     }
 
     #[test]

@@ -171,12 +171,13 @@ impl Ui {
                     indent(&first.found, 2)
                 ));
             } else {
-                self.line(&format!("Not yet: {}.\n  Found: {}", first.expected, sentence(&first.found)));
+                let text = format!("Not yet: {}.\n  Found: {}", first.expected, sentence(&first.found));
+                self.line(&self.lesson_text(&text));
                 self.line("  (:check shows every assertion, :hint helps.)");
             }
             return;
         }
-        self.line(&render_verdict(verdict));
+        self.line(&self.lesson_text(&render_verdict(verdict)));
     }
 
     pub fn step_passed(&self) {
@@ -187,11 +188,22 @@ impl Ui {
         self.line(&format!("\n*** Lesson complete: {} ***", course.lessons[index].lesson.title));
     }
 
-    pub fn course_complete(&self, course: &Course) {
-        self.line(&format!(
-            "\nYou have finished {}. Well done!\nRevisit any lesson with :lesson ID, or type :quit.",
-            course.title
-        ));
+    /// The end of the last lesson: the course is finished, or it says what is left.
+    pub fn course_complete(&self, course: &Course, unfinished: &[String]) {
+        if unfinished.is_empty() {
+            self.line(&format!(
+                "\nYou have finished {}. Well done!\nRevisit any lesson with :lesson ID, or type :quit.",
+                course.title
+            ));
+        } else {
+            self.line("\nThat was the last lesson of the course.");
+            self.notice(&format!(
+                "Not finished yet: {} ({} of {} lessons). `:lesson ID` goes to one, `:progress` shows each step.",
+                unfinished.join(", "),
+                unfinished.len(),
+                course.lessons.len()
+            ));
+        }
     }
 
     /// A notice of the prompt's (a warning, a hint of what to do), wrapped to the

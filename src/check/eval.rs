@@ -469,7 +469,10 @@ mod tests {
         assert!(mount("      source: ./site\n", &o).passed());
         assert!(!mount("      source: ./other\n", &o).passed());
         let v = mount("      read_only: true\n", &o);
-        assert!(v.outcomes[0].found.contains("writable: create it again with `:ro`"), "{v:?}");
+        assert!(
+            v.outcomes[0].found.contains("writable: remove it (`docker rm -f web`) and create it again with `:ro`"),
+            "{v:?}"
+        );
         o.containers[0].details.as_mut().unwrap().mounts[0].read_only = true;
         assert!(mount("      read_only: true\n      source: ./site\n", &o).passed());
     }

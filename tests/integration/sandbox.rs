@@ -446,3 +446,36 @@ fn a_command_naming_its_own_engine_is_told_it_goes_around_the_relay() {
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// `docker run --rm -v NAME:/data` makes the volume `NAME` when it is missing (a typo
+/// does it as well): the container is gone at once, but the volume is recorded as the
+/// learner's, told, and `clean` lists it.
+#[test]
+fn a_volume_made_by_mounting_it_in_a_rm_run_is_recorded() {
+    let _busybox = Image::acquire("busybox:latest");
+    let id = format!("{}-implicit", run_id());
+    let label = format!("{LABEL_KEY}={id}");
+    let volume = format!("dl-{id}-note-data");
+    let _made = Shared { label: label.clone(), networks: vec![], volumes: vec![volume.clone()], compose: None };
+    let data = tempfile::tempdir().unwrap();
+    let test = crate::support::Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data.path())
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm-256color")
+        .remove_env("DOCKER_HOST")
+        .args(["sandbox"]);
+    let mut p = rexpect::session::spawn_command(test.command(), Some(30_000)).expect("the sandbox starts in a pty");
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line(&format!("docker run --rm --label {label} -v {volume}:/data busybox:latest true")).unwrap();
+    p.exp_string(&format!("volume {volume}")).unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+    let dry = crate::support::Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data.path())
+        .remove_env("DOCKERLEARN_SCOPE")
+        .args(["clean", "--dry-run"])
+        .run()
+        .code(0);
+    assert!(dry.stdout.contains(&format!("volume    {volume}")), "{}", dry.stdout);
+}

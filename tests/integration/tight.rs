@@ -208,6 +208,12 @@ fn notes_must_be_written_by_a_container_in_the_learners_folder() {
     );
     assert!(!passes(&sb, "volumes/bind-mount", d));
     docker(&["rm", "writer"]);
+    // The right folder mounted, the file there from before, but the container wrote nothing.
+    std::fs::write(d.join("notes.txt"), "written in a container\n").unwrap();
+    sh(&sb, d, "docker run --name writer -v \"$PWD\":/work -w /work alpine:3.22 true");
+    assert!(!passes(&sb, "volumes/bind-mount", d));
+    docker(&["rm", "writer"]);
+    std::fs::remove_file(d.join("notes.txt")).unwrap();
     sh(
         &sb,
         d,
@@ -341,6 +347,13 @@ fn compose_accepts_either_file_name() {
     let folder = sb.folder("shop");
     let d = folder.as_path();
     std::fs::write(d.join("docker-compose.yml"), "services:\n  web:\n    image: nginx:alpine\n").unwrap();
+    assert!(!passes(&sb, "compose/write-compose", d));
+    // The service mounts `db-data`, but the file never declares it: Compose refuses it.
+    std::fs::write(
+        d.join("docker-compose.yml"),
+        "services:\n  db:\n    volumes:\n      - db-data:/var/lib/postgresql/data\n",
+    )
+    .unwrap();
     assert!(!passes(&sb, "compose/write-compose", d));
     std::fs::write(
         d.join("docker-compose.yml"),

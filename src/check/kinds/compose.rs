@@ -292,7 +292,7 @@ impl ComposeCheck {
         services.dedup();
         if services.is_empty() {
             Finding::missing(
-                "no Compose containers at all: run `docker compose up -d` in the directory with compose.yaml",
+                "no Compose containers at all: run `docker compose up -d` in the folder with compose.yaml (if it printed an error, fix the file first: `docker compose config` shows how Compose reads it)",
             )
         } else {
             Finding::fail(format!(

@@ -233,13 +233,20 @@ impl Rule for EventCheck {
             .rev()
             .filter(|e| e.kind == self.object.as_str() && action_matches(&self.action, &e.action))
             .take(3)
-            .map(|e| match e.attributes.get("exitCode") {
-                Some(code) => format!("{} from {} exited with code {code}", e.attr("name"), e.attr("image")),
-                None => format!("{} from {}", e.attr("name"), e.attr("image")),
+            .map(|e| match (e.action.starts_with("exec_"), e.attributes.get("exitCode")) {
+                (true, Some(code)) => format!("a `docker exec` in {} ended with code {code}", e.attr("name")),
+                (true, None) => format!("a `docker exec` in {}", e.attr("name")),
+                (false, Some(code)) => format!("{} from {} exited with code {code}", e.attr("name"), e.attr("image")),
+                (false, None) => format!("{} from {}", e.attr("name"), e.attr("image")),
             })
             .collect();
-        if similar.is_empty() {
+        let exec = self.action.starts_with("exec_");
+        if similar.is_empty() && exec {
+            Finding::missing("no `docker exec` has ended since this step began")
+        } else if similar.is_empty() {
             Finding::missing(format!("no {} `{}` event since this step began", self.object, self.action))
+        } else if exec {
+            Finding::fail(format!("only other commands ran: {}", quoted_list(&similar)))
         } else {
             Finding::fail(format!(
                 "only other `{}` events since this step began: {}",

@@ -4,7 +4,7 @@
 //! as well.
 
 use super::{Converted, Hints, Problems, assertion};
-use crate::check::{Check, Finding, Needs, Observation, Rule};
+use crate::check::{Check, Finding, Needs, Observation, Rule, TextMatch};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -13,6 +13,10 @@ pub(crate) struct Raw {
     path: String,
     #[serde(default)]
     contains: Option<String>,
+    #[serde(default)]
+    equals: Option<String>,
+    #[serde(default)]
+    matches: Option<String>,
     #[serde(default)]
     hint: Option<String>,
     #[serde(default)]
@@ -29,11 +33,11 @@ impl Raw {
                 self.path
             ),
         );
-        assertion(
-            p.then(|| Check::HostFile(HostFileCheck { path: self.path, contains: self.contains })),
-            self.hint,
-            self.hints,
-        )
+        let text = TextMatch::from_fields(self.contains, self.equals, self.matches).unwrap_or_else(|why| {
+            p.when(true, why);
+            None
+        });
+        assertion(p.then(|| Check::HostFile(HostFileCheck { path: self.path, text })), self.hint, self.hints)
     }
 }
 
@@ -41,7 +45,8 @@ impl Raw {
 pub struct HostFileCheck {
     /// Relative to the learner's folder, or from their home (`~/...`).
     pub path: String,
-    pub contains: Option<String>,
+    /// What the file must hold, when anything.
+    pub text: Option<TextMatch>,
 }
 
 impl Rule for HostFileCheck {
@@ -59,8 +64,12 @@ impl Rule for HostFileCheck {
             None => Finding::missing(format!(
                 "there is no file `{path}` in your directory (type `pwd` to see where you are, `ls` to see what is there)"
             )),
-            Some(text) => match &self.contains {
-                Some(c) if !text.contains(c.as_str()) => Finding::fail(format!("`{path}` does not contain \"{c}\"")),
+            Some(content) => match &self.text {
+                Some(t) if !t.holds(content) => Finding::fail(match t {
+                    TextMatch::Contains(c) => format!("`{path}` does not contain \"{c}\""),
+                    TextMatch::Equals(e) => format!("`{path}` is not exactly \"{}\"", e.trim()),
+                    TextMatch::Matches(r) => format!("`{path}` does not match /{}/", r.as_str()),
+                }),
                 _ => Finding::pass(format!("`{path}` is there")),
             },
         }
@@ -68,8 +77,8 @@ impl Rule for HostFileCheck {
 
     fn describe(&self) -> String {
         let place = if self.path.starts_with("~/") { "" } else { " in your directory" };
-        match &self.contains {
-            Some(c) => format!("the file `{}`{place} contains \"{c}\"", self.path),
+        match &self.text {
+            Some(t) => format!("the file `{}`{place} {}", self.path, t.describe()),
             None => format!("the file `{}` exists{place}", self.path),
         }
     }

@@ -114,8 +114,8 @@ impl Rule for PortCheck {
         published.dedup();
         if published.is_empty() {
             Finding::fail(format!(
-                "container `{}` publishes no ports: create it again with `-p HOST:{}` (ports cannot be added to an existing container)",
-                c.name, self.container_port
+                "container `{}` publishes no ports: remove it (`docker rm -f {}`) and create it again with `-p HOST:{}` (ports cannot be added to an existing container)",
+                c.name, c.name, self.container_port
             ))
         } else {
             Finding::fail(format!(
@@ -129,8 +129,8 @@ impl Rule for PortCheck {
     fn describe(&self) -> String {
         let t = self.target.describe();
         match self.host_port {
-            Some(h) => format!("{t} publishes port {}/{} on host port {h}", self.container_port, self.protocol),
-            None => format!("{t} publishes port {}/{} on the host", self.container_port, self.protocol),
+            Some(h) => format!("{t} publishes its port {}/{} on host port {h}", self.container_port, self.protocol),
+            None => format!("{t} publishes its port {}/{} on a port of the host", self.container_port, self.protocol),
         }
     }
 }
@@ -336,15 +336,15 @@ impl Rule for MountCheck {
                     c.name, m.destination, m.propagation
                 ),
                 _ => format!(
-                    "container `{}` mounts `{}` {mode}: create it again with {wanted} (`-v SOURCE:{}:ro` makes it read-only)",
-                    c.name, m.destination, self.destination
+                    "container `{}` mounts `{}` {mode}: remove it (`docker rm -f {}`) and create it again with {wanted} (`-v SOURCE:{}:ro` makes it read-only)",
+                    c.name, m.destination, c.name, self.destination
                 ),
             });
         }
         if d.mounts.is_empty() {
             return Finding::fail(format!(
-                "container `{}` has no mounts: create it again with `-v SOURCE:{}`",
-                c.name, self.destination
+                "container `{}` has no mounts: remove it (`docker rm -f {}`) and create it again with `-v SOURCE:{}`",
+                c.name, c.name, self.destination
             ));
         }
         let have: Vec<String> =
