@@ -279,9 +279,10 @@ impl<'c> Repl<'c> {
     /// would remove or stop what the learner did not make here. `None`: the learner
     /// chose not to run it. An engine that cannot be asked leaves the command unguarded.
     fn look_before(&mut self, line: &str) -> Option<Option<sandbox::Before>> {
+        let lesson_names = self.lesson_names();
         let (sandbox, engine) = (&self.sandbox, &mut self.engine);
         let looked = Self::wait(self.rt, self.ui, &mut self.interrupt, &self.engine_name, async {
-            sandbox.before(engine, line, &self.cwd).await
+            sandbox.before(engine, line, &self.cwd, &lesson_names).await
         });
         match looked {
             Some(Ok((before, Some(warning)))) => {
@@ -595,6 +596,22 @@ impl<'c> Repl<'c> {
             let what = format!("{} to stream its events", self.engine_name);
             Self::wait(self.rt, self.ui, &mut self.interrupt, &what, self.engine.watch(since, &needs.other_events));
         }
+    }
+
+    /// The names the current lesson's commands and solutions make or act on (none in
+    /// the sandbox), as the guard counts them the learner's.
+    fn lesson_names(&self) -> Vec<String> {
+        if self.sandbox_mode {
+            return Vec::new();
+        }
+        let l = &self.session.course().lessons[self.session.position().lesson].lesson;
+        let commands =
+            l.steps.iter().flat_map(|s| s.commands.iter().chain(s.solution.iter().flat_map(|x| &x.commands)));
+        let used = crate::verify::names::used_by_lessons(
+            self.sandbox.knowledge(),
+            [(l.id.as_str(), commands.cloned().collect())],
+        );
+        used.into_iter().map(|n| n.name).collect()
     }
 
     /// The folder the lesson names (`folder: ~/dockerlearn/shop`), made absolute.

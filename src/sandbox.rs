@@ -76,16 +76,22 @@ impl Sandbox {
 
     /// Looks at the engine before `line` runs in `cwd`, and judges it. The warning,
     /// when there is one, is for the learner to confirm before the command runs.
+    /// `lesson_names` are the names the current lesson has the learner make (its
+    /// containers, volumes, networks and tags): the learner's even when made in another
+    /// terminal, so its own clean-up is not questioned.
     pub async fn before(
         &self,
         engine: &mut Engine,
         line: &str,
         cwd: &Path,
+        lesson_names: &[String],
     ) -> Result<(Before, Option<Warning>), EngineError> {
         let snapshot = engine.inventory(&Scope::everything()).await?;
         let warning = if guard::may_destroy(&self.knowledge, line) {
             let project = guard::compose_project_of(cwd);
-            guard::judge(&self.knowledge, line, &snapshot, &self.created(), &project)
+            let mut created = self.created();
+            created.refs.extend(lesson_names.iter().cloned());
+            guard::judge(&self.knowledge, line, &snapshot, &created, &project)
         } else {
             None
         };

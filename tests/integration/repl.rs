@@ -271,3 +271,35 @@ fn a_lesson_that_names_its_folder_begins_there() {
     p.send_line(":quit").unwrap();
     p.exp_string("Progress saved.").unwrap();
 }
+
+/// The lesson's own names are the learner's, wherever they were made: removing the
+/// lesson's volume made in another terminal is not questioned; a volume the lesson
+/// does not name still is.
+#[test]
+fn the_guard_does_not_question_the_lessons_own_names() {
+    let _names = fixed_names();
+    let sb = Sandbox::new();
+    let other = format!("dl-guard-{}", crate::support::run_id());
+    struct Gone(String);
+    impl Drop for Gone {
+        fn drop(&mut self) {
+            let _ = crate::support::docker_status(&["volume", "rm", "notes-data", &self.0]);
+        }
+    }
+    let _gone = Gone(other.clone());
+    assert!(!crate::support::docker_status(&["volume", "inspect", "notes-data"]).status.success());
+    for v in ["notes-data", other.as_str()] {
+        crate::support::docker(&["volume", "create", "--label", &sb.label, v]);
+    }
+    let mut p = start(&sb, None, &["volumes"]);
+    p.exp_string("[volumes 1/7] $").unwrap();
+    p.send_line(&format!("docker volume rm {other}")).unwrap();
+    p.exp_string("Run it anyway?").unwrap();
+    p.send_line("n").unwrap();
+    p.exp_string("Not run.").unwrap();
+    p.send_line("docker volume rm notes-data && echo removed-$((1+1))").unwrap();
+    let before = p.exp_string("removed-2").unwrap();
+    assert!(!before.contains("Run it anyway?"), "{before}");
+    p.send_line(":quit").unwrap();
+    p.exp_string("Progress saved.").unwrap();
+}

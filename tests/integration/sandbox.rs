@@ -37,7 +37,7 @@ fn the_sandbox_guards_records_and_tells() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let cwd = std::env::current_dir().unwrap();
     let mut run = |line: &str| -> (Option<String>, Vec<String>) {
-        let (before, warning) = rt.block_on(sandbox.before(&mut engine, line, &cwd)).unwrap();
+        let (before, warning) = rt.block_on(sandbox.before(&mut engine, line, &cwd, &[])).unwrap();
         if warning.is_none() {
             let ok = std::process::Command::new("sh").arg("-c").arg(line).status().unwrap();
             assert!(ok.success(), "{line}");
