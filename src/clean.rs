@@ -58,16 +58,17 @@ fn version_one() -> u32 {
     FORMAT_VERSION
 }
 
+impl Record {
+    /// A record of this format, made at `time` (Unix seconds).
+    pub fn new(kind: Kind, id: &str, name: &str, time: i64) -> Record {
+        Record { format_version: FORMAT_VERSION, kind, id: id.to_owned(), name: name.to_owned(), time }
+    }
+}
+
 /// What a command made, from its events and the engine before it: new containers,
 /// networks and volumes, and images (or tags) that were not there before.
 pub fn created_by(events: &[Event], before: &Snapshot, time: i64) -> Vec<Record> {
-    let record = |kind, id: &str, name: &str| Record {
-        format_version: FORMAT_VERSION,
-        kind,
-        id: id.to_owned(),
-        name: name.to_owned(),
-        time,
-    };
+    let record = |kind, id: &str, name: &str| Record::new(kind, id, name, time);
     let mut out: Vec<Record> = Vec::new();
     for e in events {
         let name = e.attributes.get("name").map(String::as_str).unwrap_or_default();

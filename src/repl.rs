@@ -279,7 +279,9 @@ impl<'c> Repl<'c> {
     /// would remove or stop what the learner did not make here. `None`: the learner
     /// chose not to run it. An engine that cannot be asked leaves the command unguarded.
     fn look_before(&mut self, line: &str) -> Option<Option<sandbox::Before>> {
-        let lesson_names = self.lesson_names();
+        // Only a command the guard may question needs them.
+        let lesson_names =
+            if crate::guard::may_destroy(self.sandbox.knowledge(), line) { self.lesson_names() } else { Vec::new() };
         let (sandbox, engine) = (&self.sandbox, &mut self.engine);
         let looked = Self::wait(self.rt, self.ui, &mut self.interrupt, &self.engine_name, async {
             sandbox.before(engine, line, &self.cwd, &lesson_names).await
@@ -414,8 +416,7 @@ impl<'c> Repl<'c> {
             self.ui.error(&format!("could not run {shell}: {e}"));
             return;
         }
-        let last = pwd_file.and_then(|f| std::fs::read_to_string(f.path()).ok());
-        if let Some(dir) = last.map(|t| PathBuf::from(t.trim_end_matches('\n'))).filter(|d| d.is_dir()) {
+        if let Some(dir) = pwd_file.and_then(|f| crate::shell::reported_dir(f.path())) {
             self.cwd = dir;
         }
     }
@@ -617,8 +618,7 @@ impl<'c> Repl<'c> {
     /// The folder the lesson names (`folder: ~/dockerlearn/shop`), made absolute.
     fn lesson_folder(&self, lesson: usize) -> Option<PathBuf> {
         let folder = self.session.course().lessons[lesson].lesson.folder.as_deref()?;
-        let home = check::Place::at(&self.cwd).home;
-        Some(PathBuf::from(check::host_path(folder, &self.cwd.to_string_lossy(), &home.to_string_lossy())))
+        Some(check::Place::at(&self.cwd).path(folder))
     }
 
     /// A lesson that names its folder is worked in there: when its first step shows (at

@@ -8,7 +8,7 @@
 //! Pure: the proxy (`engine::recorder`) feeds it calls and answer lines; the sandbox
 //! asks it about events and snapshots.
 
-use crate::clean::{FORMAT_VERSION, Kind, Record};
+use crate::clean::{Kind, Record};
 use crate::narrate::Event;
 use crate::reference::ImageRef;
 use crate::snapshot::{MountKind, Snapshot};
@@ -339,13 +339,7 @@ impl Traffic {
     /// The records for `clean`: what the command made that was not on the engine
     /// before, named as the engine names it after (`time` in Unix seconds).
     pub fn records(&self, before: &Snapshot, after: &Snapshot, time: i64) -> Vec<Record> {
-        let record = |kind, id: &str, name: &str| Record {
-            format_version: FORMAT_VERSION,
-            kind,
-            id: id.to_owned(),
-            name: name.to_owned(),
-            time,
-        };
+        let record = |kind, id: &str, name: &str| Record::new(kind, id, name, time);
         let mut out: Vec<Record> = Vec::new();
         let mut push = |r: Record| {
             if !out.iter().any(|o| o.kind == r.kind && o.id == r.id && o.name == r.name) {
@@ -440,20 +434,14 @@ mod tests {
     fn a_volume_a_run_of_ours_made_by_mounting_it_is_ours() {
         let mut t = Traffic::default();
         t.make(Kind::Container, "c1", "");
-        let ev = |action: &str, id: &str, container: Option<&str>| Event {
-            kind: "volume".into(),
-            action: action.into(),
-            id: id.into(),
-            attributes: container.map(|c| ("container".to_owned(), c.to_owned())).into_iter().collect(),
-        };
         let events = vec![
-            ev("create", "note-data", None),
-            ev("mount", "note-data", Some("c1")),
+            ev("volume", "create", "note-data", &[]),
+            ev("volume", "mount", "note-data", &[("container", "c1")]),
             // Another program's container made and mounted its own volume meanwhile.
-            ev("create", "theirs", None),
-            ev("mount", "theirs", Some("c2")),
+            ev("volume", "create", "theirs", &[]),
+            ev("volume", "mount", "theirs", &[("container", "c2")]),
             // Mounted by ours, but it was there before: not made now.
-            ev("mount", "old", Some("c1")),
+            ev("volume", "mount", "old", &[("container", "c1")]),
         ];
         let before = Snapshot {
             volumes: vec![crate::snapshot::Volume { name: "old".into(), ..Default::default() }],

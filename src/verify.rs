@@ -250,8 +250,7 @@ fn run_command(line: &str, cwd: &mut PathBuf, env: &[(&str, &std::ffi::OsStr)]) 
     while !output.lock().unwrap_or_else(|e| e.into_inner()).1 && Instant::now() < closed_by {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let last = std::fs::read_to_string(pwd_file.path()).ok();
-    if let Some(dir) = last.map(|t| PathBuf::from(t.trim_end_matches('\n'))).filter(|d| d.is_dir()) {
+    if let Some(dir) = crate::shell::reported_dir(pwd_file.path()) {
         *cwd = dir;
     }
     let text = String::from_utf8_lossy(&output.lock().unwrap_or_else(|e| e.into_inner()).0).into_owned();
@@ -394,13 +393,7 @@ impl Verifier<'_> {
                 let (_dir, place) = home.as_mut().expect("made above");
                 // A lesson that names its folder begins in it, as at the prompt, and its
                 // starter files go there whatever the solutions' `cd`s did.
-                let folder = cl.lesson.folder.as_ref().map(|folder| {
-                    PathBuf::from(check::host_path(
-                        folder,
-                        &place.workdir.to_string_lossy(),
-                        &place.home.to_string_lossy(),
-                    ))
-                });
+                let folder = cl.lesson.folder.as_deref().map(|folder| place.path(folder));
                 if let Some(folder) = &folder {
                     std::fs::create_dir_all(folder)?;
                     place.workdir = folder.clone();

@@ -106,6 +106,12 @@ pub struct Place {
 }
 
 impl Place {
+    /// A path as an assertion or a lesson gives it (`notes.txt`, `~/dockerlearn/shop`),
+    /// made absolute for this place (see `host_path`).
+    pub fn path(&self, path: &str) -> std::path::PathBuf {
+        host_path(path, &self.workdir.to_string_lossy(), &self.home.to_string_lossy()).into()
+    }
+
     /// The learner at `workdir`, with this process's `HOME` and `COMPOSE_PROJECT_NAME`.
     pub fn at(workdir: &std::path::Path) -> Place {
         Place {

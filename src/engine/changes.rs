@@ -5,7 +5,7 @@
 use super::events::{MAX_EVENTS, unix_time_arg as time_arg};
 use super::{Engine, EngineError};
 use crate::narrate::Event;
-use bollard::query_parameters::{EventsOptions, LogsOptions};
+use bollard::query_parameters::EventsOptions;
 use futures_util::StreamExt;
 
 impl Engine {
@@ -34,16 +34,6 @@ impl Engine {
     /// The last `lines` lines a container printed; empty when it is gone.
     pub async fn last_lines(&mut self, id: &str, lines: usize) -> Result<String, EngineError> {
         let docker = self.client().await?;
-        let options = LogsOptions { stdout: true, stderr: true, tail: lines.to_string(), ..Default::default() };
-        let mut stream = docker.logs(id, Some(options));
-        let mut text = String::new();
-        while let Some(chunk) = stream.next().await {
-            match chunk {
-                Ok(out) => text.push_str(&String::from_utf8_lossy(&out.into_bytes())),
-                Err(bollard::errors::Error::DockerResponseServerError { .. }) => break,
-                Err(e) => return Err(self.classify(e)),
-            }
-        }
-        Ok(text)
+        self.log_tail(&docker, id, lines).await
     }
 }

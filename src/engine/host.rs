@@ -17,7 +17,7 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
 /// A file of the learner's machine, as an assertion names it (relative to their folder,
 /// or `~/...`), as text; None when it is absent or not a regular file.
 pub fn read_file(place: &Place, path: &str) -> Option<String> {
-    let path = crate::check::host_path(path, &place.workdir.to_string_lossy(), &place.home.to_string_lossy());
+    let path = place.path(path);
     if !std::fs::metadata(&path).ok()?.is_file() {
         return None;
     }

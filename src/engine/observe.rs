@@ -349,13 +349,19 @@ impl Engine {
     }
 
     async fn logs(&self, docker: &Docker, id: &str) -> Result<String, EngineError> {
-        let options = LogsOptions { stdout: true, stderr: true, tail: "500".to_owned(), ..Default::default() };
+        self.log_tail(docker, id, 500).await
+    }
+
+    /// The last `lines` lines a container printed (its first 64 KiB of them), stdout and
+    /// stderr as they came; empty when it is gone (a container removed meanwhile has no
+    /// logs: that is not an engine failure).
+    pub(super) async fn log_tail(&self, docker: &Docker, id: &str, lines: usize) -> Result<String, EngineError> {
+        let options = LogsOptions { stdout: true, stderr: true, tail: lines.to_string(), ..Default::default() };
         let mut stream = docker.logs(id, Some(options));
         let mut text = String::new();
         while let Some(chunk) = stream.next().await {
             match chunk {
                 Ok(out) => text.push_str(&String::from_utf8_lossy(&out.into_bytes())),
-                // A container removed meanwhile has no logs; that is not an engine failure.
                 Err(bollard::errors::Error::DockerResponseServerError { .. }) => break,
                 Err(e) => return Err(self.classify(e)),
             }

@@ -79,7 +79,6 @@ fn the_sandbox_guards_records_and_tells() {
 /// `:what`, `:map`, `:explain`, the guard's question, and the way back to the course.
 #[test]
 fn a_learner_plays_in_the_sandbox_and_goes_back_to_the_course() {
-    use rexpect::session::spawn_command;
     let _busybox = Image::acquire("busybox:latest");
     let id = format!("{}-prompt", run_id());
     let label = format!("{LABEL_KEY}={id}");
@@ -88,14 +87,7 @@ fn a_learner_plays_in_the_sandbox_and_goes_back_to_the_course() {
     // Someone else's container: the guard must ask before removing it.
     docker(&["run", "-d", "--label", &label, "--name", &theirs, "busybox:latest", "sleep", "600"]);
     let data = tempfile::tempdir().unwrap();
-    let test = crate::support::Test::new()
-        .env("DOCKERLEARN_DATA_DIR", data.path())
-        .env("SHELL", "/bin/sh")
-        .env("TERM", "xterm-256color")
-        .remove_env("DOCKER_HOST")
-        .args(["sandbox"]);
-    let mut p = spawn_command(test.command(), Some(30_000)).expect("the sandbox starts in a pty");
-    p.exp_string("[sandbox] $").unwrap();
+    let mut p = sandbox_prompt(data.path());
 
     p.send_line(&format!("docker network create --label {label} {net}")).unwrap();
     p.exp_string(&format!("created network {net}")).unwrap();
@@ -171,16 +163,21 @@ impl Drop for Shared {
     }
 }
 
-/// The sandbox's prompt in a pty, with a data directory of its own.
-pub fn sandbox_prompt(data: &std::path::Path) -> rexpect::session::PtySession {
-    let test = crate::support::Test::new()
+/// `dockerlearn sandbox` with a data directory of its own, on the local engine.
+fn sandbox_test(data: &std::path::Path) -> crate::support::Test {
+    crate::support::Test::new()
         .env("DOCKERLEARN_DATA_DIR", data)
         .env("SHELL", "/bin/sh")
         .env("TERM", "xterm-256color")
         .remove_env("DOCKER_HOST")
         .remove_env("DOCKERLEARN_SCOPE")
-        .args(["sandbox"]);
-    let mut p = rexpect::session::spawn_command(test.command(), Some(30_000)).expect("the sandbox starts in a pty");
+        .args(["sandbox"])
+}
+
+/// The sandbox's prompt in a pty, with a data directory of its own.
+pub fn sandbox_prompt(data: &std::path::Path) -> rexpect::session::PtySession {
+    let mut p = rexpect::session::spawn_command(sandbox_test(data).command(), Some(30_000))
+        .expect("the sandbox starts in a pty");
     p.exp_string("[sandbox] $").unwrap();
     p
 }
@@ -395,13 +392,7 @@ fn notices_and_narration_are_wrapped_to_the_terminal() {
     let label = format!("{LABEL_KEY}={id}");
     let _made = Shared { label: label.clone(), networks: vec![], volumes: vec![], compose: None };
     let data = tempfile::tempdir().unwrap();
-    let test = crate::support::Test::new()
-        .env("DOCKERLEARN_DATA_DIR", data.path())
-        .env("SHELL", "/bin/sh")
-        .env("TERM", "xterm-256color")
-        .remove_env("DOCKER_HOST")
-        .args(["sandbox"]);
-    let command = crate::support::with_columns(60, test.command());
+    let command = crate::support::with_columns(60, sandbox_test(data.path()).command());
     let mut p = rexpect::session::spawn_command(command, Some(30_000)).expect("the sandbox starts in a pty");
     let fits = |text: &str, whole: &str| {
         let plain = regex::Regex::new("\u{1b}\\[[0-9;?]*[a-zA-Z]").unwrap().replace_all(text, "").into_owned();
@@ -428,14 +419,7 @@ fn notices_and_narration_are_wrapped_to_the_terminal() {
 #[test]
 fn a_command_naming_its_own_engine_is_told_it_goes_around_the_relay() {
     let data = tempfile::tempdir().unwrap();
-    let test = crate::support::Test::new()
-        .env("DOCKERLEARN_DATA_DIR", data.path())
-        .env("SHELL", "/bin/sh")
-        .env("TERM", "xterm-256color")
-        .remove_env("DOCKER_HOST")
-        .args(["sandbox"]);
-    let mut p = rexpect::session::spawn_command(test.command(), Some(30_000)).expect("the sandbox starts in a pty");
-    p.exp_string("[sandbox] $").unwrap();
+    let mut p = sandbox_prompt(data.path());
     p.send_line("docker ps --filter label=none -q && echo plain-$((1+1))").unwrap();
     let before = p.exp_string("plain-2").unwrap();
     assert!(!before.contains("names its own engine"), "{before}");
@@ -458,14 +442,7 @@ fn a_volume_made_by_mounting_it_in_a_rm_run_is_recorded() {
     let volume = format!("dl-{id}-note-data");
     let _made = Shared { label: label.clone(), networks: vec![], volumes: vec![volume.clone()], compose: None };
     let data = tempfile::tempdir().unwrap();
-    let test = crate::support::Test::new()
-        .env("DOCKERLEARN_DATA_DIR", data.path())
-        .env("SHELL", "/bin/sh")
-        .env("TERM", "xterm-256color")
-        .remove_env("DOCKER_HOST")
-        .args(["sandbox"]);
-    let mut p = rexpect::session::spawn_command(test.command(), Some(30_000)).expect("the sandbox starts in a pty");
-    p.exp_string("[sandbox] $").unwrap();
+    let mut p = sandbox_prompt(data.path());
     p.send_line(&format!("docker run --rm --label {label} -v {volume}:/data busybox:latest true")).unwrap();
     p.exp_string(&format!("volume {volume}")).unwrap();
     p.exp_string("[sandbox] $").unwrap();

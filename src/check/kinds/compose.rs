@@ -114,14 +114,17 @@ pub enum Project {
 }
 
 impl Project {
-    /// The names the project may have. For a folder: the name of any project whose
-    /// containers Compose started there (its `working_dir` label), which covers a
-    /// `name:` in the file and a `COMPOSE_PROJECT_NAME` in `.env`; else the name Compose
-    /// would give it (`COMPOSE_PROJECT_NAME`, or the folder's name as v2 writes it,
-    /// keeping `-` and `_`, or as v1 does, dropping them).
-    fn names(&self, obs: &Observation) -> Vec<String> {
+    /// The project as found in this observation: its names, and for a folder, the
+    /// folder. Worked out once per judgement, then asked of every container.
+    ///
+    /// The names of a folder's project: any project whose containers Compose started
+    /// there (its `working_dir` label), which covers a `name:` in the file and a
+    /// `COMPOSE_PROJECT_NAME` in `.env`; else the name Compose would give it
+    /// (`COMPOSE_PROJECT_NAME`, or the folder's name as v2 writes it, keeping `-` and
+    /// `_`, or as v1 does, dropping them).
+    fn resolve(&self, obs: &Observation) -> Resolved {
         let dir = match self {
-            Project::Named(name) => return vec![name.clone()],
+            Project::Named(name) => return Resolved { names: vec![name.clone()], dir: None },
             Project::Directory(dir) => obs.host_path(dir),
         };
         let mut names: Vec<String> = obs
@@ -141,20 +144,7 @@ impl Project {
         }
         names.sort();
         names.dedup();
-        names
-    }
-
-    /// Whether a container of the project `project` belongs to this one: by name, and
-    /// for a folder, not started in another folder (`~/work/shop` is not
-    /// `~/dockerlearn/shop`, though both are called `shop`).
-    fn has(&self, project: &str, container: Option<&ContainerInfo>, obs: &Observation) -> bool {
-        if !self.names(obs).iter().any(|n| n == project) {
-            return false;
-        }
-        match (self, container.and_then(working_dir)) {
-            (Project::Directory(dir), Some(w)) => w == obs.host_path(dir),
-            _ => true,
-        }
+        Resolved { names, dir: Some(dir) }
     }
 
     /// How the project reads in a sentence.
@@ -162,6 +152,27 @@ impl Project {
         match self {
             Project::Named(name) => format!(" of project `{name}`"),
             Project::Directory(dir) => format!(" of the project in `{dir}`"),
+        }
+    }
+}
+
+/// A project resolved against one observation (see `Project::resolve`).
+struct Resolved {
+    names: Vec<String>,
+    dir: Option<String>,
+}
+
+impl Resolved {
+    /// Whether a container (or a resource) of the project `project` belongs to this one:
+    /// by name, and for a folder, not started in another folder (`~/work/shop` is not
+    /// `~/dockerlearn/shop`, though both are called `shop`).
+    fn has(&self, project: &str, container: Option<&ContainerInfo>) -> bool {
+        if !self.names.iter().any(|n| n == project) {
+            return false;
+        }
+        match (&self.dir, container.and_then(working_dir)) {
+            (Some(dir), Some(w)) => w == *dir,
+            _ => true,
         }
     }
 }
@@ -218,13 +229,16 @@ impl Rule for ComposeCheck {
 }
 
 impl ComposeCheck {
-    fn in_project(&self, project: &str, container: Option<&ContainerInfo>, obs: &Observation) -> bool {
-        self.project.as_ref().is_none_or(|p| p.has(project, container, obs))
+    /// The project asked about, resolved against `obs`; None: any project.
+    fn project_in(&self, obs: &Observation) -> Option<Resolved> {
+        self.project.as_ref().map(|p| p.resolve(obs))
     }
 
     fn judge_resource(&self, kind: ComposeResourceKind, name: &str, obs: &Observation) -> Finding {
+        let project = self.project_in(obs);
+        let in_project = |p: &str| project.as_ref().is_none_or(|x| x.has(p, None));
         let of_kind: Vec<_> =
-            obs.compose_resources.iter().filter(|r| r.kind == kind && self.in_project(&r.project, None, obs)).collect();
+            obs.compose_resources.iter().filter(|r| r.kind == kind && in_project(&r.project)).collect();
         let found = of_kind.iter().find(|r| r.name == name);
         match (found, self.state) {
             (Some(r), ComposeWanted::Absent) => Finding::fail(format!(
@@ -250,11 +264,12 @@ impl ComposeCheck {
     }
 
     fn judge_service(&self, service: &str, obs: &Observation) -> Finding {
+        let project = self.project_in(obs);
         let of_service: Vec<&ContainerInfo> = obs
             .compose
             .iter()
             .filter(|c| label(c, COMPOSE_SERVICE) == service)
-            .filter(|c| self.in_project(label(c, COMPOSE_PROJECT), Some(c), obs))
+            .filter(|c| project.as_ref().is_none_or(|p| p.has(label(c, COMPOSE_PROJECT), Some(c))))
             .collect();
         let state = match self.state {
             ComposeWanted::Absent if of_service.is_empty() => return Finding::pass("none left"),
