@@ -416,7 +416,8 @@ impl<'c> Repl<'c> {
             self.ui.error(&format!("could not run {shell}: {e}"));
             return;
         }
-        if let Some(dir) = pwd_file.and_then(|f| crate::shell::reported_dir(f.path())) {
+        let last = pwd_file.and_then(|f| std::fs::read_to_string(f.path()).ok());
+        if let Some(dir) = last.map(|t| PathBuf::from(t.trim_end_matches('\n'))).filter(|d| d.is_dir()) {
             self.cwd = dir;
         }
     }

@@ -93,13 +93,6 @@ pub fn words(line: &str) -> Vec<String> {
     shlex::split(line).unwrap_or_else(|| line.split_whitespace().map(str::to_owned).collect())
 }
 
-/// The folder a command's shell wrote into `report` at its end (`pwd -P >"$FILE"`),
-/// when it is still a folder: where the next command starts, as in a terminal.
-pub fn reported_dir(report: &std::path::Path) -> Option<std::path::PathBuf> {
-    let text = std::fs::read_to_string(report).ok()?;
-    Some(std::path::PathBuf::from(text.trim_end_matches('\n'))).filter(|d| d.is_dir())
-}
-
 /// Input of several lines without the blanks at their ends. Text copied from a
 /// terminal often carries them (a code block drawn to its full width), and a heredoc's
 /// `EOF   ` would then not end it for the shell.

@@ -250,7 +250,8 @@ fn run_command(line: &str, cwd: &mut PathBuf, env: &[(&str, &std::ffi::OsStr)]) 
     while !output.lock().unwrap_or_else(|e| e.into_inner()).1 && Instant::now() < closed_by {
         std::thread::sleep(Duration::from_millis(10));
     }
-    if let Some(dir) = crate::shell::reported_dir(pwd_file.path()) {
+    let last = std::fs::read_to_string(pwd_file.path()).ok();
+    if let Some(dir) = last.map(|t| PathBuf::from(t.trim_end_matches('\n'))).filter(|d| d.is_dir()) {
         *cwd = dir;
     }
     let text = String::from_utf8_lossy(&output.lock().unwrap_or_else(|e| e.into_inner()).0).into_owned();
