@@ -11,7 +11,7 @@
 
 use crate::clean::{Ledger, created_by};
 use crate::engine::recorder::{NotRecorded, Recorder};
-use crate::engine::{Endpoint, Engine, EngineError, Scope};
+use crate::engine::{Endpoint, Engine, EngineError, Follow, Scope};
 use crate::explain::Knowledge;
 use crate::guard::{self, Created, Warning};
 use crate::narrate::{self, Facts};
@@ -20,11 +20,13 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// What the engine held just before a command.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Before {
     /// Unix nanoseconds, just before the command started.
     pub since: i64,
     pub snapshot: Snapshot,
+    /// The engine's events, streamed live while the command runs.
+    follow: Option<Follow>,
 }
 
 pub struct Sandbox {
@@ -99,14 +101,16 @@ impl Sandbox {
             // What came through between commands (a job left in the background) is not this one's.
             r.take();
         }
-        Ok((Before { since: crate::progress::now(), snapshot }, warning))
+        let since = crate::progress::now();
+        let follow = engine.follow(since).await;
+        Ok((Before { since, snapshot, follow }, warning))
     }
 
     /// After the command: records what it made and tells what changed, one line each.
     pub async fn after(&self, engine: &mut Engine, before: Before) -> anyhow::Result<Vec<String>> {
         // The engine stamps events as it sends them; a millisecond covers the last one.
         let until = crate::progress::now() + 1_000_000;
-        let events = engine.events_between(before.since, until).await?;
+        let events = engine.events_between(before.since, until, before.follow.as_ref()).await?;
         let after = engine.inventory(&Scope::everything()).await?;
         let time = until / 1_000_000_000;
         let (records, events) = match &self.recorder {

@@ -2,33 +2,26 @@
 //! kind, every object) and the last lines a container printed, for narration and
 //! for recording what the learner made.
 
-use super::events::{MAX_EVENTS, unix_time_arg as time_arg};
+use super::events::{Follow, merged};
 use super::{Engine, EngineError};
 use crate::narrate::Event;
-use bollard::query_parameters::EventsOptions;
-use futures_util::StreamExt;
 
 impl Engine {
-    /// The events from `since` to `until` (Unix nanoseconds), oldest first.
-    pub async fn events_between(&mut self, since: i64, until: i64) -> Result<Vec<Event>, EngineError> {
+    /// The events from `since` to `until` (Unix nanoseconds), oldest first: what the
+    /// engine still remembers, and what `follow` gathered live (the engine keeps only its
+    /// last 256 events, so on a busy engine a long command's first ones are gone from it).
+    pub async fn events_between(
+        &mut self,
+        since: i64,
+        until: i64,
+        follow: Option<&Follow>,
+    ) -> Result<Vec<Event>, EngineError> {
         let docker = self.client().await?;
-        let options = EventsOptions { since: Some(time_arg(since)), until: Some(time_arg(until)), filters: None };
-        let mut stream = docker.events(Some(options));
-        let mut out = Vec::new();
-        while let Some(e) = stream.next().await {
-            let e = e.map_err(|e| self.classify(e))?;
-            let actor = e.actor.unwrap_or_default();
-            out.push(Event {
-                kind: e.typ.map(|t| t.to_string()).unwrap_or_default(),
-                action: e.action.unwrap_or_default(),
-                id: actor.id.unwrap_or_default(),
-                attributes: actor.attributes.unwrap_or_default().into_iter().collect(),
-            });
-            if out.len() >= MAX_EVENTS {
-                break;
-            }
+        let mut events = self.events_of(&docker, since, until, None).await?;
+        if let Some(f) = follow {
+            events.extend(f.until(until));
         }
-        Ok(out)
+        Ok(merged(events).iter().map(Event::from).collect())
     }
 
     /// The last `lines` lines a container printed; empty when it is gone.

@@ -42,6 +42,70 @@ impl Drop for Watch {
     }
 }
 
+/// A live stream of every event from one moment on, for one command at the prompt.
+pub struct Follow {
+    seen: Arc<Mutex<Seen>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Follow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("Follow").field("events", &seen.events.len()).finish()
+    }
+}
+
+impl Drop for Follow {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Follow {
+    /// The events gathered so far, up to `until` (Unix nanoseconds).
+    pub(super) fn until(&self, until: i64) -> Vec<EngineEvent> {
+        let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        seen.events.iter().filter(|e| e.time_nano <= until).cloned().collect()
+    }
+}
+
+/// Reads the engine's events from `since` on into `seen`, keeping the newest
+/// `MAX_EVENTS`; with `inspect_created`, each container is inspected as it is created.
+async fn gather(
+    docker: Docker,
+    since: i64,
+    filters: Option<HashMap<String, Vec<String>>>,
+    seen: Arc<Mutex<Seen>>,
+    inspect_created: bool,
+) {
+    let options = EventsOptions { since: Some(unix_time_arg(since)), until: None, filters };
+    let mut stream = docker.events(Some(options));
+    while let Some(Ok(e)) = stream.next().await {
+        let e = engine_event(e);
+        if inspect_created && e.kind == "container" && e.action == "create" {
+            // Not awaited here: the stream must keep up with the engine.
+            let (docker, seen, id) = (docker.clone(), seen.clone(), e.id.clone());
+            tokio::spawn(async move {
+                if let Some(d) = inspect(&docker, &id).await {
+                    seen.lock().unwrap_or_else(PoisonError::into_inner).created.insert(id, d);
+                }
+            });
+        }
+        let mut s = seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if s.events.len() >= MAX_EVENTS {
+            s.events.remove(0);
+        }
+        s.events.push(e);
+    }
+}
+
+/// Events from two readings of one window, oldest first, each once.
+pub(super) fn merged(mut events: Vec<EngineEvent>) -> Vec<EngineEvent> {
+    events.sort_by(|a, b| (a.time_nano, &a.id, &a.action).cmp(&(b.time_nano, &b.id, &b.action)));
+    events.dedup_by(|a, b| a.time_nano == b.time_nano && a.id == b.id && a.action == b.action);
+    events
+}
+
 fn engine_event(e: bollard::models::EventMessage) -> EngineEvent {
     let actor = e.actor.unwrap_or_default();
     EngineEvent {
@@ -74,14 +138,12 @@ impl Engine {
         let until = crate::progress::now();
         let mut out = Vec::new();
         for filters in self.event_filters(other_types) {
-            out.extend(self.events_of(docker, since, until, filters).await?);
+            out.extend(self.events_of(docker, since, until, Some(filters)).await?);
         }
         if let Some(watch) = self.watch.as_ref().filter(|w| w.since == since) {
             out.extend(watch.seen.lock().unwrap_or_else(PoisonError::into_inner).events.iter().cloned());
         }
-        out.sort_by(|a, b| (a.time_nano, &a.id, &a.action).cmp(&(b.time_nano, &b.id, &b.action)));
-        out.dedup_by(|a, b| a.time_nano == b.time_nano && a.id == b.id && a.action == b.action);
-        Ok(out)
+        Ok(merged(out))
     }
 
     /// How the containers in `obs.events` were made: what the live stream inspected as
@@ -131,33 +193,20 @@ impl Engine {
         let tasks = self
             .event_filters(other_types)
             .into_iter()
-            .map(|filters| {
-                let (docker, seen) = (docker.clone(), seen.clone());
-                tokio::spawn(async move {
-                    let options =
-                        EventsOptions { since: Some(unix_time_arg(since)), until: None, filters: Some(filters) };
-                    let mut stream = docker.events(Some(options));
-                    while let Some(Ok(e)) = stream.next().await {
-                        let e = engine_event(e);
-                        if e.kind == "container" && e.action == "create" {
-                            // Not awaited here: the stream must keep up with the engine.
-                            let (docker, seen, id) = (docker.clone(), seen.clone(), e.id.clone());
-                            tokio::spawn(async move {
-                                if let Some(d) = inspect(&docker, &id).await {
-                                    seen.lock().unwrap_or_else(PoisonError::into_inner).created.insert(id, d);
-                                }
-                            });
-                        }
-                        let mut s = seen.lock().unwrap_or_else(PoisonError::into_inner);
-                        if s.events.len() >= MAX_EVENTS {
-                            s.events.remove(0);
-                        }
-                        s.events.push(e);
-                    }
-                })
-            })
+            .map(|filters| tokio::spawn(gather(docker.clone(), since, Some(filters), seen.clone(), true)))
             .collect();
         self.watch = Some(Watch { since, seen, tasks });
+    }
+
+    /// Streams every event from `since` (a command's start at the prompt) in the
+    /// background until the returned `Follow` is dropped: what a long command did first
+    /// is kept however many events other programs make meanwhile. None when the engine
+    /// cannot be reached (its events are then read back afterwards only).
+    pub async fn follow(&mut self, since: i64) -> Option<Follow> {
+        let docker = self.client().await.ok()?;
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let task = tokio::spawn(gather(docker, since, None, seen.clone(), false));
+        Some(Follow { seen, task })
     }
 
     /// Ends the live stream: the step now shown looks at no events.
@@ -165,18 +214,14 @@ impl Engine {
         self.watch = None;
     }
 
-    async fn events_of(
+    pub(super) async fn events_of(
         &self,
         docker: &Docker,
         since: i64,
         until: i64,
-        filters: HashMap<String, Vec<String>>,
+        filters: Option<HashMap<String, Vec<String>>>,
     ) -> Result<Vec<EngineEvent>, EngineError> {
-        let options = EventsOptions {
-            since: Some(unix_time_arg(since)),
-            until: Some(unix_time_arg(until)),
-            filters: Some(filters),
-        };
+        let options = EventsOptions { since: Some(unix_time_arg(since)), until: Some(unix_time_arg(until)), filters };
         let mut stream = docker.events(Some(options));
         let mut out = Vec::new();
         while let Some(e) = stream.next().await {

@@ -22,6 +22,7 @@ pub mod volume;
 
 pub use context::{Endpoint, EndpointSource};
 pub use docker::{Engine, EngineError};
+pub use events::Follow;
 
 use crate::check::EngineInfo;
 use serde::Serialize;

@@ -342,10 +342,13 @@ fn interactive_commands_pass_through_the_proxy() {
     let ex = n("exec");
     p.send_line(&format!("docker run -d --label {label} --name {ex} busybox:latest sleep 600")).unwrap();
     p.exp_string("[sandbox] $").unwrap();
-    p.send_line(&format!("docker exec -it {ex} sh -c 'echo exec-$((1+2)); read l; echo exec-$l'")).unwrap();
+    p.send_line(&format!(
+        "docker exec -it {ex} sh -c 'echo exec-$((1+2)); while read l; do echo exec-$l; [ \"$l\" = x ] && break; done'"
+    ))
+    .unwrap();
     p.exp_string("exec-3").unwrap();
-    // On a loaded machine the first keys may reach the terminal before `docker exec`
-    // forwards it: the line is typed again, as a learner would.
+    // On a loaded machine a typed line may take long to come through: it is typed again,
+    // as a learner would (a second one after the exec ended runs at the prompt, harmless).
     p.send_line("x").unwrap();
     if p.exp_string("exec-x").is_err() {
         p.send_line("x").unwrap();
@@ -455,4 +458,51 @@ fn a_volume_made_by_mounting_it_in_a_rm_run_is_recorded() {
         .run()
         .code(0);
     assert!(dry.stdout.contains(&format!("volume    {volume}")), "{}", dry.stdout);
+}
+
+/// The engine keeps only its last 256 events. On a busy engine another program makes
+/// more than that while a long command runs: what the command did first is still told.
+#[test]
+fn a_busy_engine_does_not_hide_what_a_long_command_did_first() {
+    let _busybox = Image::acquire("busybox:latest");
+    let id = format!("{}-busy", run_id());
+    let label = format!("{LABEL_KEY}={id}");
+    let name = format!("dl-busy-{id}");
+    let churn: Vec<String> = (0..160).map(|i| format!("dl-busy-{i}-{id}")).collect();
+    let _made = Shared { label: label.clone(), networks: vec![], volumes: churn.clone(), compose: None };
+    let data = tempfile::tempdir().unwrap();
+    let go_on = data.path().join("go-on");
+    let mut p = sandbox_prompt(data.path());
+    p.send_line(&format!(
+        "docker run -d --label {label} --name {name} busybox:latest sleep 600 >/dev/null; until [ -e {} ]; do sleep 0.1; done; echo ran-$((40+2))",
+        go_on.display()
+    ))
+    .unwrap();
+    crate::support::wait_until("the command's container", std::time::Duration::from_secs(30), || {
+        !docker(&["ps", "-aq", "--filter", &format!("name={name}")]).trim().is_empty()
+    });
+    // 320 events from another program while the command still runs.
+    let xargs = |args: &str| {
+        let mut child = std::process::Command::new("xargs")
+            .args(["-P", "8", "-n", "20", "sh", "-c", args, "xargs"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), churn.join("\n").as_bytes()).unwrap();
+        drop(child.stdin.take());
+        assert!(child.wait().unwrap().success(), "{args}");
+    };
+    xargs(&format!("for v; do docker volume create --label {label} \"$v\"; done"));
+    xargs("docker volume rm \"$@\"");
+    std::fs::write(&go_on, "").unwrap();
+    p.exp_string("ran-42").unwrap();
+    let told = p.exp_string("[sandbox] $").unwrap();
+    assert!(
+        told.contains(&format!("container {name}: created from busybox:latest, started")),
+        "the container made first is told:\n{told}"
+    );
+    assert!(!told.contains("dl-busy-0-"), "another program's volumes are not told:\n{told}");
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
 }
