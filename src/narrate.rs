@@ -6,7 +6,7 @@
 //! Told from the engine's events of the command and a `Snapshot` taken after it —
 //! never from the command's text, which may not do what it says. Pure.
 
-use crate::snapshot::{Container, MountKind, Snapshot};
+use crate::snapshot::{Container, Mount, MountKind, Snapshot};
 use std::collections::{BTreeMap, HashMap};
 
 /// One engine event, as narration needs it.
@@ -40,6 +40,9 @@ pub struct Facts {
     pub after: Snapshot,
     /// The last lines printed by containers that failed, by container id.
     pub last_lines: HashMap<String, String>,
+    /// The mounts containers had when they were created, by id: where a container
+    /// that is gone now (`--rm`) kept its data.
+    pub mounts_when_created: HashMap<String, Vec<Mount>>,
 }
 
 /// How many of a failed container's last lines are told.
@@ -164,10 +167,33 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts) -> Vec<String> {
         }
     }
     let now = facts.after.containers.iter().find(|c| c.id == id);
-    if let (true, Some(c)) = (started, now) {
-        lines.extend(reach(c, facts));
+    match (started, now) {
+        (true, Some(c)) => lines.extend(reach(c, facts)),
+        (true, None) => lines.extend(kept_after(&name, facts.mounts_when_created.get(id), facts)),
+        _ => {}
     }
     lines
+}
+
+/// Where a container that is gone now kept its data: that data is still there.
+fn kept_after(name: &str, mounts: Option<&Vec<Mount>>, facts: &Facts) -> Vec<String> {
+    let mounts = mounts.map(Vec::as_slice).unwrap_or_default();
+    mounts
+        .iter()
+        .filter_map(|m| match m.kind {
+            MountKind::Bind => Some(format!(
+                "  {} in {name} was the folder {} on your computer: what it wrote there is still there",
+                m.destination, m.source
+            )),
+            MountKind::Volume => Some(format!(
+                "  {} in {name} was volume {}{}: its data is still there",
+                m.destination,
+                m.source,
+                volume_place(&m.source, facts)
+            )),
+            MountKind::Tmpfs => None,
+        })
+        .collect()
 }
 
 /// How to reach a started container and where its data lives.
@@ -345,6 +371,38 @@ mod tests {
             "  its last lines:\n    b\n    c\n    d\n    e\n    Error: superuser password is not specified."
         );
         assert_eq!(told.len(), 2, "a container that is gone has no ports to tell: {told:?}");
+    }
+
+    #[test]
+    fn a_removed_container_tells_where_its_data_stayed() {
+        let events = container_events("c5", "writer", "busybox", &["create", "start", "die", "destroy"], "0");
+        let mount = |kind, source: &str, destination: &str| Mount {
+            kind,
+            source: source.into(),
+            destination: destination.into(),
+            read_only: false,
+        };
+        let facts = Facts {
+            mounts_when_created: HashMap::from([(
+                "c5".to_owned(),
+                vec![
+                    mount(MountKind::Bind, "/home/ada/dockerlearn/volumes", "/work"),
+                    mount(MountKind::Volume, "notes", "/data"),
+                    mount(MountKind::Tmpfs, "", "/tmp"),
+                ],
+            )]),
+            ..Facts::default()
+        };
+        assert_eq!(
+            narrate(&events, &facts),
+            [
+                "container writer: created from busybox, started, finished (exit code 0: success), removed",
+                "  /work in writer was the folder /home/ada/dockerlearn/volumes on your computer: what it wrote there is still there",
+                "  /data in writer was volume notes: its data is still there",
+            ]
+        );
+        let never_started = container_events("c5", "writer", "busybox", &["create", "destroy"], "0");
+        assert_eq!(narrate(&never_started, &facts).len(), 1, "a container that never ran kept nothing");
     }
 
     #[test]

@@ -127,7 +127,8 @@ impl Sandbox {
             None => (created_by(&events, &before.snapshot, time), events),
         };
         self.ledger.append(&records)?;
-        let mut facts = Facts { before: before.snapshot, after, ..Facts::default() };
+        let mounts_when_created = before.follow.as_ref().map(Follow::mounts_when_created).unwrap_or_default();
+        let mut facts = Facts { before: before.snapshot, after, mounts_when_created, ..Facts::default() };
         for id in narrate::failed_containers(&events) {
             facts.last_lines.insert(id.clone(), engine.last_lines(&id, narrate::LAST_LINES).await?);
         }

@@ -105,9 +105,16 @@ pub fn without_trailing_blanks(input: &str) -> String {
 
 /// How a line names an engine of its own, going around the `DOCKER_HOST` the prompt
 /// gives its commands: `docker -H …`, `docker --context …`, `DOCKER_HOST=… docker`,
-/// `DOCKER_CONTEXT=…`. None for a line that leaves the engine to the environment.
+/// `DOCKER_CONTEXT=…`, or the engine's socket itself (`curl --unix-socket
+/// /var/run/docker.sock …`). None for a line that leaves the engine to the environment.
 pub fn names_its_own_engine(line: &str) -> Option<String> {
     let words = words(line);
+    let engine_socket = |w: &str| w.contains("docker") && w.ends_with(".sock");
+    if words.windows(2).any(|w| w[0] == "--unix-socket" && engine_socket(&w[1]))
+        || words.iter().any(|w| w.strip_prefix("--unix-socket=").is_some_and(engine_socket))
+    {
+        return Some("`--unix-socket`".to_owned());
+    }
     // Where each simple command begins: the start, and after `&&`, `||`, `;`, `|`.
     let mut at_start = true;
     let mut in_docker = false;
@@ -166,6 +173,10 @@ mod tests {
         assert_eq!(names_its_own_engine("docker exec -c x sh -c 'ls'"), None);
         assert_eq!(names_its_own_engine("docker ps"), None);
         assert_eq!(names_its_own_engine("echo DOCKER_HOST"), None);
+        let curl = "curl -s --unix-socket /var/run/docker.sock http://localhost/containers/json";
+        assert_eq!(names_its_own_engine(curl).as_deref(), Some("`--unix-socket`"));
+        assert_eq!(names_its_own_engine("curl --unix-socket=/run/docker.sock x").as_deref(), Some("`--unix-socket`"));
+        assert_eq!(names_its_own_engine("curl --unix-socket /run/other.sock http://x/"), None);
     }
 
     #[test]

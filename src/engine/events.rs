@@ -67,6 +67,28 @@ impl Follow {
         let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         seen.events.iter().filter(|e| e.time_nano <= until).cloned().collect()
     }
+
+    /// The mounts of each container created meanwhile, as they were when it was created
+    /// (a `--rm` container's, once it is gone), by container id.
+    pub fn mounts_when_created(&self) -> HashMap<String, Vec<crate::snapshot::Mount>> {
+        let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        let mount = |m: &crate::check::MountInfo| {
+            let kind = match m.kind {
+                crate::check::MountType::Bind => crate::snapshot::MountKind::Bind,
+                crate::check::MountType::Volume => crate::snapshot::MountKind::Volume,
+                crate::check::MountType::Tmpfs => crate::snapshot::MountKind::Tmpfs,
+                crate::check::MountType::Npipe | crate::check::MountType::Cluster => return None,
+            };
+            let source = if kind == crate::snapshot::MountKind::Volume { &m.name } else { &m.source };
+            Some(crate::snapshot::Mount {
+                kind,
+                source: source.clone(),
+                destination: m.destination.clone(),
+                read_only: m.read_only,
+            })
+        };
+        seen.created.iter().map(|(id, d)| (id.clone(), d.mounts.iter().filter_map(mount).collect())).collect()
+    }
 }
 
 /// Reads the engine's events from `since` on into `seen`, keeping the newest
@@ -205,7 +227,7 @@ impl Engine {
     pub async fn follow(&mut self, since: i64) -> Option<Follow> {
         let docker = self.client().await.ok()?;
         let seen = Arc::new(Mutex::new(Seen::default()));
-        let task = tokio::spawn(gather(docker, since, None, seen.clone(), false));
+        let task = tokio::spawn(gather(docker, since, None, seen.clone(), true));
         Some(Follow { seen, task })
     }
 

@@ -73,7 +73,7 @@ pub fn volume(v: &str) -> String {
     let access = if opts.split(',').any(|o| o == "ro") { "read-only" } else { "read and write" };
     if is_host_path(source) {
         format!(
-            "bind mount: the host folder {} appears in the container at {dest} ({access}); changes on either side show on the other",
+            "the host folder {} appears in the container at {dest} ({access}); changes on either side show on the other",
             host_path(source)
         )
     } else {
@@ -86,8 +86,8 @@ pub fn volume(v: &str) -> String {
 /// `KEY=VALUE` or `KEY`.
 pub fn env(v: &str) -> String {
     match v.split_once('=') {
-        Some((k, val)) => format!("the environment variable {k} is set to `{val}` in the container"),
-        None => format!("the environment variable {v} gets the value it has in your shell now"),
+        Some((k, val)) => format!("{k} is `{val}` there"),
+        None => format!("{v}, with the value it has in your shell now"),
     }
 }
 
@@ -145,7 +145,7 @@ pub fn mount(v: &str) -> String {
     let access = if read_only { "read-only" } else { "read and write" };
     match (kind, source) {
         ("bind", Some(s)) => {
-            format!("bind mount: the host folder {} appears in the container at {dest} ({access})", host_path(s))
+            format!("the host folder {} appears in the container at {dest} ({access})", host_path(s))
         }
         ("tmpfs", _) => format!("a folder in memory at {dest}, gone when the container stops"),
         (_, Some(s)) => format!("the volume {s} is mounted at {dest} in the container ({access})"),
@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn mounts_say_which_side_is_the_host() {
         assert!(volume("$PWD:/work").starts_with(
-            "bind mount: the host folder $PWD (the current folder) appears in the container at /work (read and write)"
+            "the host folder $PWD (the current folder) appears in the container at /work (read and write)"
         ));
         assert!(volume("data:/var/lib/x:ro").starts_with(
             "the volume data (created if it does not exist) is mounted at /var/lib/x in the container (read-only)"
@@ -224,7 +224,7 @@ mod tests {
             image("python:3.12-slim"),
             "registry Docker Hub (docker.io), repository python (an official image, library/python), tag 3.12-slim"
         );
-        assert_eq!(env("A=1"), "the environment variable A is set to `1` in the container");
+        assert_eq!(env("A=1"), "A is `1` there");
         assert!(env("HOME").contains("value it has in your shell"));
         assert_eq!(copy_end("web:/etc/x"), "the path /etc/x inside the container web");
         assert_eq!(copy_end("./x"), "the path ./x on the host");

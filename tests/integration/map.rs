@@ -3,8 +3,8 @@
 //! prompt, drawn with their names; a container made outside the prompt is drawn only
 //! with `--all` (`:map all`).
 
-use crate::sandbox::{sandbox_prompt, told_after};
 use crate::support::{Image, Sandbox, docker, docker_status, run_id};
+use crate::support::{sandbox_prompt, told_after};
 
 /// A network and a volume this test made, removed (by name) when it ends, after the
 /// containers on them (which the sandbox removes too, but later).

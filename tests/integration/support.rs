@@ -434,3 +434,58 @@ pub fn with_columns(columns: u16, inner: Command) -> Command {
     }
     c
 }
+
+/// What a shared-engine test made, removed by id or name when it ends: containers by
+/// label, then the networks and volumes it named.
+pub struct Shared {
+    pub label: String,
+    pub networks: Vec<String>,
+    pub volumes: Vec<String>,
+    pub compose: Option<(std::path::PathBuf, String)>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if let Some((file, project)) = &self.compose {
+            let _ = std::process::Command::new("docker-compose")
+                .args(["-f", file.to_str().unwrap(), "-p", project, "down", "-t", "1"])
+                .output();
+        }
+        for c in docker(&["ps", "-aq", "--filter", &format!("label={}", self.label)]).lines() {
+            let _ = docker_status(&["rm", "-f", c]);
+        }
+        for n in &self.networks {
+            let _ = docker_status(&["network", "rm", n]);
+        }
+        for v in &self.volumes {
+            let _ = docker_status(&["volume", "rm", v]);
+        }
+    }
+}
+
+/// `dockerlearn sandbox` with a data directory of its own, on the local engine.
+pub fn sandbox_test(data: &std::path::Path) -> Test {
+    Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data)
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "xterm-256color")
+        .remove_env("DOCKER_HOST")
+        .remove_env("DOCKERLEARN_SCOPE")
+        .args(["sandbox"])
+}
+
+/// The sandbox's prompt in a pty, with a data directory of its own.
+pub fn sandbox_prompt(data: &std::path::Path) -> rexpect::session::PtySession {
+    let mut p = rexpect::session::spawn_command(sandbox_test(data).command(), Some(30_000))
+        .expect("the sandbox starts in a pty");
+    p.exp_string("[sandbox] $").unwrap();
+    p
+}
+
+/// Runs `line` at the prompt and returns what was printed after it ran: its own output's
+/// end is marked, since the line editor may redraw the prompt as the line is typed.
+pub fn told_after(p: &mut rexpect::session::PtySession, line: &str) -> String {
+    p.send_line(&format!("{line}; echo ran-$((40+2))")).unwrap();
+    p.exp_string("ran-42").unwrap();
+    p.exp_string("[sandbox] $").unwrap()
+}
