@@ -355,7 +355,12 @@ impl<'c> Repl<'c> {
                 match looked {
                     Some(Ok(snapshot)) if all => self.ui.drawing(&crate::map::render(&snapshot, self.ui.coloured())),
                     Some(Ok(snapshot)) => {
-                        let own = self.sandbox.own_containers();
+                        // The lesson's own containers are the learner's, wherever they made them.
+                        let mut own = self.sandbox.own_containers();
+                        let names = self.lesson_names();
+                        own.extend(
+                            snapshot.containers.iter().filter(|c| names.contains(&c.name)).map(|c| c.id.clone()),
+                        );
                         self.ui.drawing(&crate::map::render_own(&snapshot, &own, ":map all", self.ui.coloured()))
                     }
                     Some(Err(e)) => self.ui.error(&format!("{e}")),

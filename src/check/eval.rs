@@ -143,6 +143,26 @@ mod tests {
     }
 
     #[test]
+    fn near_volumes_networks_and_images_are_named() {
+        let mut o = obs();
+        o.other_volumes = vec!["notes-data".into(), "pgdata".into()];
+        o.other_networks = vec!["bridge".into(), "shop-net".into()];
+        let v = verdict("    - kind: volume\n      volume: notesdata\n", &o);
+        assert_eq!(v.outcomes[0].found, "there is no volume `notesdata`; did you mean `notes-data`?");
+        let v = verdict("    - kind: volume\n      volume: logs\n", &o);
+        assert_eq!(v.outcomes[0].found, "there is no volume `logs` (`docker volume ls` lists them)");
+        let v = verdict("    - kind: network\n      network: shopnet\n", &o);
+        assert_eq!(v.outcomes[0].found, "there is no network `shopnet`; did you mean `shop-net`?");
+        let v = verdict("    - kind: network\n      network: backend\n", &o);
+        assert!(v.outcomes[0].found.contains("docker network create backend"), "{}", v.outcomes[0].found);
+        let v = verdict("    - kind: image\n      image: helloworld\n", &o);
+        assert_eq!(
+            v.outcomes[0].found,
+            "there is no image `helloworld:latest` on this engine; did you mean `hello-world:latest`?"
+        );
+    }
+
+    #[test]
     fn container_image_matches_by_reference_or_id() {
         let mut o = obs();
         o.containers.push(container("a", "docker.io/library/hello-world", "exited", Some(0), 1));

@@ -20,6 +20,11 @@ pub struct Observation {
     pub volumes: Vec<String>,
     /// The networks asked about that exist.
     pub networks: Vec<String>,
+    /// Every volume's name on the engine, read only when one asked about is missing:
+    /// what a "did you mean" picks from.
+    pub other_volumes: Vec<String>,
+    /// Every network's name, likewise.
+    pub other_networks: Vec<String>,
     /// Results of looks inside containers, by assertion index.
     pub probes: HashMap<usize, ProbeResult>,
     /// Containers that belong to a Compose project, whatever the scope.
@@ -52,6 +57,8 @@ impl Observation {
             image_details: Vec::new(),
             volumes: Vec::new(),
             networks: Vec::new(),
+            other_volumes: Vec::new(),
+            other_networks: Vec::new(),
             probes: HashMap::new(),
             compose: Vec::new(),
             compose_resources: Vec::new(),

@@ -90,12 +90,7 @@ pub fn explain_missing(target: &Target, obs: &Observation) -> String {
                 return format!("container `{name}` exists but was made from image `{}`, not `{image}`", c.image);
             }
         }
-        let near: Vec<String> = obs
-            .containers
-            .iter()
-            .filter(|c| edit_distance(&c.name, name) <= 2 || c.name.contains(name))
-            .map(|c| c.name.clone())
-            .collect();
+        let near = near_names(name, obs.containers.iter().map(|c| c.name.as_str()));
         if !near.is_empty() {
             return format!("there is no container named `{name}`; did you mean {}?", quoted_list(&near));
         }
@@ -136,6 +131,26 @@ pub fn short_id(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
 }
 
+/// The names among `candidates` a learner may have meant by `name`: a typo or two
+/// away (one for short names), or holding it (`web-1` for `web`), nearest first.
+pub fn near_names<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let typos = if name.chars().count() < 5 { 1 } else { 2 };
+    let mut near: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (edit_distance(c, name), c))
+        .filter(|(d, c)| *d <= typos || c.contains(name))
+        .collect();
+    near.sort();
+    near.dedup();
+    near.into_iter().map(|(_, c)| c.to_owned()).collect()
+}
+
+/// ", did you mean `a` or `b`?" when there are near names, else "".
+pub fn did_you_mean(near: &[String]) -> String {
+    if near.is_empty() { String::new() } else { format!("; did you mean {}?", quoted_list(near)) }
+}
+
 /// Levenshtein distance, for "did you mean" suggestions on short names.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -154,6 +169,17 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn near_names_are_typos_or_hold_the_name() {
+        let there = ["notes-data", "notesdata-old", "web", "db", "cache"];
+        assert_eq!(near_names("notesdata", there), ["notes-data", "notesdata-old"]);
+        assert_eq!(near_names("wbe", there), Vec::<String>::new(), "two typos are too many in a short name");
+        assert_eq!(near_names("dbb", there), ["db"]);
+        assert_eq!(near_names("cache", there), Vec::<String>::new(), "the name itself is not a suggestion");
+        assert_eq!(did_you_mean(&near_names("webb", there)), "; did you mean `web`?");
+        assert_eq!(did_you_mean(&[]), "");
+    }
 
     #[test]
     fn a_target_needs_a_name_or_an_image() {

@@ -15,6 +15,8 @@ use std::collections::HashMap;
 
 /// Seconds one whole observation may take, every request included.
 const OBSERVE_SECS: u64 = 20;
+/// Most volume or network names read for a "did you mean".
+const MAX_OTHER_NAMES: usize = 1000;
 /// Most log bytes kept per container.
 const MAX_OUTPUT: usize = 64 * 1024;
 
@@ -189,12 +191,23 @@ impl Engine {
                 Err(e) => return Err(self.classify(e)),
             }
         }
+        if obs.volumes.len() < needs.volumes.len() {
+            // A missing volume's verdict names the nearest ones there are.
+            let listed = docker.list_volumes(None::<bollard::query_parameters::ListVolumesOptions>).await;
+            let names = listed.map_err(|e| self.classify(e))?.volumes.unwrap_or_default().into_iter().map(|v| v.name);
+            obs.other_volumes = names.take(MAX_OTHER_NAMES).collect();
+        }
         for name in &needs.networks {
             match docker.inspect_network(name, None).await {
                 Ok(_) => obs.networks.push(name.clone()),
                 Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {}
                 Err(e) => return Err(self.classify(e)),
             }
+        }
+        if obs.networks.len() < needs.networks.len() {
+            let listed = docker.list_networks(None::<bollard::query_parameters::ListNetworksOptions>).await;
+            let names = listed.map_err(|e| self.classify(e))?.into_iter().filter_map(|n| n.name);
+            obs.other_networks = names.take(MAX_OTHER_NAMES).collect();
         }
         for (index, run) in &needs.helpers {
             let result = super::helper::run(docker, run).await.map_err(|e| self.classify(e))?;

@@ -82,3 +82,32 @@ fn the_map_draws_a_network_its_containers_a_volume_and_a_port() {
 fn regex_escape(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_string() } else { format!("\\{c}") }).collect()
 }
+
+/// In a lesson, the map draws the containers the lesson has the learner make even when
+/// they were made in another terminal; another container stays for `:map all`.
+#[test]
+fn in_a_lesson_the_map_draws_the_lessons_containers_made_anywhere() {
+    let _busybox = Image::acquire("busybox:latest");
+    // The every-kind course's names are fixed (`ek-web`): one test at a time.
+    let _names = crate::support::names(&["every-kind-course"]);
+    let sb = Sandbox::new();
+    let theirs = format!("dl-map-other-{}", run_id());
+    // Made from another terminal: the lesson's `ek-web`, and one the lesson never names.
+    sb.run(&["-d", "--name", "ek-web", "busybox:latest", "sleep", "600"]);
+    sb.run(&["-d", "--name", &theirs, "busybox:latest", "sleep", "600"]);
+    let course = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/courses/every-kind");
+    let test = sb.dl().env("SHELL", "/bin/sh").env("TERM", "xterm-256color").remove_env("DOCKER_HOST").args([
+        "start",
+        "containers",
+        "--lessons",
+        course.to_str().unwrap(),
+    ]);
+    let mut p = rexpect::session::spawn_command(test.command(), Some(30_000)).expect("the prompt starts");
+    p.exp_string("[containers 1/").unwrap();
+    p.send_line(":map").unwrap();
+    let drawn = p.exp_string("`:map all` draws them.").unwrap();
+    assert!(drawn.contains("ek-web"), "the lesson's container is drawn:\n{drawn}");
+    assert!(!drawn.contains(&theirs), "another container is not:\n{drawn}");
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}

@@ -438,7 +438,7 @@ fn the_named_volume_must_hold_the_answer() {
     struct Volumes;
     impl Drop for Volumes {
         fn drop(&mut self) {
-            let _ = docker_status(&["volume", "rm", "notes-data", "other-data"]);
+            let _ = docker_status(&["volume", "rm", "notes-data", "other-data", "notesdata"]);
         }
     }
     let _volumes = Volumes;
@@ -449,6 +449,11 @@ fn the_named_volume_must_hold_the_answer() {
         !docker_status(&["volume", "inspect", "notes-data"]).status.success(),
         "the check created the volume the learner is asked to create"
     );
+    // A typo: the verdict names the volume there is.
+    assert!(!docker_status(&["volume", "inspect", "notesdata"]).status.success(), "`notesdata` exists already");
+    docker(&["volume", "create", "--label", &sb.label, "notesdata"]);
+    let v = check_in(&sb, "volumes/named-volume", d);
+    assert!(v.to_string().contains("there is no volume `notes-data`; did you mean `notesdata`?"), "{v}");
     docker(&["volume", "create", "--label", &sb.label, "notes-data"]);
     docker(&["volume", "create", "--label", &sb.label, "other-data"]);
     // The volume exists and a container of the image ran: lazy, nothing was written.

@@ -2,7 +2,7 @@
 //! working directory, entrypoint, command, a label, a text in its history.
 
 use super::{Converted, Hints, Problems, assertion, yes};
-use crate::check::select::{image_ids, quoted_list, short_id};
+use crate::check::select::{did_you_mean, image_ids, near_names, quoted_list, short_id};
 use crate::check::{Check, Finding, ImageDetails, Needs, Observation, Rule};
 use crate::reference::ImageRef;
 use serde::Deserialize;
@@ -190,7 +190,10 @@ impl Rule for ImageCheck {
             .filter_map(|r| r.tag)
             .collect();
         if same_repo.is_empty() {
-            Finding::missing(format!("there is no image `{wanted}` on this engine"))
+            let tags: Vec<String> =
+                images.iter().flat_map(|i| &i.tags).map(|t| ImageRef::parse(t).familiar()).collect();
+            let near = did_you_mean(&near_names(&wanted.familiar(), tags.iter().map(String::as_str)));
+            Finding::missing(format!("there is no image `{wanted}` on this engine{near}"))
         } else {
             Finding::missing(format!(
                 "there is no `{wanted}`, but `{}` has the tag(s) {}: check the tag you used",

@@ -2,7 +2,7 @@
 //! and `network` (a network exists, optionally with a container attached, or is gone).
 
 use super::{Converted, Hints, Problems, assertion, yes};
-use crate::check::select::{explain_missing, quoted_list, select};
+use crate::check::select::{did_you_mean, explain_missing, near_names, quoted_list, select};
 use crate::check::{Check, Finding, Needs, Observation, Rule, Target};
 use serde::Deserialize;
 
@@ -41,7 +41,12 @@ impl Rule for VolumeCheck {
         let v = &self.volume;
         match (obs.volumes.contains(v), self.present) {
             (true, true) => Finding::pass(format!("volume `{v}` exists")),
-            (false, true) => Finding::missing(format!("there is no volume `{v}` (`docker volume ls` lists them)")),
+            (false, true) => match did_you_mean(&near_names(v, obs.other_volumes.iter().map(String::as_str))) {
+                near if near.is_empty() => {
+                    Finding::missing(format!("there is no volume `{v}` (`docker volume ls` lists them)"))
+                }
+                near => Finding::missing(format!("there is no volume `{v}`{near}")),
+            },
             (true, false) => Finding::fail(format!("volume `{v}` is still there: `docker volume rm {v}` removes it")),
             (false, false) => Finding::pass(format!("no volume `{v}`")),
         }
@@ -115,9 +120,12 @@ impl Rule for NetworkCheck {
             };
         }
         if !exists {
-            return Finding::missing(format!(
-                "there is no network `{net}`: create it with `docker network create {net}`"
-            ));
+            let near = did_you_mean(&near_names(net, obs.other_networks.iter().map(String::as_str)));
+            return Finding::missing(if near.is_empty() {
+                format!("there is no network `{net}`: create it with `docker network create {net}`")
+            } else {
+                format!("there is no network `{net}`{near}")
+            });
         }
         let Some(target) = &self.container else {
             return Finding::pass(format!("network `{net}` exists"));
