@@ -143,6 +143,18 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_event_says_when_the_engine_forgot_the_steps_events() {
+        let mut o = obs();
+        let yaml = "    - kind: event\n      action: destroy\n      name: web\n";
+        let v = verdict(yaml, &o);
+        assert_eq!(v.outcomes[0].found, "no container `destroy` event since this step began");
+        o.events_forgotten = true;
+        let v = verdict(yaml, &o);
+        assert!(v.outcomes[0].found.contains("remembers only its last 256 events"), "{}", v.outcomes[0].found);
+        assert!(v.outcomes[0].found.contains("while dockerlearn's prompt is open"), "{}", v.outcomes[0].found);
+    }
+
+    #[test]
     fn near_volumes_networks_and_images_are_named() {
         let mut o = obs();
         o.other_volumes = vec!["notes-data".into(), "pgdata".into()];

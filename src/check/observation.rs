@@ -14,6 +14,9 @@ pub struct Observation {
     pub containers: Vec<ContainerInfo>,
     /// Events since the step began, oldest first.
     pub events: Vec<EngineEvent>,
+    /// The engine may have forgotten some of them: it keeps only its last 256 events,
+    /// and no prompt followed this step's live.
+    pub events_forgotten: bool,
     /// Images inspected, by the reference the checkpoint used.
     pub image_details: Vec<ImageDetails>,
     /// The volumes asked about that exist.
@@ -54,6 +57,7 @@ impl Observation {
             images: Vec::new(),
             containers: Vec::new(),
             events: Vec::new(),
+            events_forgotten: false,
             image_details: Vec::new(),
             volumes: Vec::new(),
             networks: Vec::new(),

@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// Most events read for one checkpoint or one command; the engine itself keeps only
 /// its last 256.
 pub(super) const MAX_EVENTS: usize = 2000;
+/// How many events the Docker engine remembers for later queries.
+const ENGINE_MEMORY: usize = 256;
 /// Most containers inspected afterwards for one checkpoint (those the live stream missed).
 const MAX_LATE_INSPECTIONS: usize = 20;
 
@@ -166,6 +168,16 @@ impl Engine {
             out.extend(watch.seen.lock().unwrap_or_else(PoisonError::into_inner).events.iter().cloned());
         }
         Ok(merged(out))
+    }
+
+    /// Whether the engine may have forgotten events since `since`: no live stream was
+    /// open for them, its memory is full, and the oldest event it remembers is newer.
+    pub(super) async fn forgot_events_since(&self, docker: &Docker, since: i64) -> Result<bool, EngineError> {
+        if self.watch.as_ref().is_some_and(|w| w.since == since) {
+            return Ok(false);
+        }
+        let remembered = self.events_of(docker, 1, crate::progress::now(), None).await?;
+        Ok(remembered.len() >= ENGINE_MEMORY && remembered.first().is_some_and(|e| e.time_nano > since))
     }
 
     /// How the containers in `obs.events` were made: what the live stream inspected as

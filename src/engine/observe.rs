@@ -96,6 +96,7 @@ impl Engine {
         }
         if let Some(events) = events {
             obs.events = events?;
+            obs.events_forgotten = self.forgot_events_since(&docker, since).await?;
             if needs.created {
                 self.fill_created(&docker, since, obs).await;
             }

@@ -184,6 +184,9 @@ fn command_of(e: &EngineEvent, obs: &Observation) -> Option<String> {
     Some(d.entrypoint.iter().chain(&d.cmd).map(String::as_str).collect::<Vec<_>>().join(" "))
 }
 
+/// Said after a missing event when the engine has forgotten some of the step's.
+const FORGOTTEN: &str = ". The engine remembers only its last 256 events and has forgotten some since this step began (other programs are busy on it): do the step again while dockerlearn's prompt is open, which follows the events as they happen";
+
 impl Rule for EventCheck {
     fn needs(&self, _: usize, needs: &mut Needs) {
         needs.events = true;
@@ -241,15 +244,16 @@ impl Rule for EventCheck {
             })
             .collect();
         let exec = self.action.starts_with("exec_");
+        let forgotten = if obs.events_forgotten { FORGOTTEN } else { "" };
         if similar.is_empty() && exec {
-            Finding::missing("no `docker exec` has ended since this step began")
+            Finding::missing(format!("no `docker exec` has ended since this step began{forgotten}"))
         } else if similar.is_empty() {
-            Finding::missing(format!("no {} `{}` event since this step began", self.object, self.action))
+            Finding::missing(format!("no {} `{}` event since this step began{forgotten}", self.object, self.action))
         } else if exec {
-            Finding::fail(format!("only other commands ran: {}", quoted_list(&similar)))
+            Finding::fail(format!("only other commands ran: {}{forgotten}", quoted_list(&similar)))
         } else {
             Finding::fail(format!(
-                "only other `{}` events since this step began: {}",
+                "only other `{}` events since this step began: {}{forgotten}",
                 self.action,
                 quoted_list(&similar)
             ))
