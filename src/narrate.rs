@@ -181,17 +181,22 @@ fn kept_after(name: &str, mounts: Option<&Vec<Mount>>, facts: &Facts) -> Vec<Str
     mounts
         .iter()
         .filter_map(|m| match m.kind {
+            MountKind::Bind if m.read_only => {
+                Some(format!("  {} in {name} was the folder {} on your computer, read-only", m.destination, m.source))
+            }
             MountKind::Bind => Some(format!(
                 "  {} in {name} was the folder {} on your computer: what it wrote there is still there",
                 m.destination, m.source
             )),
-            MountKind::Volume => Some(format!(
+            // `--rm` removes a container's anonymous volumes with it: only a volume that
+            // is still on the engine kept the data.
+            MountKind::Volume if facts.after.volumes.iter().any(|v| v.name == m.source) => Some(format!(
                 "  {} in {name} was volume {}{}: its data is still there",
                 m.destination,
                 m.source,
                 volume_place(&m.source, facts)
             )),
-            MountKind::Tmpfs => None,
+            MountKind::Volume | MountKind::Tmpfs => None,
         })
         .collect()
 }
@@ -382,23 +387,27 @@ mod tests {
             destination: destination.into(),
             read_only: false,
         };
-        let facts = Facts {
+        let mut facts = Facts {
             mounts_when_created: HashMap::from([(
                 "c5".to_owned(),
                 vec![
                     mount(MountKind::Bind, "/home/ada/dockerlearn/volumes", "/work"),
                     mount(MountKind::Volume, "notes", "/data"),
+                    mount(MountKind::Volume, "3f2a9c", "/cache"),
                     mount(MountKind::Tmpfs, "", "/tmp"),
+                    Mount { read_only: true, ..mount(MountKind::Bind, "/home/ada/conf", "/etc/app") },
                 ],
             )]),
             ..Facts::default()
         };
+        facts.after.volumes.push(Volume { name: "notes".into(), ..Volume::default() });
         assert_eq!(
             narrate(&events, &facts),
             [
                 "container writer: created from busybox, started, finished (exit code 0: success), removed",
                 "  /work in writer was the folder /home/ada/dockerlearn/volumes on your computer: what it wrote there is still there",
                 "  /data in writer was volume notes: its data is still there",
+                "  /etc/app in writer was the folder /home/ada/conf on your computer, read-only",
             ]
         );
         let never_started = container_events("c5", "writer", "busybox", &["create", "destroy"], "0");

@@ -259,12 +259,13 @@ impl<'c> Repl<'c> {
             Some(Err(message)) => self.ui.notice(&message),
             None => {
                 let Some(before) = self.look_before(line) else { return };
-                if let Some(how) =
-                    crate::shell::names_its_own_engine(line).filter(|_| self.sandbox.docker_host().is_some())
-                {
-                    self.ui.notice(&format!(
-                        "This command names its own engine ({how}), around the prompt's: what it makes there is not told here, nor recorded for `dockerlearn clean`."
-                    ));
+                if let Some(relay) = self.sandbox.docker_host() {
+                    let relay = relay.strip_prefix("unix://").unwrap_or(&relay);
+                    if let Some(how) = crate::shell::names_its_own_engine(line, relay) {
+                        self.ui.notice(&format!(
+                            "This command reaches an engine its own way ({how}), around dockerlearn's relay: what it makes is not told here, nor recorded for `dockerlearn clean`."
+                        ));
+                    }
                 }
                 self.shell(line);
                 self.tell_after(before);
@@ -357,7 +358,7 @@ impl<'c> Repl<'c> {
                     Some(Ok(snapshot)) => {
                         // The lesson's own containers are the learner's, wherever they made them.
                         let mut own = self.sandbox.own_containers();
-                        let names = self.lesson_names();
+                        let names = self.lesson_names_of(|k| k == crate::verify::names::Kind::Container);
                         own.extend(
                             snapshot.containers.iter().filter(|c| names.contains(&c.name)).map(|c| c.id.clone()),
                         );
@@ -608,6 +609,11 @@ impl<'c> Repl<'c> {
     /// The names the current lesson's commands and solutions make or act on (none in
     /// the sandbox), as the guard counts them the learner's.
     fn lesson_names(&self) -> Vec<String> {
+        self.lesson_names_of(|_| true)
+    }
+
+    /// The lesson's names of one kind, or of every kind.
+    fn lesson_names_of(&self, kind: impl Fn(crate::verify::names::Kind) -> bool) -> Vec<String> {
         if self.sandbox_mode {
             return Vec::new();
         }
@@ -618,7 +624,7 @@ impl<'c> Repl<'c> {
             self.sandbox.knowledge(),
             [(l.id.as_str(), commands.cloned().collect())],
         );
-        used.into_iter().map(|n| n.name).collect()
+        used.into_iter().filter(|n| kind(n.kind)).map(|n| n.name).collect()
     }
 
     /// The folder the lesson names (`folder: ~/dockerlearn/shop`), made absolute.

@@ -106,10 +106,11 @@ pub fn without_trailing_blanks(input: &str) -> String {
 /// How a line names an engine of its own, going around the `DOCKER_HOST` the prompt
 /// gives its commands: `docker -H …`, `docker --context …`, `DOCKER_HOST=… docker`,
 /// `DOCKER_CONTEXT=…`, or the engine's socket itself (`curl --unix-socket
-/// /var/run/docker.sock …`). None for a line that leaves the engine to the environment.
-pub fn names_its_own_engine(line: &str) -> Option<String> {
+/// /var/run/docker.sock …`; `relay` is the socket the prompt gives, which is not
+/// around itself). None for a line that leaves the engine to the environment.
+pub fn names_its_own_engine(line: &str, relay: &str) -> Option<String> {
     let words = words(line);
-    let engine_socket = |w: &str| w.contains("docker") && w.ends_with(".sock");
+    let engine_socket = |w: &str| w.contains("docker") && w.ends_with(".sock") && w != relay;
     if words.windows(2).any(|w| w[0] == "--unix-socket" && engine_socket(&w[1]))
         || words.iter().any(|w| w.strip_prefix("--unix-socket=").is_some_and(engine_socket))
     {
@@ -163,20 +164,37 @@ mod tests {
         assert_eq!(without_trailing_blanks("echo 'a  '  "), "echo 'a  '  ", "one line is run as typed");
     }
 
+    const RELAY: &str = "/tmp/dockerlearn-relay-7-x/docker.sock";
+
     #[test]
     fn a_line_that_names_its_own_engine_is_found() {
-        assert_eq!(names_its_own_engine("docker -H tcp://box:2375 ps").as_deref(), Some("`-H`"));
-        assert_eq!(names_its_own_engine("docker --context=remote run busybox").as_deref(), Some("`--context`"));
-        assert_eq!(names_its_own_engine("DOCKER_HOST=ssh://me@box docker ps").as_deref(), Some("`DOCKER_HOST=`"));
-        assert_eq!(names_its_own_engine("cd x && docker -c remote ps").as_deref(), Some("`-c`"));
-        assert_eq!(names_its_own_engine("docker run -H busybox"), None, "after the subcommand, -H is the command's");
-        assert_eq!(names_its_own_engine("docker exec -c x sh -c 'ls'"), None);
-        assert_eq!(names_its_own_engine("docker ps"), None);
-        assert_eq!(names_its_own_engine("echo DOCKER_HOST"), None);
+        assert_eq!(names_its_own_engine("docker -H tcp://box:2375 ps", RELAY).as_deref(), Some("`-H`"));
+        assert_eq!(names_its_own_engine("docker --context=remote run busybox", RELAY).as_deref(), Some("`--context`"));
+        assert_eq!(
+            names_its_own_engine("DOCKER_HOST=ssh://me@box docker ps", RELAY).as_deref(),
+            Some("`DOCKER_HOST=`")
+        );
+        assert_eq!(names_its_own_engine("cd x && docker -c remote ps", RELAY).as_deref(), Some("`-c`"));
+        assert_eq!(
+            names_its_own_engine("docker run -H busybox", RELAY),
+            None,
+            "after the subcommand, -H is the command's"
+        );
+        assert_eq!(names_its_own_engine("docker exec -c x sh -c 'ls'", RELAY), None);
+        assert_eq!(names_its_own_engine("docker ps", RELAY), None);
+        assert_eq!(names_its_own_engine("echo DOCKER_HOST", RELAY), None);
         let curl = "curl -s --unix-socket /var/run/docker.sock http://localhost/containers/json";
-        assert_eq!(names_its_own_engine(curl).as_deref(), Some("`--unix-socket`"));
-        assert_eq!(names_its_own_engine("curl --unix-socket=/run/docker.sock x").as_deref(), Some("`--unix-socket`"));
-        assert_eq!(names_its_own_engine("curl --unix-socket /run/other.sock http://x/"), None);
+        assert_eq!(names_its_own_engine(curl, RELAY).as_deref(), Some("`--unix-socket`"));
+        assert_eq!(
+            names_its_own_engine("curl --unix-socket=/run/docker.sock x", RELAY).as_deref(),
+            Some("`--unix-socket`")
+        );
+        assert_eq!(names_its_own_engine("curl --unix-socket /run/other.sock http://x/", RELAY), None);
+        assert_eq!(
+            names_its_own_engine(&format!("curl --unix-socket {RELAY} http://x/"), RELAY),
+            None,
+            "the relay's own"
+        );
     }
 
     #[test]

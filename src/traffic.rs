@@ -11,8 +11,8 @@
 use crate::clean::{Kind, Record};
 use crate::narrate::Event;
 use crate::reference::ImageRef;
-use crate::snapshot::{MountKind, Snapshot};
-use std::collections::BTreeSet;
+use crate::snapshot::{Mount, MountKind, Snapshot};
+use std::collections::{BTreeSet, HashMap};
 
 /// One request, as the proxy saw it: its method, its path without the API version
 /// (`/containers/create`), in segments, and its query.
@@ -62,6 +62,11 @@ impl Call {
 
     /// Whether the answer's body tells what was made or removed, so the proxy reads it
     /// as it passes.
+    /// `docker create` or `docker run`'s first request.
+    pub fn creates_container(&self) -> bool {
+        self.is("POST", &["containers", "create"])
+    }
+
     pub fn answer_matters(&self) -> bool {
         let first = self.segments.first().map(String::as_str).unwrap_or_default();
         self.method == "POST"
@@ -91,6 +96,9 @@ pub struct Traffic {
     pub named: BTreeSet<String>,
     /// Whether it built an image (the build's temporary containers are its own).
     pub built: bool,
+    /// The mounts of the containers it created, as they were created, by id: where a
+    /// container that is gone now (`--rm`) kept its data.
+    pub mounts: HashMap<String, Vec<Mount>>,
     /// Whether it built with BuildKit (`docker build` since Docker 23 goes through
     /// buildx): the build talks over upgraded `/session` and `/grpc` connections that
     /// are passed through unread, so its tags are not in any answer.
@@ -108,6 +116,11 @@ pub struct Made {
 }
 
 impl Traffic {
+    /// The mounts container `id` was created with.
+    pub fn mounted(&mut self, id: &str, mounts: Vec<Mount>) {
+        self.mounts.insert(id.to_owned(), mounts);
+    }
+
     fn make(&mut self, kind: Kind, id: &str, name: &str) {
         let made = Made { kind, id: id.to_owned(), name: name.to_owned() };
         if !self.made.contains(&made) {

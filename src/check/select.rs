@@ -131,20 +131,25 @@ pub fn short_id(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
 }
 
-/// The names among `candidates` a learner may have meant by `name`: a typo or two
-/// away (one for short names), or holding it (`web-1` for `web`), nearest first.
+/// The names among `candidates` a learner may have meant by `name`, the three nearest:
+/// a typo or two away (one for short names), or holding it with a little more
+/// (`web-1` for `web`).
 pub fn near_names<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let typos = if name.chars().count() < 5 { 1 } else { 2 };
+    let length = name.chars().count();
+    let typos = if length < 5 { 1 } else { 2 };
     let mut near: Vec<(usize, &str)> = candidates
         .into_iter()
         .filter(|c| *c != name)
         .map(|c| (edit_distance(c, name), c))
-        .filter(|(d, c)| *d <= typos || c.contains(name))
+        .filter(|(d, c)| *d <= typos || c.contains(name) && c.chars().count() <= length + 6)
         .collect();
     near.sort();
     near.dedup();
-    near.into_iter().map(|(_, c)| c.to_owned()).collect()
+    near.into_iter().take(MAX_NEAR).map(|(_, c)| c.to_owned()).collect()
 }
+
+/// Most names a "did you mean" offers.
+const MAX_NEAR: usize = 3;
 
 /// ", did you mean `a` or `b`?" when there are near names, else "".
 pub fn did_you_mean(near: &[String]) -> String {
@@ -172,8 +177,10 @@ mod tests {
 
     #[test]
     fn near_names_are_typos_or_hold_the_name() {
-        let there = ["notes-data", "notesdata-old", "web", "db", "cache"];
+        let there = ["notes-data", "notesdata-old", "web", "db", "cache", "notesdata-from-last-year"];
         assert_eq!(near_names("notesdata", there), ["notes-data", "notesdata-old"]);
+        let many = ["web1", "web2", "web3", "web4", "web5"];
+        assert_eq!(near_names("web", many).len(), 3, "three at most");
         assert_eq!(near_names("wbe", there), Vec::<String>::new(), "two typos are too many in a short name");
         assert_eq!(near_names("dbb", there), ["db"]);
         assert_eq!(near_names("cache", there), Vec::<String>::new(), "the name itself is not a suggestion");

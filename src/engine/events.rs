@@ -31,7 +31,7 @@ pub(crate) struct Watch {
 /// What the live stream has gathered.
 #[derive(Default)]
 struct Seen {
-    events: Vec<EngineEvent>,
+    events: std::collections::VecDeque<EngineEvent>,
     /// Containers as inspected when their `create` event came, by id.
     created: HashMap<String, ContainerDetails>,
 }
@@ -69,65 +69,66 @@ impl Follow {
         let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         seen.events.iter().filter(|e| e.time_nano <= until).cloned().collect()
     }
-
-    /// The mounts of each container created meanwhile, as they were when it was created
-    /// (a `--rm` container's, once it is gone), by container id.
-    pub fn mounts_when_created(&self) -> HashMap<String, Vec<crate::snapshot::Mount>> {
-        let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        let mount = |m: &crate::check::MountInfo| {
-            let kind = match m.kind {
-                crate::check::MountType::Bind => crate::snapshot::MountKind::Bind,
-                crate::check::MountType::Volume => crate::snapshot::MountKind::Volume,
-                crate::check::MountType::Tmpfs => crate::snapshot::MountKind::Tmpfs,
-                crate::check::MountType::Npipe | crate::check::MountType::Cluster => return None,
-            };
-            let source = if kind == crate::snapshot::MountKind::Volume { &m.name } else { &m.source };
-            Some(crate::snapshot::Mount {
-                kind,
-                source: source.clone(),
-                destination: m.destination.clone(),
-                read_only: m.read_only,
-            })
-        };
-        seen.created.iter().map(|(id, d)| (id.clone(), d.mounts.iter().filter_map(mount).collect())).collect()
-    }
 }
 
-/// Reads the engine's events from `since` on into `seen`, keeping the newest
-/// `MAX_EVENTS`; with `inspect_created`, each container is inspected as it is created.
+/// What a live stream keeps once it holds its most events.
+#[derive(Clone, Copy)]
+enum Keep {
+    /// A step's: the newest, which a check judges; containers inspected as created.
+    Newest,
+    /// A command's: the first, which the engine forgets first (it remembers the newest).
+    First,
+}
+
+/// Reads the engine's events from `since` on into `seen`, at most `MAX_EVENTS` of them.
 async fn gather(
     docker: Docker,
     since: i64,
     filters: Option<HashMap<String, Vec<String>>>,
     seen: Arc<Mutex<Seen>>,
-    inspect_created: bool,
+    keep: Keep,
 ) {
     let options = EventsOptions { since: Some(unix_time_arg(since)), until: None, filters };
     let mut stream = docker.events(Some(options));
     while let Some(Ok(e)) = stream.next().await {
         let e = engine_event(e);
-        if inspect_created && e.kind == "container" && e.action == "create" {
+        if matches!(keep, Keep::Newest) && e.kind == "container" && e.action == "create" {
             // Not awaited here: the stream must keep up with the engine.
             let (docker, seen, id) = (docker.clone(), seen.clone(), e.id.clone());
             tokio::spawn(async move {
                 if let Some(d) = inspect(&docker, &id).await {
-                    seen.lock().unwrap_or_else(PoisonError::into_inner).created.insert(id, d);
+                    let mut s = seen.lock().unwrap_or_else(PoisonError::into_inner);
+                    if s.created.len() < MAX_EVENTS {
+                        s.created.insert(id, d);
+                    }
                 }
             });
         }
         let mut s = seen.lock().unwrap_or_else(PoisonError::into_inner);
-        if s.events.len() >= MAX_EVENTS {
-            s.events.remove(0);
+        match keep {
+            Keep::Newest if s.events.len() >= MAX_EVENTS => {
+                s.events.pop_front();
+            }
+            Keep::First if s.events.len() >= MAX_EVENTS => continue,
+            _ => {}
         }
-        s.events.push(e);
+        s.events.push_back(e);
     }
 }
 
 /// Events from two readings of one window, oldest first, each once.
 pub(super) fn merged(mut events: Vec<EngineEvent>) -> Vec<EngineEvent> {
-    events.sort_by(|a, b| (a.time_nano, &a.id, &a.action).cmp(&(b.time_nano, &b.id, &b.action)));
-    events.dedup_by(|a, b| a.time_nano == b.time_nano && a.id == b.id && a.action == b.action);
-    events
+    events.sort_by(|a, b| (a.time_nano, &a.kind, &a.id, &a.action).cmp(&(b.time_nano, &b.kind, &b.id, &b.action)));
+    let mut out: Vec<EngineEvent> = Vec::with_capacity(events.len());
+    for e in events {
+        // Events alike up to their attributes (two containers joining one network in the
+        // same nanosecond) are two; the same event read twice is one.
+        let mut same_moment = out.iter().rev().take_while(|o| o.time_nano == e.time_nano);
+        if !same_moment.any(|o| *o == e) {
+            out.push(e);
+        }
+    }
+    out
 }
 
 fn engine_event(e: bollard::models::EventMessage) -> EngineEvent {
@@ -172,12 +173,13 @@ impl Engine {
 
     /// Whether the engine may have forgotten events since `since`: no live stream was
     /// open for them, its memory is full, and the oldest event it remembers is newer.
-    pub(super) async fn forgot_events_since(&self, docker: &Docker, since: i64) -> Result<bool, EngineError> {
+    /// Only for a hint: an engine that does not answer is taken to remember.
+    pub(super) async fn forgot_events_since(&self, docker: &Docker, since: i64) -> bool {
         if self.watch.as_ref().is_some_and(|w| w.since == since) {
-            return Ok(false);
+            return false;
         }
-        let remembered = self.events_of(docker, 1, crate::progress::now(), None).await?;
-        Ok(remembered.len() >= ENGINE_MEMORY && remembered.first().is_some_and(|e| e.time_nano > since))
+        let Ok(remembered) = self.events_of(docker, 1, crate::progress::now(), None).await else { return false };
+        remembered.len() >= ENGINE_MEMORY && remembered.first().is_some_and(|e| e.time_nano > since)
     }
 
     /// How the containers in `obs.events` were made: what the live stream inspected as
@@ -227,19 +229,20 @@ impl Engine {
         let tasks = self
             .event_filters(other_types)
             .into_iter()
-            .map(|filters| tokio::spawn(gather(docker.clone(), since, Some(filters), seen.clone(), true)))
+            .map(|filters| tokio::spawn(gather(docker.clone(), since, Some(filters), seen.clone(), Keep::Newest)))
             .collect();
         self.watch = Some(Watch { since, seen, tasks });
     }
 
     /// Streams every event from `since` (a command's start at the prompt) in the
-    /// background until the returned `Follow` is dropped: what a long command did first
-    /// is kept however many events other programs make meanwhile. None when the engine
-    /// cannot be reached (its events are then read back afterwards only).
+    /// background until the returned `Follow` is dropped, keeping the first
+    /// `MAX_EVENTS`: what a long command did first is kept while other programs make
+    /// many events meanwhile (the engine's own memory, read afterwards, holds the last
+    /// 256). None when the engine cannot be reached.
     pub async fn follow(&mut self, since: i64) -> Option<Follow> {
         let docker = self.client().await.ok()?;
         let seen = Arc::new(Mutex::new(Seen::default()));
-        let task = tokio::spawn(gather(docker, since, None, seen.clone(), true));
+        let task = tokio::spawn(gather(docker, since, None, seen.clone(), Keep::First));
         Some(Follow { seen, task })
     }
 

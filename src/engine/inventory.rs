@@ -60,27 +60,25 @@ impl Engine {
     }
 }
 
+/// A mount as the engine lists it: a volume by its name, a folder by its path.
+pub(super) fn mount(m: bollard::models::MountPoint) -> Mount {
+    let kind = match m.typ.map(|t| t.to_string()).as_deref() {
+        Some("bind") => MountKind::Bind,
+        Some("tmpfs") => MountKind::Tmpfs,
+        _ => MountKind::Volume,
+    };
+    let source = match kind {
+        MountKind::Volume => m.name.unwrap_or_default(),
+        _ => m.source.unwrap_or_default(),
+    };
+    Mount { kind, source, destination: m.destination.unwrap_or_default(), read_only: m.rw == Some(false) }
+}
+
 fn container(c: bollard::models::ContainerSummary) -> Container {
     let mut networks: Vec<String> =
         c.network_settings.and_then(|s| s.networks).unwrap_or_default().into_keys().collect();
     networks.sort();
-    let mounts = c
-        .mounts
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| {
-            let kind = match m.typ.map(|t| t.to_string()).as_deref() {
-                Some("bind") => MountKind::Bind,
-                Some("tmpfs") => MountKind::Tmpfs,
-                _ => MountKind::Volume,
-            };
-            let source = match kind {
-                MountKind::Volume => m.name.unwrap_or_default(),
-                _ => m.source.unwrap_or_default(),
-            };
-            Mount { kind, source, destination: m.destination.unwrap_or_default(), read_only: m.rw == Some(false) }
-        })
-        .collect();
+    let mounts = c.mounts.unwrap_or_default().into_iter().map(mount).collect();
     let mut ports: Vec<Port> = c
         .ports
         .unwrap_or_default()

@@ -96,7 +96,7 @@ impl Engine {
         }
         if let Some(events) = events {
             obs.events = events?;
-            obs.events_forgotten = self.forgot_events_since(&docker, since).await?;
+            obs.events_forgotten = self.forgot_events_since(&docker, since).await;
             if needs.created {
                 self.fill_created(&docker, since, obs).await;
             }
@@ -194,8 +194,9 @@ impl Engine {
         }
         if obs.volumes.len() < needs.volumes.len() {
             // A missing volume's verdict names the nearest ones there are.
+            // Only for a hint: a list that fails leaves the verdict without one.
             let listed = docker.list_volumes(None::<bollard::query_parameters::ListVolumesOptions>).await;
-            let names = listed.map_err(|e| self.classify(e))?.volumes.unwrap_or_default().into_iter().map(|v| v.name);
+            let names = listed.ok().and_then(|l| l.volumes).unwrap_or_default().into_iter().map(|v| v.name);
             obs.other_volumes = names.take(MAX_OTHER_NAMES).collect();
         }
         for name in &needs.networks {
@@ -207,7 +208,7 @@ impl Engine {
         }
         if obs.networks.len() < needs.networks.len() {
             let listed = docker.list_networks(None::<bollard::query_parameters::ListNetworksOptions>).await;
-            let names = listed.map_err(|e| self.classify(e))?.into_iter().filter_map(|n| n.name);
+            let names = listed.unwrap_or_default().into_iter().filter_map(|n| n.name);
             obs.other_networks = names.take(MAX_OTHER_NAMES).collect();
         }
         for (index, run) in &needs.helpers {

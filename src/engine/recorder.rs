@@ -154,8 +154,48 @@ async fn forward(
         let (parts, _) = res.into_parts();
         return Ok(Response::from_parts(parts, Empty::new().map_err(|never| match never {}).boxed()));
     }
+    if res.status().is_success() && call.creates_container() {
+        return Ok(created(res, &call, &engine, &traffic).await);
+    }
     let read = res.status().is_success() && call.answer_matters();
     Ok(res.map(|body| if read { recorded(body, call, traffic) } else { body.boxed() }))
+}
+
+/// A container was created: before its answer goes back (so before the CLI can start
+/// it, and a `--rm` container end and vanish), the container is inspected for its
+/// mounts, which the narration tells after it is gone.
+async fn created(res: Response<Incoming>, call: &Call, engine: &Path, traffic: &Mutex<Traffic>) -> Response<Body> {
+    let (parts, body) = res.into_parts();
+    let bytes = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => return unreachable(engine, &e.to_string()),
+    };
+    lock(traffic).answer_line(call, &bytes);
+    let id = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("Id").and_then(|i| i.as_str()).map(str::to_owned));
+    if let Some(id) = id {
+        if let Some(mounts) = inspected_mounts(engine, &id).await {
+            lock(traffic).mounted(&id, mounts);
+        }
+    }
+    Response::from_parts(parts, Full::new(bytes).map_err(|never| match never {}).boxed())
+}
+
+/// The mounts of container `id`, asked of the engine over a connection of its own.
+async fn inspected_mounts(engine: &Path, id: &str) -> Option<Vec<crate::snapshot::Mount>> {
+    let stream = UnixStream::connect(engine).await.ok()?;
+    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?;
+    tokio::spawn(conn);
+    let req =
+        Request::get(format!("/containers/{id}/json")).header("host", "docker").body(Empty::<Bytes>::new()).ok()?;
+    let res = send.send_request(req).await.ok()?;
+    if !res.status().is_success() {
+        return None;
+    }
+    let bytes = res.into_body().collect().await.ok()?.to_bytes();
+    let inspected: bollard::models::ContainerInspectResponse = serde_json::from_slice(&bytes).ok()?;
+    Some(inspected.mounts.unwrap_or_default().into_iter().map(super::inventory::mount).collect())
 }
 
 fn lock(traffic: &Mutex<Traffic>) -> std::sync::MutexGuard<'_, Traffic> {

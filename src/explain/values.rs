@@ -73,7 +73,7 @@ pub fn volume(v: &str) -> String {
     let access = if opts.split(',').any(|o| o == "ro") { "read-only" } else { "read and write" };
     if is_host_path(source) {
         format!(
-            "the host folder {} appears in the container at {dest} ({access}); changes on either side show on the other",
+            "a bind mount of the host folder {}, which appears in the container at {dest} ({access}); changes on either side show on the other",
             host_path(source)
         )
     } else {
@@ -86,7 +86,7 @@ pub fn volume(v: &str) -> String {
 /// `KEY=VALUE` or `KEY`.
 pub fn env(v: &str) -> String {
     match v.split_once('=') {
-        Some((k, val)) => format!("{k} is `{val}` there"),
+        Some((k, val)) => format!("{k}, set to `{val}`"),
         None => format!("{v}, with the value it has in your shell now"),
     }
 }
@@ -145,7 +145,10 @@ pub fn mount(v: &str) -> String {
     let access = if read_only { "read-only" } else { "read and write" };
     match (kind, source) {
         ("bind", Some(s)) => {
-            format!("the host folder {} appears in the container at {dest} ({access})", host_path(s))
+            format!(
+                "a bind mount of the host folder {}, which appears in the container at {dest} ({access})",
+                host_path(s)
+            )
         }
         ("tmpfs", _) => format!("a folder in memory at {dest}, gone when the container stops"),
         (_, Some(s)) => format!("the volume {s} is mounted at {dest} in the container ({access})"),
@@ -196,7 +199,7 @@ mod tests {
     #[test]
     fn mounts_say_which_side_is_the_host() {
         assert!(volume("$PWD:/work").starts_with(
-            "the host folder $PWD (the current folder) appears in the container at /work (read and write)"
+            "a bind mount of the host folder $PWD (the current folder), which appears in the container at /work (read and write)"
         ));
         assert!(volume("data:/var/lib/x:ro").starts_with(
             "the volume data (created if it does not exist) is mounted at /var/lib/x in the container (read-only)"
@@ -204,7 +207,7 @@ mod tests {
         assert!(volume("/cache").contains("anonymous"));
         assert!(
             mount("type=bind,source=/src,target=/app,readonly")
-                .contains("host folder /src appears in the container at /app (read-only)")
+                .contains("host folder /src, which appears in the container at /app (read-only)")
         );
         assert!(mount("source=v,target=/d").contains("the volume v is mounted at /d"));
         assert_eq!(named_volume("data:/var/lib/x:ro", false), Some("data"));
@@ -224,7 +227,7 @@ mod tests {
             image("python:3.12-slim"),
             "registry Docker Hub (docker.io), repository python (an official image, library/python), tag 3.12-slim"
         );
-        assert_eq!(env("A=1"), "A is `1` there");
+        assert_eq!(env("A=1"), "A, set to `1`");
         assert!(env("HOME").contains("value it has in your shell"));
         assert_eq!(copy_end("web:/etc/x"), "the path /etc/x inside the container web");
         assert_eq!(copy_end("./x"), "the path ./x on the host");

@@ -13,7 +13,10 @@ fn run_it() {
     let sb = Sandbox::new();
     let before = check(&sb, "run-it").code(1);
     assert_eq!(before.json()["passed"], false);
-    assert_eq!(before.json()["outcomes"][0]["found"], "no container `die` event since this step began");
+    // On a busy engine the verdict adds that the engine forgot some events: a fact of
+    // the shared engine, not of this step.
+    let found = before.json()["outcomes"][0]["found"].as_str().unwrap().to_owned();
+    assert!(found.starts_with("no container `die` event since this step began"), "{found}");
     let out = sb.run(&["hello-world"]);
     assert!(out.contains("Hello from Docker!"));
     let after = check(&sb, "run-it").code(0);

@@ -9,6 +9,7 @@ mod authoring;
 mod bad_input;
 mod book;
 mod boundaries;
+mod busy_engine;
 mod classroom;
 mod clean;
 mod cli;

@@ -72,6 +72,30 @@ pub fn names(list: &[&str]) -> Names {
     )
 }
 
+/// The engine remembers only its last 256 events, for every program on it, and a
+/// one-off `dockerlearn check` (or `docker events --since`) reads that memory. Tests
+/// that may read it hold this lock shared, across every test process on this machine;
+/// a test that floods the engine with events holds it alone.
+pub struct EventMemory(#[allow(dead_code)] std::fs::File);
+
+impl EventMemory {
+    pub fn shared() -> EventMemory {
+        EventMemory::lock(rustix::fs::FlockOperation::LockShared)
+    }
+
+    pub fn alone() -> EventMemory {
+        EventMemory::lock(rustix::fs::FlockOperation::LockExclusive)
+    }
+
+    fn lock(how: rustix::fs::FlockOperation) -> EventMemory {
+        let dir = std::env::temp_dir().join("dockerlearn-test-names");
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = std::fs::File::create(dir.join("engine-event-memory")).unwrap();
+        rustix::fs::flock(&f, how).unwrap();
+        EventMemory(f)
+    }
+}
+
 /// The names the shipped lessons' solutions use, for tests that walk whole lessons:
 /// the lock of all of them, which `names` takes one by one.
 pub fn fixed_names() -> Names {
@@ -83,13 +107,26 @@ pub fn fixed_names() -> Names {
 pub struct Sandbox {
     pub label: String,
     pub data: tempfile::TempDir,
+    /// Its checks may read the engine's memory of events: no burst meanwhile.
+    _memory: Option<EventMemory>,
 }
 
 impl Sandbox {
     pub fn new() -> Sandbox {
+        Sandbox::holding(Some(EventMemory::shared()))
+    }
+
+    /// A sandbox for a test that makes a burst of events itself, holding
+    /// `EventMemory::alone` already.
+    pub fn beside_a_burst() -> Sandbox {
+        Sandbox::holding(None)
+    }
+
+    fn holding(memory: Option<EventMemory>) -> Sandbox {
         static N: AtomicUsize = AtomicUsize::new(0);
         let n = N.fetch_add(1, Ordering::SeqCst);
-        Sandbox { label: format!("{LABEL_KEY}={}-{n}", run_id()), data: tempfile::tempdir().unwrap() }
+        let label = format!("{LABEL_KEY}={}-{n}", run_id());
+        Sandbox { label, data: tempfile::tempdir().unwrap(), _memory: memory }
     }
 
     /// `docker run` with this sandbox's label added.

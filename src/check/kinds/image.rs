@@ -190,9 +190,20 @@ impl Rule for ImageCheck {
             .filter_map(|r| r.tag)
             .collect();
         if same_repo.is_empty() {
-            let tags: Vec<String> =
-                images.iter().flat_map(|i| &i.tags).map(|t| ImageRef::parse(t).familiar()).collect();
-            let near = did_you_mean(&near_names(&wanted.familiar(), tags.iter().map(String::as_str)));
+            // A typo in the name, the tag the same: `helloworld` for `hello-world`.
+            let name = |r: &ImageRef| r.familiar().split(':').next().unwrap_or_default().to_owned();
+            let same_tag: Vec<ImageRef> = images
+                .iter()
+                .flat_map(|i| &i.tags)
+                .map(|t| ImageRef::parse(t))
+                .filter(|r| r.tag == wanted.tag)
+                .collect();
+            let names: Vec<String> = same_tag.iter().map(name).collect();
+            let near: Vec<String> = near_names(&name(&wanted), names.iter().map(String::as_str))
+                .into_iter()
+                .filter_map(|n| same_tag.iter().find(|r| name(r) == n).map(ImageRef::familiar))
+                .collect();
+            let near = did_you_mean(&near);
             Finding::missing(format!("there is no image `{wanted}` on this engine{near}"))
         } else {
             Finding::missing(format!(

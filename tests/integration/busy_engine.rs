@@ -1,27 +1,15 @@
-//! Tests that make the shared engine busy on purpose, in a test binary of their own.
-//! The engine remembers only its last 256 events, and several `integration` tests read
-//! that memory (`dockerlearn check` from another terminal, say); cargo runs test
-//! binaries one after another, so a burst of events made here never pushes theirs out.
+//! Tests that make the shared engine busy on purpose: bursts of events from "another
+//! program". The engine remembers only its last 256 events, and other tests read that
+//! memory (`dockerlearn check` from another terminal, say): each burst holds
+//! `EventMemory::alone()`, so it never pushes out what they read.
 
-// The helpers are shared with the `integration` binary, which uses all of them.
-#![allow(dead_code)]
-
-#[path = "integration/fixtures.rs"]
-mod fixtures;
-#[path = "integration/support.rs"]
-mod support;
-
-use std::sync::Mutex;
-use support::{Image, LABEL_KEY, Shared, docker, run_id, sandbox_prompt};
-
-/// One burst at a time: each test here reads the engine's memory too.
-static BURST: Mutex<()> = Mutex::new(());
+use crate::support::{EventMemory, Image, LABEL_KEY, Sandbox, Shared, docker, run_id, sandbox_prompt};
 
 /// The engine keeps only its last 256 events. On a busy engine another program makes
 /// more than that while a long command runs: what the command did first is still told.
 #[test]
 fn a_busy_engine_does_not_hide_what_a_long_command_did_first() {
-    let _one = BURST.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = EventMemory::alone();
     let _busybox = Image::acquire("busybox:latest");
     let id = format!("{}-busy", run_id());
     let label = format!("{LABEL_KEY}={id}");
@@ -36,7 +24,7 @@ fn a_busy_engine_does_not_hide_what_a_long_command_did_first() {
         go_on.display()
     ))
     .unwrap();
-    support::wait_until("the command's container", std::time::Duration::from_secs(30), || {
+    crate::support::wait_until("the command's container", std::time::Duration::from_secs(30), || {
         !docker(&["ps", "-aq", "--filter", &format!("name={name}")]).trim().is_empty()
     });
     // 320 events from another program while the command still runs.
@@ -58,11 +46,11 @@ fn a_busy_engine_does_not_hide_what_a_long_command_did_first() {
 /// verdict says so and what to do, instead of a bare "not yet".
 #[test]
 fn a_check_says_when_the_engine_has_forgotten_the_steps_events() {
-    let _one = BURST.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = EventMemory::alone();
     let _busybox = Image::acquire("busybox:latest");
     // The every-kind course's names are fixed (`ek-once`): one test at a time.
-    let _names = support::names(&["every-kind-course"]);
-    let sb = support::Sandbox::new();
+    let _names = crate::support::names(&["every-kind-course"]);
+    let sb = Sandbox::beside_a_burst();
     let course = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/courses/every-kind");
     let progress = serde_json::json!({
         "format_version": 1,
