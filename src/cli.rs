@@ -10,7 +10,17 @@ use std::path::PathBuf;
 /// you whether the step is done, and if not, what it found instead.
 #[derive(Debug, Parser)]
 #[command(name = "dockerlearn", version, propagate_version = true)]
-#[command(after_help = "Start with `dockerlearn start`. Inside, type :help for the prompt's own commands.")]
+#[command(after_help = "\
+Start with `dockerlearn start`. Inside, type :help for the prompt's own commands.
+
+Examples:
+  dockerlearn start                    the course, from where you left off
+  dockerlearn start volumes            one lesson
+  dockerlearn sandbox                  try anything, and see what each command changed
+  dockerlearn explain 'docker run -it --rm -p 8080:80 nginx'
+  dockerlearn check --json             is the current step done? (from a second terminal)
+  dockerlearn doctor                   what would stop the course here, and the fix
+  dockerlearn clean --dry-run          what you made from the prompt, to remove")]
 pub struct Cli {
     /// Use the course in DIR (DIR/lessons/course.yaml, DIR/lessons/*.md, DIR/checks/*.yaml)
     /// instead of the built-in one.

@@ -7,7 +7,7 @@
 //! never from the command's text, which may not do what it says. Pure.
 
 use crate::snapshot::{Container, Mount, MountKind, Snapshot};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One engine event, as narration needs it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub struct Facts {
     /// The mounts containers had when they were created, by id: where a container
     /// that is gone now (`--rm`) kept its data.
     pub mounts_when_created: HashMap<String, Vec<Mount>>,
+    /// Containers the engine refused to start (an id, its prefix, or a name).
+    pub failed_starts: BTreeSet<String>,
 }
 
 /// How many of a failed container's last lines are told.
@@ -62,6 +64,11 @@ pub fn failed_containers(events: &[Event]) -> Vec<String> {
 /// One line per thing that changed, in the order it happened; empty when nothing did.
 pub fn narrate(events: &[Event], facts: &Facts) -> Vec<String> {
     let mut lines = Vec::new();
+    let told_volumes: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == "volume" && e.action == "create" && !facts.before.volumes.iter().any(|v| v.name == e.id))
+        .map(|e| e.id.as_str())
+        .collect();
     let mut told_containers: Vec<&str> = Vec::new();
     let mut temporary = 0;
     for e in events {
@@ -71,7 +78,7 @@ pub fn narrate(events: &[Event], facts: &Facts) -> Vec<String> {
                 if is_build_step(&story) {
                     temporary += 1;
                 } else {
-                    lines.extend(container_story(&e.id, &story, facts));
+                    lines.extend(container_story(&e.id, &story, facts, &told_volumes));
                 }
                 told_containers.push(&e.id);
             }
@@ -109,14 +116,24 @@ fn name_of(id: &str, story: &[&Event], facts: &Facts) -> String {
         .unwrap_or_else(|| id.chars().take(12).collect())
 }
 
-fn container_story(id: &str, story: &[&Event], facts: &Facts) -> Vec<String> {
+fn container_story(id: &str, story: &[&Event], facts: &Facts, told_volumes: &[&str]) -> Vec<String> {
     let name = name_of(id, story, facts);
     let image = story.iter().find_map(|e| e.attributes.get("image")).cloned().unwrap_or_default();
     let mut steps: Vec<String> = Vec::new();
     let mut lines = Vec::new();
     let mut started = false;
+    let refused = facts.failed_starts.iter().any(|s| *s == name || (s.len() >= 4 && id.starts_with(s.as_str())));
+    let signals: Vec<&str> = story
+        .iter()
+        .filter(|e| e.action == "kill")
+        .filter_map(|e| e.attributes.get("signal"))
+        .map(String::as_str)
+        .collect();
+    let asked = signals.iter().any(|s| matches!(*s, "15" | "SIGTERM" | "3" | "SIGQUIT"));
+    let forced = signals.iter().any(|s| matches!(*s, "9" | "SIGKILL"));
     for e in story {
         let step = match e.action.as_str() {
+            "create" if refused => format!("created from {image}, but could not start (the error above says why)"),
             "create" => format!("created from {image}"),
             "start" => {
                 started = true;
@@ -132,9 +149,15 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts) -> Vec<String> {
             "die" => {
                 let code = e.attributes.get("exitCode").map(String::as_str).unwrap_or("?");
                 match code {
+                    // `docker stop` asks (SIGTERM), then kills after its timeout.
+                    _ if asked && forced => {
+                        format!("did not stop when asked, so it was killed (exit code {code}: killed)")
+                    }
+                    "0" if asked => "stopped when asked (exit code 0)".to_owned(),
                     "0" => "finished (exit code 0: success)".to_owned(),
-                    "137" => "was killed (exit code 137)".to_owned(),
+                    "137" => "was killed (exit code 137: killed)".to_owned(),
                     "143" => "stopped when asked (exit code 143)".to_owned(),
+                    c if asked => format!("stopped when asked (exit code {c})"),
                     c => format!("failed (exit code {c})"),
                 }
             }
@@ -146,7 +169,14 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts) -> Vec<String> {
             ),
             "export" => "its files were exported".to_owned(),
             "archive-path" | "extract-to-dir" => "files copied".to_owned(),
-            a if a.starts_with("exec_start") => "a command ran in it (exec)".to_owned(),
+            a if a.starts_with("exec_start") => {
+                let exec = e.attributes.get("execID");
+                let died = story.iter().find(|x| x.action == "exec_die" && x.attributes.get("execID") == exec);
+                match died.and_then(|d| d.attributes.get("exitCode")).map(String::as_str) {
+                    None | Some("0") => "a command ran in it (exec)".to_owned(),
+                    Some(code) => format!("a command ran in it (exec) and failed (exit code {code})"),
+                }
+            }
             _ => continue,
         };
         if steps.last() != Some(&step) {
@@ -168,7 +198,7 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts) -> Vec<String> {
     }
     let now = facts.after.containers.iter().find(|c| c.id == id);
     match (started, now) {
-        (true, Some(c)) => lines.extend(reach(c, facts)),
+        (true, Some(c)) => lines.extend(reach(c, facts, told_volumes)),
         (true, None) => lines.extend(kept_after(&name, facts.mounts_when_created.get(id), facts)),
         _ => {}
     }
@@ -185,7 +215,7 @@ fn kept_after(name: &str, mounts: Option<&Vec<Mount>>, facts: &Facts) -> Vec<Str
                 Some(format!("  {} in {name} was the folder {} on your computer, read-only", m.destination, m.source))
             }
             MountKind::Bind => Some(format!(
-                "  {} in {name} was the folder {} on your computer: what it wrote there is still there",
+                "  {} in {name} was the folder {} on your computer: whatever it wrote there stays",
                 m.destination, m.source
             )),
             // `--rm` removes a container's anonymous volumes with it: only a volume that
@@ -201,8 +231,9 @@ fn kept_after(name: &str, mounts: Option<&Vec<Mount>>, facts: &Facts) -> Vec<Str
         .collect()
 }
 
-/// How to reach a started container and where its data lives.
-fn reach(c: &Container, facts: &Facts) -> Vec<String> {
+/// How to reach a started container and where its data lives; `told_volumes` were
+/// made by the command, their place told already.
+fn reach(c: &Container, facts: &Facts, told_volumes: &[&str]) -> Vec<String> {
     let mut lines = Vec::new();
     let mut seen = Vec::new();
     for p in &c.ports {
@@ -211,16 +242,27 @@ fn reach(c: &Container, facts: &Facts) -> Vec<String> {
         }
         seen.push((p.host_port, p.container_port));
         let url = if p.protocol == "tcp" { format!(": open http://localhost:{}", p.host_port) } else { String::new() };
+        let only = match p.host_ip.as_str() {
+            "" | "0.0.0.0" | "::" => String::new(),
+            ip => format!(" (on its address {ip} only)"),
+        };
         lines.push(format!(
-            "  port {} on your computer reaches port {}/{} in {}{url}",
+            "  port {} on your computer{only} reaches port {}/{} in {}{url}",
             p.host_port, p.container_port, p.protocol, c.name
         ));
     }
     for m in &c.mounts {
+        let read_only = if m.read_only { ", read-only" } else { "" };
         lines.push(match m.kind {
-            MountKind::Bind => format!("  {} in {} is the folder {} on your computer", m.destination, c.name, m.source),
+            MountKind::Bind => {
+                format!("  {} in {} is the folder {} on your computer{read_only}", m.destination, c.name, m.source)
+            }
+            // A volume made by this command had its place told as it was made.
+            MountKind::Volume if told_volumes.contains(&m.source.as_str()) => {
+                format!("  {} in {} is kept in volume {}{read_only}", m.destination, c.name, m.source)
+            }
             MountKind::Volume => format!(
-                "  {} in {} is kept in volume {}{}",
+                "  {} in {} is kept in volume {}{}{read_only}",
                 m.destination,
                 c.name,
                 m.source,
@@ -228,6 +270,9 @@ fn reach(c: &Container, facts: &Facts) -> Vec<String> {
             ),
             MountKind::Tmpfs => format!("  {} in {} is in memory only", m.destination, c.name),
         });
+    }
+    for n in c.networks.iter().filter(|n| !matches!(n.as_str(), "bridge" | "host" | "none")) {
+        lines.push(format!("  on network {n}: containers there reach it by the name {}", c.name));
     }
     lines
 }
@@ -269,7 +314,9 @@ fn network_line(e: &Event, events: &[Event], facts: &Facts) -> Option<String> {
             // told only when that is all that happened to them.
             let container = e.attributes.get("container")?;
             let lifecycle = events.iter().any(|x| {
-                x.kind == "container" && &x.id == container && matches!(x.action.as_str(), "start" | "die" | "destroy")
+                x.kind == "container"
+                    && &x.id == container
+                    && matches!(x.action.as_str(), "create" | "start" | "die" | "destroy")
             });
             let verb = if e.action == "connect" { "connected to" } else { "disconnected from" };
             let who = facts.after.containers.iter().find(|c| &c.id == container).map(|c| c.name.clone());
@@ -319,7 +366,9 @@ mod tests {
             ports: vec![
                 Port { host_ip: "0.0.0.0".into(), host_port: 8080, container_port: 80, protocol: "tcp".into() },
                 Port { host_ip: "::".into(), host_port: 8080, container_port: 80, protocol: "tcp".into() },
+                Port { host_ip: "127.0.0.1".into(), host_port: 5432, container_port: 5432, protocol: "tcp".into() },
             ],
+            networks: vec!["bridge".into(), "shop".into()],
             mounts: vec![
                 Mount {
                     kind: MountKind::Volume,
@@ -352,8 +401,10 @@ mod tests {
                 "created volume site (on the engine's machine at /var/lib/docker/volumes/site/_data)",
                 "container web: created from nginx:alpine, started",
                 "  port 8080 on your computer reaches port 80/tcp in web: open http://localhost:8080",
-                "  /usr/share/nginx/html in web is kept in volume site (on the engine's machine at /var/lib/docker/volumes/site/_data)",
-                "  /etc/nginx/conf.d in web is the folder /home/ada/conf on your computer",
+                "  port 5432 on your computer (on its address 127.0.0.1 only) reaches port 5432/tcp in web: open http://localhost:5432",
+                "  /usr/share/nginx/html in web is kept in volume site",
+                "  /etc/nginx/conf.d in web is the folder /home/ada/conf on your computer, read-only",
+                "  on network shop: containers there reach it by the name web",
             ]
         );
     }
@@ -376,6 +427,54 @@ mod tests {
             "  its last lines:\n    b\n    c\n    d\n    e\n    Error: superuser password is not specified."
         );
         assert_eq!(told.len(), 2, "a container that is gone has no ports to tell: {told:?}");
+    }
+
+    #[test]
+    fn stops_kills_execs_and_refused_starts_say_what_happened() {
+        let with = |mut e: Event, k: &str, v: &str| {
+            e.attributes.insert(k.into(), v.into());
+            e
+        };
+        let at =
+            |id: &str, name: &str, action: &str| ev("container", action, id, &[("name", name), ("image", "nginx")]);
+        // `docker stop`: asked, and it went.
+        let stop = vec![
+            with(at("a", "web", "kill"), "signal", "15"),
+            with(at("a", "web", "die"), "exitCode", "0"),
+            at("a", "web", "stop"),
+        ];
+        assert_eq!(narrate(&stop, &Facts::default()), ["container web: stopped when asked (exit code 0)"]);
+        // `docker stop` of one that ignores SIGTERM: killed after the timeout.
+        let ignored = vec![
+            with(at("b", "py", "kill"), "signal", "15"),
+            with(at("b", "py", "kill"), "signal", "9"),
+            with(at("b", "py", "die"), "exitCode", "137"),
+            at("b", "py", "stop"),
+        ];
+        assert_eq!(
+            narrate(&ignored, &Facts::default()),
+            ["container py: did not stop when asked, so it was killed (exit code 137: killed)"]
+        );
+        // `docker exec` that failed, and one that did not.
+        let exec = vec![
+            with(at("c", "db", "exec_start: cat /nope"), "execID", "x1"),
+            with(with(at("c", "db", "exec_die"), "execID", "x1"), "exitCode", "1"),
+        ];
+        assert_eq!(
+            narrate(&exec, &Facts::default()),
+            ["container db: a command ran in it (exec) and failed (exit code 1)"]
+        );
+        // A start the engine refused (a taken port): said, and the network noise is not.
+        let refused = vec![
+            at("d1234567", "webx", "create"),
+            ev("network", "connect", "n1", &[("name", "bridge"), ("container", "d1234567")]),
+            ev("network", "disconnect", "n1", &[("name", "bridge"), ("container", "d1234567")]),
+        ];
+        let facts = Facts { failed_starts: BTreeSet::from(["webx".to_owned()]), ..Facts::default() };
+        assert_eq!(
+            narrate(&refused, &facts),
+            ["container webx: created from nginx, but could not start (the error above says why)"]
+        );
     }
 
     #[test]
@@ -405,7 +504,7 @@ mod tests {
             narrate(&events, &facts),
             [
                 "container writer: created from busybox, started, finished (exit code 0: success), removed",
-                "  /work in writer was the folder /home/ada/dockerlearn/volumes on your computer: what it wrote there is still there",
+                "  /work in writer was the folder /home/ada/dockerlearn/volumes on your computer: whatever it wrote there stays",
                 "  /data in writer was volume notes: its data is still there",
                 "  /etc/app in writer was the folder /home/ada/conf on your computer, read-only",
             ]

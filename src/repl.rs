@@ -252,6 +252,8 @@ impl<'c> Repl<'c> {
                 self.quit = true;
             }
             Some(Ok(Meta::Help)) if self.sandbox_mode => self.ui.sandbox_help(),
+            // Leaving works wherever the learner is; the lesson's place is saved.
+            Some(Ok(meta @ Meta::Quit)) => self.step_effects(Input::Meta { meta, now }),
             Some(Ok(_)) if self.sandbox_mode => {
                 self.ui.notice("That is for lessons: type `:sandbox` to go back to the course.");
             }
@@ -325,7 +327,7 @@ impl<'c> Repl<'c> {
         match tool {
             Tool::Sandbox if self.sandbox_mode => {
                 self.sandbox_mode = false;
-                self.ui.notice("Back to the course.");
+                self.ui.notice(if self.begun { "Back to the course." } else { "To the course." });
                 if self.begun {
                     let at = self.session.position();
                     self.ui.step(self.session.course(), at);

@@ -113,7 +113,7 @@ impl Sandbox {
         let events = engine.events_between(before.since, until, before.follow.as_ref()).await?;
         let after = engine.inventory(&Scope::everything()).await?;
         let time = until / 1_000_000_000;
-        let (records, events, mounts_when_created) = match &self.recorder {
+        let (records, events, (mounts_when_created, failed_starts)) = match &self.recorder {
             Some(r) => {
                 let traffic = r
                     .take()
@@ -122,12 +122,13 @@ impl Sandbox {
                 let kept = traffic.keep(&events, &before.snapshot, &after);
                 let worked_on = kept.iter().filter(|e| e.kind == "container").map(|e| e.id.clone());
                 self.session.lock().unwrap_or_else(|e| e.into_inner()).extend(worked_on);
-                (traffic.records(&before.snapshot, &after, time), kept, traffic.mounts)
+                (traffic.records(&before.snapshot, &after, time), kept, (traffic.mounts, traffic.failed_starts))
             }
             None => (created_by(&events, &before.snapshot, time), events, Default::default()),
         };
         self.ledger.append(&records)?;
-        let mut facts = Facts { before: before.snapshot, after, mounts_when_created, ..Facts::default() };
+        let mut facts =
+            Facts { before: before.snapshot, after, mounts_when_created, failed_starts, ..Facts::default() };
         for id in narrate::failed_containers(&events) {
             facts.last_lines.insert(id.clone(), engine.last_lines(&id, narrate::LAST_LINES).await?);
         }

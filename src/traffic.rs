@@ -99,6 +99,9 @@ pub struct Traffic {
     /// The mounts of the containers it created, as they were created, by id: where a
     /// container that is gone now (`--rm`) kept its data.
     pub mounts: HashMap<String, Vec<Mount>>,
+    /// Containers (an id, its prefix or a name, as the request gave it) the engine
+    /// refused to start.
+    pub failed_starts: BTreeSet<String>,
     /// Whether it built with BuildKit (`docker build` since Docker 23 goes through
     /// buildx): the build talks over upgraded `/session` and `/grpc` connections that
     /// are passed through unread, so its tags are not in any answer.
@@ -159,6 +162,15 @@ impl Traffic {
     /// The engine's answer to `call` began with `status`: what a successful call made
     /// that its request already names (a tag, a pull, a build's tags, a commit's).
     pub fn answered(&mut self, call: &Call, status: u16) {
+        if status >= 400
+            && call.method == "POST"
+            && call.segments.len() == 3
+            && call.segments[0] == "containers"
+            && call.segments[2] == "start"
+        {
+            // The CLI prints the engine's reason; the narration says the start failed.
+            self.failed_starts.insert(call.segments[1].clone());
+        }
         if !(200..300).contains(&status) {
             return;
         }

@@ -14,7 +14,7 @@ use std::io::{IsTerminal, Write};
 use termimad::MadSkin;
 
 /// The meta-commands that work in the sandbox.
-const SANDBOX_COMMANDS: &[&str] = &[":sandbox", ":map", ":explain CMD", ":help", ":quit"];
+const SANDBOX_COMMANDS: &[&str] = &[":what", ":map", ":explain CMD", ":help", ":quit"];
 
 pub struct Ui {
     skin: Option<MadSkin>,
@@ -222,8 +222,9 @@ impl Ui {
 
     pub fn help(&self) {
         let mut s = String::from("dockerlearn commands (anything else runs in your shell):\n");
+        let width = META_HELP.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
         for (cmd, what) in META_HELP {
-            s.push_str(&format!("  {cmd:<10} {what}\n"));
+            s.push_str(&format!("  {cmd:<width$} {what}\n"));
         }
         s.push_str("Ctrl-C stops the running command; Ctrl-D saves and leaves.");
         self.line(&s);
@@ -232,6 +233,7 @@ impl Ui {
     /// The sandbox's own commands: the lesson's are no use there.
     pub fn sandbox_help(&self) {
         let mut s = String::from("In the sandbox (anything else runs in your shell, and what it changed is told):\n");
+        s.push_str(&format!("  {:<14} {}\n", ":sandbox", "to the course (your lesson's place is kept)"));
         for (cmd, what) in META_HELP.iter().filter(|(c, _)| SANDBOX_COMMANDS.contains(c)) {
             s.push_str(&format!("  {cmd:<14} {what}\n"));
         }

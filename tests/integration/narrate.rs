@@ -137,7 +137,10 @@ fn narration_names_what_each_command_changed() {
     told(&lines, &format!("container {bad}: created from busybox:latest, started, failed (exit code 3)"));
     told(&lines, "    boom");
 
-    told(&n.run(&["stop", "-t", "1", &srv], true), &format!("container {srv}: was killed (exit code 137)"));
+    told(
+        &n.run(&["stop", "-t", "1", &srv], true),
+        &format!("container {srv}: did not stop when asked, so it was killed (exit code 137: killed)"),
+    );
     let lines = n.run(&["rm", &srv, &bad], true);
     told(&lines, &format!("container {srv}: removed"));
     told(&lines, &format!("container {bad}: removed"));

@@ -131,7 +131,7 @@ fn a_learner_plays_in_the_sandbox_and_goes_back_to_the_course() {
     assert!(listed.contains(":map") && listed.contains(":explain CMD"), "{listed}");
     assert!(!listed.contains(":hint") && !listed.contains(":solution"), "{listed}");
     p.send_line(":sandbox").unwrap();
-    p.exp_string("Back to the course.").unwrap();
+    p.exp_string("To the course.").unwrap();
     p.exp_string("[install-check 1/").unwrap();
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
@@ -436,6 +436,57 @@ fn a_rm_run_is_told_where_its_data_stayed() {
     assert!(told.contains(&format!("/data in {name} was volume {volume}")), "the volume is told:\n{told}");
     assert!(!told.contains("/cache in"), "an anonymous volume goes with the container:\n{told}");
     assert_eq!(std::fs::read_to_string(folder.join("note.txt")).unwrap(), "hi\n");
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
+
+/// `:quit` leaves from the sandbox however the learner came there, a trip to the course
+/// and back included; the sandbox's `:help` lists what works there.
+#[test]
+fn quit_works_in_the_sandbox_after_a_trip_to_the_course() {
+    let data = tempfile::tempdir().unwrap();
+    let mut p = sandbox_prompt(data.path());
+    p.send_line(":help").unwrap();
+    let help = p.exp_string("Ctrl-D leaves.").unwrap();
+    assert!(help.contains(":what") && help.contains(":map") && help.contains(":quit"), "{help}");
+    assert!(!help.contains(":hint") && help.contains("to the course"), "{help}");
+    p.send_line(":sandbox").unwrap();
+    p.exp_string("To the course.").unwrap();
+    p.exp_regex(r"\[[a-z-]+ \d+/\d+\] \$").unwrap();
+    p.send_line(":sandbox").unwrap();
+    p.exp_string("Your lesson waits").unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_string("Progress saved.").unwrap();
+    p.exp_eof().unwrap();
+}
+
+/// What the engine refused or did by force is told as such: a start that failed, an
+/// exec that failed, a `docker stop` that had to kill.
+#[test]
+fn refused_starts_failed_execs_and_forced_stops_are_told() {
+    let _busybox = Image::acquire("busybox:latest");
+    let id = format!("{}-refused", run_id());
+    let label = format!("{LABEL_KEY}={id}");
+    let (broken, sleeper) = (format!("dl-refused-{id}"), format!("dl-sleeper-{id}"));
+    let _made = Shared { label: label.clone(), networks: vec![], volumes: vec![], compose: None };
+    let data = tempfile::tempdir().unwrap();
+    let mut p = sandbox_prompt(data.path());
+    let told = told_after(&mut p, &format!("docker run --label {label} --name {broken} busybox:latest nosuchcommand"));
+    assert!(told.contains(&format!("container {broken}: created from busybox:latest, but could not start")), "{told}");
+    assert!(!told.contains("network bridge"), "joining and leaving the bridge is not news:\n{told}");
+    told_after(&mut p, &format!("docker run -d --label {label} --name {sleeper} busybox:latest sleep 600"));
+    let told = told_after(&mut p, &format!("docker exec {sleeper} sh -c 'exit 3'"));
+    assert!(
+        told.contains(&format!("container {sleeper}: a command ran in it (exec) and failed (exit code 3)")),
+        "{told}"
+    );
+    // `sleep` as the first process ignores the polite signal: stop kills it after 1 s.
+    let told = told_after(&mut p, &format!("docker stop -t 1 {sleeper}"));
+    assert!(
+        told.contains(&format!("container {sleeper}: did not stop when asked, so it was killed (exit code 137")),
+        "{told}"
+    );
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
