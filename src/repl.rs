@@ -261,6 +261,12 @@ impl<'c> Repl<'c> {
             Some(Err(message)) => self.ui.notice(&message),
             None => {
                 let Some(before) = self.look_before(line) else { return };
+                if let Some(b) = before.as_ref().filter(|b| self.sandbox_mode && !b.meanwhile.is_empty()) {
+                    self.ui.notice("Since your last command:");
+                    for l in &b.meanwhile {
+                        self.ui.told(l);
+                    }
+                }
                 if let Some(relay) = self.sandbox.docker_host() {
                     let relay = relay.strip_prefix("unix://").unwrap_or(&relay);
                     if let Some(how) = crate::shell::names_its_own_engine(line, relay) {

@@ -27,6 +27,9 @@ pub struct Before {
     pub snapshot: Snapshot,
     /// The engine's events, streamed live while the command runs.
     follow: Option<Follow>,
+    /// What happened to the learner's containers between the last command and this one
+    /// (one that was run with `-d` and failed, say), one line each.
+    pub meanwhile: Vec<String>,
 }
 
 pub struct Sandbox {
@@ -35,13 +38,21 @@ pub struct Sandbox {
     recorder: Option<Recorder>,
     /// Containers the prompt's commands worked on this session (through the proxy).
     session: std::sync::Mutex<BTreeSet<String>>,
+    /// Until when the last command's changes were told (Unix nanoseconds).
+    told_until: std::sync::Mutex<Option<i64>>,
 }
 
 impl Sandbox {
     /// Records go to `created.jsonl` in `data_dir`. Until `record` is called, every
     /// change on the engine while a command runs is taken for the command's.
     pub fn new(data_dir: &Path, knowledge: Knowledge) -> Sandbox {
-        Sandbox { knowledge, ledger: Ledger::in_dir(data_dir), recorder: None, session: Default::default() }
+        Sandbox {
+            knowledge,
+            ledger: Ledger::in_dir(data_dir),
+            recorder: None,
+            session: Default::default(),
+            told_until: Default::default(),
+        }
     }
 
     /// Puts the recording proxy in front of `endpoint`; commands must then run with
@@ -102,14 +113,43 @@ impl Sandbox {
             r.take();
         }
         let since = crate::progress::now();
+        let told_until = *lock(&self.told_until);
+        let meanwhile = match told_until {
+            Some(from) if from < since => self.meanwhile(engine, from, since, &snapshot).await,
+            _ => Vec::new(),
+        };
         let follow = engine.follow(since).await;
-        Ok((Before { since, snapshot, follow }, warning))
+        Ok((Before { since, snapshot, follow, meanwhile }, warning))
+    }
+
+    /// What happened to the learner's containers from `from` to `to`, between two
+    /// commands: their ends, restarts and removals (the engine's own or another
+    /// terminal's doing). Only for telling: an engine that does not answer tells nothing.
+    async fn meanwhile(&self, engine: &mut Engine, from: i64, to: i64, now: &Snapshot) -> Vec<String> {
+        let own = self.own_containers();
+        if own.is_empty() {
+            return Vec::new();
+        }
+        let Ok(events) = engine.events_between(from, to, None).await else { return Vec::new() };
+        let events: Vec<_> = events
+            .into_iter()
+            .filter(|e| e.kind == "container" && own.contains(&e.id))
+            .filter(|e| matches!(e.action.as_str(), "die" | "oom" | "restart" | "destroy" | "kill"))
+            .collect();
+        let mut facts = Facts { before: now.clone(), after: now.clone(), ..Facts::default() };
+        for id in narrate::failed_containers(&events) {
+            if let Ok(lines) = engine.last_lines(&id, narrate::LAST_LINES).await {
+                facts.last_lines.insert(id, lines);
+            }
+        }
+        narrate::narrate(&events, &facts)
     }
 
     /// After the command: records what it made and tells what changed, one line each.
     pub async fn after(&self, engine: &mut Engine, before: Before) -> anyhow::Result<Vec<String>> {
         // The engine stamps events as it sends them; a millisecond covers the last one.
         let until = crate::progress::now() + 1_000_000;
+        *lock(&self.told_until) = Some(until);
         let events = engine.events_between(before.since, until, before.follow.as_ref()).await?;
         let after = engine.inventory(&Scope::everything()).await?;
         let time = until / 1_000_000_000;
@@ -134,4 +174,8 @@ impl Sandbox {
         }
         Ok(narrate::narrate(&events, &facts))
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -14,6 +14,9 @@ use std::io::{IsTerminal, Write};
 use termimad::MadSkin;
 
 /// The meta-commands that work in the sandbox.
+/// What Ctrl-C does at the prompt, for both helps.
+const CTRL_C: &str = "Ctrl-C stops the running command (a container in the foreground gets it too, and one that ignores it keeps running: `docker stop NAME`)";
+
 const SANDBOX_COMMANDS: &[&str] = &[":what", ":map", ":explain CMD", ":help", ":quit"];
 
 pub struct Ui {
@@ -226,7 +229,8 @@ impl Ui {
         for (cmd, what) in META_HELP {
             s.push_str(&format!("  {cmd:<width$} {what}\n"));
         }
-        s.push_str("Ctrl-C stops the running command; Ctrl-D saves and leaves.");
+        s.push_str(CTRL_C);
+        s.push_str("; Ctrl-D saves and leaves.");
         self.line(&s);
     }
 
@@ -237,7 +241,8 @@ impl Ui {
         for (cmd, what) in META_HELP.iter().filter(|(c, _)| SANDBOX_COMMANDS.contains(c)) {
             s.push_str(&format!("  {cmd:<14} {what}\n"));
         }
-        s.push_str("Ctrl-C stops the running command; Ctrl-D leaves.");
+        s.push_str(CTRL_C);
+        s.push_str("; Ctrl-D leaves.");
         self.line(&s);
     }
 

@@ -490,3 +490,51 @@ fn refused_starts_failed_execs_and_forced_stops_are_told() {
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// A container run with `-d` that fails after the command has returned is told before
+/// the next command runs, with its last lines: not silently gone from `docker ps`.
+#[test]
+fn what_happened_to_the_learners_containers_meanwhile_is_told() {
+    let _busybox = Image::acquire("busybox:latest");
+    let id = format!("{}-meanwhile", run_id());
+    let label = format!("{LABEL_KEY}={id}");
+    let (crash, theirs) = (format!("dl-crash-{id}"), format!("dl-theirs-{id}"));
+    let _made = Shared { label: label.clone(), networks: vec![], volumes: vec![], compose: None };
+    let data = tempfile::tempdir().unwrap();
+    let mut p = sandbox_prompt(data.path());
+    told_after(
+        &mut p,
+        &format!("docker run -d --label {label} --name {crash} busybox:latest sh -c 'sleep 1; echo oops; exit 2'"),
+    );
+    // Another program's container ends meanwhile too: not the learner's to hear of.
+    crate::support::docker_status(&[
+        "run",
+        "--label",
+        &label,
+        "--name",
+        &theirs,
+        "busybox:latest",
+        "sh",
+        "-c",
+        "exit 5",
+    ]);
+    crate::support::wait_until("the container's end", std::time::Duration::from_secs(30), || {
+        docker(&["inspect", "-f", "{{.State.Status}}", &crash]).trim() == "exited"
+    });
+    // Told before the next command runs.
+    let told_before = |p: &mut rexpect::session::PtySession| {
+        p.send_line("true; echo ran-$((40+2))").unwrap();
+        let told = p.exp_string("ran-42").unwrap();
+        p.exp_string("[sandbox] $").unwrap();
+        told
+    };
+    let told = told_before(&mut p);
+    assert!(told.contains("Since your last command:"), "{told}");
+    assert!(told.contains(&format!("container {crash}: failed (exit code 2)")), "{told}");
+    assert!(told.contains("oops"), "its last lines are told:\n{told}");
+    assert!(!told.contains(&theirs), "another program's container is not:\n{told}");
+    let told = told_before(&mut p);
+    assert!(!told.contains("Since your last command:"), "told once:\n{told}");
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
