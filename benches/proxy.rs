@@ -1,7 +1,9 @@
 //! What the recording proxy costs an ordinary command: `docker ps` run straight at the
 //! engine against the same through the proxy the prompt puts in front of it, and one
-//! raw API round trip (`GET /_ping`, a connection of its own) each way. Run with
-//! `cargo bench --bench proxy`. It makes nothing on the engine.
+//! raw API round trip (`GET /_ping`, a connection of its own) each way, and
+//! `docker create` (which the proxy follows with an inspection of the new container
+//! before it answers). Run with `cargo bench --bench proxy`. The containers it creates
+//! are labelled `org.dockerlearn.bench` and removed at once; they never start.
 
 use dockerlearn::engine::context;
 use dockerlearn::engine::recorder::Recorder;
@@ -67,5 +69,34 @@ fn main() {
     println!("docker ps, through proxy  {}", stats(ps_proxied));
     println!("GET /_ping, direct        {}", stats(raw));
     println!("GET /_ping, through proxy {}", stats(raw_proxied));
+    // Any image on the engine will do: the containers are created, never started.
+    let images = Command::new("docker").args(["images", "-q"]).output().expect("docker runs");
+    match String::from_utf8_lossy(&images.stdout).lines().next() {
+        Some(image) => {
+            let (mut create, mut create_proxied) = (vec![], vec![]);
+            for _ in 0..ROUNDS / 4 {
+                create.push(docker_create(&direct, image));
+                create_proxied.push(docker_create(&proxied, image));
+            }
+            println!("docker create, direct     {}", stats(create));
+            println!("docker create, via proxy  {}", stats(create_proxied));
+        }
+        None => println!("docker create: no image on the engine to create from, not measured"),
+    }
     drop(recorder);
+}
+
+/// `docker create` at `host`; the container is removed straight after, untimed.
+fn docker_create(host: &str, image: &str) -> Duration {
+    let t = Instant::now();
+    let out = Command::new("docker")
+        .args(["create", "--label", "org.dockerlearn.bench=proxy", image])
+        .env("DOCKER_HOST", host)
+        .output()
+        .expect("docker runs");
+    let took = t.elapsed();
+    assert!(out.status.success(), "docker create at {host}: {}", String::from_utf8_lossy(&out.stderr));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    Command::new("docker").args(["rm", &id]).output().expect("docker runs");
+    took
 }

@@ -9,8 +9,9 @@ use crate::support::{EventMemory, Image, LABEL_KEY, Sandbox, Shared, docker, run
 /// more than that while a long command runs: what the command did first is still told.
 #[test]
 fn a_busy_engine_does_not_hide_what_a_long_command_did_first() {
-    let _alone = EventMemory::alone();
+    // Locks in the order every test takes them: images, names, then the event memory.
     let _busybox = Image::acquire("busybox:latest");
+    let _alone = EventMemory::alone();
     let id = format!("{}-busy", run_id());
     let label = format!("{LABEL_KEY}={id}");
     let name = format!("dl-busy-{id}");
@@ -46,10 +47,10 @@ fn a_busy_engine_does_not_hide_what_a_long_command_did_first() {
 /// verdict says so and what to do, instead of a bare "not yet".
 #[test]
 fn a_check_says_when_the_engine_has_forgotten_the_steps_events() {
-    let _alone = EventMemory::alone();
     let _busybox = Image::acquire("busybox:latest");
     // The every-kind course's names are fixed (`ek-once`): one test at a time.
     let _names = crate::support::names(&["every-kind-course"]);
+    let _alone = EventMemory::alone();
     let sb = Sandbox::beside_a_burst();
     let course = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/courses/every-kind");
     let progress = serde_json::json!({
