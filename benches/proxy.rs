@@ -90,13 +90,15 @@ fn main() {
 fn docker_create(host: &str, image: &str) -> Duration {
     let t = Instant::now();
     let out = Command::new("docker")
-        .args(["create", "--label", "org.dockerlearn.bench=proxy", image])
+        // A command of its own: the image may have none.
+        .args(["create", "--label", "org.dockerlearn.bench=proxy", image, "true"])
         .env("DOCKER_HOST", host)
         .output()
         .expect("docker runs");
     let took = t.elapsed();
     assert!(out.status.success(), "docker create at {host}: {}", String::from_utf8_lossy(&out.stderr));
     let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    Command::new("docker").args(["rm", &id]).output().expect("docker runs");
+    let removed = Command::new("docker").args(["rm", &id]).output().expect("docker runs");
+    assert!(removed.status.success(), "docker rm {id}: {}", String::from_utf8_lossy(&removed.stderr));
     took
 }

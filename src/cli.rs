@@ -15,7 +15,7 @@ Start with `dockerlearn start`. Inside, type :help for the prompt's own commands
 
 Examples:
   dockerlearn start                    the course, from where you left off
-  dockerlearn start volumes            one lesson
+  dockerlearn start volumes            go to the volumes lesson
   dockerlearn sandbox                  try anything, and see what each command changed
   dockerlearn explain 'docker run -it --rm -p 8080:80 nginx'
   dockerlearn check --json             is the current step done? (from a second terminal)

@@ -45,10 +45,60 @@ pub struct Facts {
     pub mounts_when_created: HashMap<String, Vec<Mount>>,
     /// Containers the engine refused to start (an id, its prefix, or a name).
     pub failed_starts: BTreeSet<String>,
+    /// How execs without an `exec_die` event ended, by exec id: the engine sends none
+    /// for a command it could not start.
+    pub exec_ends: HashMap<String, ExecEnd>,
+}
+
+/// An exec as the engine tells of it afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExecEnd {
+    pub running: bool,
+    pub exit_code: Option<i64>,
+}
+
+/// The execs among `events` whose end no event tells: their ids, to ask the engine.
+pub fn execs_without_end(events: &[Event]) -> Vec<String> {
+    let ended: BTreeSet<&str> = events
+        .iter()
+        .filter(|e| e.action == "exec_die")
+        .filter_map(|e| e.attributes.get("execID"))
+        .map(String::as_str)
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for e in events.iter().filter(|e| e.action.starts_with("exec_start")) {
+        if let Some(id) = e.attributes.get("execID").filter(|id| !ended.contains(id.as_str())) {
+            if !out.contains(id) {
+                out.push(id.clone());
+            }
+        }
+    }
+    out
 }
 
 /// How many of a failed container's last lines are told.
-pub const LAST_LINES: usize = 5;
+const LAST_LINES: usize = 5;
+/// How many of its last lines are read: an error line among them is told too, since a
+/// program often explains itself above its last lines (PostgreSQL's missing password).
+pub const LINES_READ: usize = 30;
+/// Most lines told from an error line on; beyond that, the error line, `…`, the last lines.
+const FROM_ERROR: usize = 12;
+
+/// The lines of a failed container's output worth telling: the last few, and the last
+/// line that reads as an error when it is above them.
+fn told_tail(output: &str) -> Vec<&str> {
+    let all: Vec<&str> = output.lines().collect();
+    let last = all.len().saturating_sub(LAST_LINES);
+    let erring = |l: &&str| {
+        let l = l.to_ascii_lowercase();
+        ["error", "fatal", "panic", "exception"].iter().any(|w| l.contains(w))
+    };
+    match all[..last].iter().rposition(erring) {
+        Some(i) if all.len() - i <= FROM_ERROR => all[i..].to_vec(),
+        Some(i) => [&all[i..=i], &["…"][..], &all[last..]].concat(),
+        None => all[last..].to_vec(),
+    }
+}
 
 /// Container ids whose exit code was not 0, so the caller can fetch their last lines.
 pub fn failed_containers(events: &[Event]) -> Vec<String> {
@@ -97,6 +147,12 @@ pub fn narrate(events: &[Event], facts: &Facts) -> Vec<String> {
     if temporary > 0 {
         lines.push(format!("{temporary} temporary container(s) ran the build's steps and were removed"));
     }
+    // `docker start` of a container the engine cannot start: no event tells of it.
+    for c in facts.after.containers.iter().filter(|c| refused_start(&c.id, &c.name, facts)) {
+        if !told_containers.contains(&c.id.as_str()) {
+            lines.push(format!("container {}: could not start (the error above says why)", c.name));
+        }
+    }
     lines
 }
 
@@ -122,17 +178,16 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts, told_volumes: &[&s
     let mut steps: Vec<String> = Vec::new();
     let mut lines = Vec::new();
     let mut started = false;
-    let refused = facts.failed_starts.iter().any(|s| *s == name || (s.len() >= 4 && id.starts_with(s.as_str())));
-    let signals: Vec<&str> = story
-        .iter()
-        .filter(|e| e.action == "kill")
-        .filter_map(|e| e.attributes.get("signal"))
-        .map(String::as_str)
-        .collect();
-    let asked = signals.iter().any(|s| matches!(*s, "15" | "SIGTERM" | "3" | "SIGQUIT"));
-    let forced = signals.iter().any(|s| matches!(*s, "9" | "SIGKILL"));
+    let refused = refused_start(id, &name, facts) && !story.iter().any(|e| e.action == "start");
+    // `docker stop` logs `stop` after the container's end; a kill with signal 9 (the
+    // engine writes signals as numbers) is what it did when asking was not enough.
+    let asked = story.iter().any(|e| e.action == "stop");
+    let forced = story.iter().any(|e| e.action == "kill" && e.attributes.get("signal").is_some_and(|s| s == "9"));
     for e in story {
         let step = match e.action.as_str() {
+            "create" if refused && facts.after.containers.iter().any(|c| c.id == id) => format!(
+                "created from {image}, but could not start (the error above says why); it stays, created: `docker rm {name}` removes it"
+            ),
             "create" if refused => format!("created from {image}, but could not start (the error above says why)"),
             "create" => format!("created from {image}"),
             "start" => {
@@ -144,6 +199,7 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts, told_volumes: &[&s
             "stop" if story.iter().any(|x| x.action == "die") => continue,
             "stop" => "stopped".to_owned(),
             "kill" => continue,
+            "oom" => "ran out of memory".to_owned(),
             "pause" => "paused".to_owned(),
             "unpause" => "unpaused".to_owned(),
             "die" => {
@@ -171,10 +227,20 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts, told_volumes: &[&s
             "archive-path" | "extract-to-dir" => "files copied".to_owned(),
             a if a.starts_with("exec_start") => {
                 let exec = e.attributes.get("execID");
-                let died = story.iter().find(|x| x.action == "exec_die" && x.attributes.get("execID") == exec);
-                match died.and_then(|d| d.attributes.get("exitCode")).map(String::as_str) {
-                    None | Some("0") => "a command ran in it (exec)".to_owned(),
-                    Some(code) => format!("a command ran in it (exec) and failed (exit code {code})"),
+                let died = exec.and_then(|x| {
+                    story.iter().find(|d| d.action == "exec_die" && d.attributes.get("execID") == Some(x))
+                });
+                let code = died.and_then(|d| d.attributes.get("exitCode")).and_then(|c| c.parse::<i64>().ok());
+                let end = exec.and_then(|x| facts.exec_ends.get(x));
+                match (code, end) {
+                    (None, Some(ExecEnd { running: true, .. })) => "a command is running in it (exec)".to_owned(),
+                    (None, Some(ExecEnd { exit_code: Some(c @ (126 | 127)), .. })) => {
+                        format!("a command could not run in it (exec, exit code {c}: the error above says why)")
+                    }
+                    (Some(c), _) | (None, Some(&ExecEnd { exit_code: Some(c), .. })) if c != 0 => {
+                        format!("a command ran in it (exec) and failed (exit code {c})")
+                    }
+                    _ => "a command ran in it (exec)".to_owned(),
                 }
             }
             _ => continue,
@@ -188,13 +254,16 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts, told_volumes: &[&s
     }
     lines.push(format!("container {name}: {}", steps.join(", ")));
     if let Some(output) = facts.last_lines.get(id) {
-        let tail: Vec<&str> = output.lines().rev().take(LAST_LINES).collect();
+        let tail = told_tail(output);
         if !tail.is_empty() {
             lines.push(format!(
                 "  its last lines:\n{}",
-                tail.iter().rev().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+                tail.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
             ));
         }
+    }
+    if story.iter().any(|e| e.action == "destroy") {
+        lines.extend(anonymous_volumes_left(id, &name, facts));
     }
     let now = facts.after.containers.iter().find(|c| c.id == id);
     match (started, now) {
@@ -203,6 +272,35 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts, told_volumes: &[&s
         _ => {}
     }
     lines
+}
+
+/// The anonymous volumes (nameless, the image's `VOLUME`s or a bare `-v /path`) a
+/// removed container leaves behind: `docker rm` without `-v` keeps them, unnamed.
+fn anonymous_volumes_left(id: &str, name: &str, facts: &Facts) -> Vec<String> {
+    let Some(gone) = facts.before.containers.iter().find(|c| c.id == id) else { return Vec::new() };
+    gone.mounts
+        .iter()
+        .filter(|m| m.kind == MountKind::Volume && is_anonymous(&m.source))
+        .filter(|m| facts.after.volumes.iter().any(|v| v.name == m.source))
+        .map(|m| {
+            let short: String = m.source.chars().take(12).collect();
+            format!(
+                "  its anonymous volume {short}… (at {} in {name}) stays: `docker volume rm {}` removes it",
+                m.destination, m.source
+            )
+        })
+        .collect()
+}
+
+/// Whether the engine refused to start container `id` (named `name`) as the command
+/// asked for it by name or by an id prefix.
+fn refused_start(id: &str, name: &str, facts: &Facts) -> bool {
+    facts.failed_starts.iter().any(|s| s == name || (s.len() >= 4 && id.starts_with(s.as_str())))
+}
+
+/// A volume the engine named itself: 64 hexadecimal digits.
+fn is_anonymous(volume: &str) -> bool {
+    volume.len() == 64 && volume.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Where a container that is gone now kept its data: that data is still there.
@@ -241,11 +339,12 @@ fn reach(c: &Container, facts: &Facts, told_volumes: &[&str]) -> Vec<String> {
             continue;
         }
         seen.push((p.host_port, p.container_port));
-        let url = if p.protocol == "tcp" { format!(": open http://localhost:{}", p.host_port) } else { String::new() };
-        let only = match p.host_ip.as_str() {
-            "" | "0.0.0.0" | "::" => String::new(),
-            ip => format!(" (on its address {ip} only)"),
+        let (only, host) = match p.host_ip.as_str() {
+            "" | "0.0.0.0" | "::" => (String::new(), "localhost".to_owned()),
+            "127.0.0.1" | "::1" => (" (only from this computer)".to_owned(), "localhost".to_owned()),
+            ip => (format!(" (only at its address {ip})"), ip.to_owned()),
         };
+        let url = if p.protocol == "tcp" { format!(": open http://{host}:{}", p.host_port) } else { String::new() };
         lines.push(format!(
             "  port {} on your computer{only} reaches port {}/{} in {}{url}",
             p.host_port, p.container_port, p.protocol, c.name
@@ -313,11 +412,14 @@ fn network_line(e: &Event, events: &[Event], facts: &Facts) -> Option<String> {
             // Containers join their networks as they start and leave as they go:
             // told only when that is all that happened to them.
             let container = e.attributes.get("container")?;
-            let lifecycle = events.iter().any(|x| {
-                x.kind == "container"
-                    && &x.id == container
-                    && matches!(x.action.as_str(), "create" | "start" | "die" | "destroy")
-            });
+            let refused =
+                facts.after.containers.iter().any(|c| &c.id == container && refused_start(&c.id, &c.name, facts));
+            let lifecycle = refused
+                || events.iter().any(|x| {
+                    x.kind == "container"
+                        && &x.id == container
+                        && matches!(x.action.as_str(), "create" | "start" | "die" | "destroy")
+                });
             let verb = if e.action == "connect" { "connected to" } else { "disconnected from" };
             let who = facts.after.containers.iter().find(|c| &c.id == container).map(|c| c.name.clone());
             let who = who.unwrap_or_else(|| container.chars().take(12).collect());
@@ -401,7 +503,7 @@ mod tests {
                 "created volume site (on the engine's machine at /var/lib/docker/volumes/site/_data)",
                 "container web: created from nginx:alpine, started",
                 "  port 8080 on your computer reaches port 80/tcp in web: open http://localhost:8080",
-                "  port 5432 on your computer (on its address 127.0.0.1 only) reaches port 5432/tcp in web: open http://localhost:5432",
+                "  port 5432 on your computer (only from this computer) reaches port 5432/tcp in web: open http://localhost:5432",
                 "  /usr/share/nginx/html in web is kept in volume site",
                 "  /etc/nginx/conf.d in web is the folder /home/ada/conf on your computer, read-only",
                 "  on network shop: containers there reach it by the name web",
@@ -475,6 +577,72 @@ mod tests {
             narrate(&refused, &facts),
             ["container webx: created from nginx, but could not start (the error above says why)"]
         );
+    }
+
+    #[test]
+    fn an_error_above_the_last_lines_is_told_with_them() {
+        let postgres = "init\nError: Database is uninitialized and superuser password is not specified.\n  You must specify POSTGRES_PASSWORD\n  a\n  b\n  c\n  d\n  https://www.postgresql.org/docs/current/auth-trust.html";
+        assert_eq!(told_tail(postgres)[0], "Error: Database is uninitialized and superuser password is not specified.");
+        assert_eq!(told_tail(postgres).len(), 7);
+        let far: String = std::iter::once("fatal: no config".to_owned())
+            .chain((0..20).map(|i| format!("line {i}")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(told_tail(&far), ["fatal: no config", "…", "line 15", "line 16", "line 17", "line 18", "line 19"]);
+        assert_eq!(told_tail("a\nb\nc\nd\ne\nf"), ["b", "c", "d", "e", "f"], "no error line: the last five");
+    }
+
+    #[test]
+    fn an_exec_that_could_not_run_and_a_start_that_later_worked() {
+        let at = |id: &str, name: &str, action: &str, attrs: &[(&str, &str)]| {
+            let mut all = vec![("name", name), ("image", "busybox")];
+            all.extend_from_slice(attrs);
+            ev("container", action, id, &all)
+        };
+        let exec = vec![at("c", "box", "exec_start: nosuchcmd", &[("execID", "x9")])];
+        assert_eq!(execs_without_end(&exec), ["x9"]);
+        let facts = Facts {
+            exec_ends: HashMap::from([("x9".to_owned(), ExecEnd { running: false, exit_code: Some(126) })]),
+            ..Facts::default()
+        };
+        assert_eq!(
+            narrate(&exec, &facts),
+            ["container box: a command could not run in it (exec, exit code 126: the error above says why)"]
+        );
+        // Refused once, then started under the same name: it started.
+        let retried = vec![at("d", "web", "create", &[]), at("d", "web", "start", &[])];
+        let facts = Facts { failed_starts: BTreeSet::from(["web".to_owned()]), ..Facts::default() };
+        assert_eq!(narrate(&retried, &facts), ["container web: created from busybox, started"]);
+    }
+
+    #[test]
+    fn a_removed_container_names_the_anonymous_volume_it_leaves() {
+        let anonymous = "3d4fe71df7b7a1b2c3d4e5f60718293a4b5c6d7e8f9012345678901234994df0";
+        let events = container_events("c7", "keep", "busybox", &["destroy"], "");
+        let mut facts = Facts::default();
+        facts.before.containers.push(Container {
+            id: "c7".into(),
+            name: "keep".into(),
+            mounts: vec![Mount {
+                kind: MountKind::Volume,
+                source: anonymous.into(),
+                destination: "/cache".into(),
+                read_only: false,
+            }],
+            ..Container::default()
+        });
+        facts.after.volumes.push(Volume { name: anonymous.into(), ..Volume::default() });
+        assert_eq!(
+            narrate(&events, &facts),
+            [
+                "container keep: removed".to_owned(),
+                format!(
+                    "  its anonymous volume 3d4fe71df7b7… (at /cache in keep) stays: `docker volume rm {anonymous}` removes it"
+                ),
+            ]
+        );
+        facts.after.volumes.clear();
+        assert_eq!(narrate(&events, &facts).len(), 1, "removed with it (`rm -v`, `--rm`): nothing to say");
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct Before {
     pub meanwhile: Vec<String>,
 }
 
+/// Most execs asked about after one command, for how they ended.
+const MAX_EXECS_ASKED: usize = 10;
+
 pub struct Sandbox {
     knowledge: Knowledge,
     ledger: Ledger,
@@ -83,7 +86,7 @@ impl Sandbox {
     /// prompt (recorded), and those its commands worked on this session.
     pub fn own_containers(&self) -> BTreeSet<String> {
         let mut own = self.ledger.containers().unwrap_or_default();
-        own.extend(self.session.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
+        own.extend(lock(&self.session).iter().cloned());
         own
     }
 
@@ -113,7 +116,9 @@ impl Sandbox {
             r.take();
         }
         let since = crate::progress::now();
-        let told_until = *lock(&self.told_until);
+        // A command whose changes are not told after it (the engine did not answer)
+        // leaves no mark: the next one's "meanwhile" would hold its doings.
+        let told_until = lock(&self.told_until).take();
         let meanwhile = match told_until {
             Some(from) if from < since => self.meanwhile(engine, from, since, &snapshot).await,
             _ => Vec::new(),
@@ -130,15 +135,15 @@ impl Sandbox {
         if own.is_empty() {
             return Vec::new();
         }
-        let Ok(events) = engine.events_between(from, to, None).await else { return Vec::new() };
+        let Ok(events) = engine.container_events_between(from, to).await else { return Vec::new() };
         let events: Vec<_> = events
             .into_iter()
             .filter(|e| e.kind == "container" && own.contains(&e.id))
-            .filter(|e| matches!(e.action.as_str(), "die" | "oom" | "restart" | "destroy" | "kill"))
+            .filter(|e| matches!(e.action.as_str(), "die" | "oom" | "restart" | "destroy" | "kill" | "stop"))
             .collect();
         let mut facts = Facts { before: now.clone(), after: now.clone(), ..Facts::default() };
         for id in narrate::failed_containers(&events) {
-            if let Ok(lines) = engine.last_lines(&id, narrate::LAST_LINES).await {
+            if let Ok(lines) = engine.last_lines(&id, narrate::LINES_READ).await {
                 facts.last_lines.insert(id, lines);
             }
         }
@@ -161,7 +166,7 @@ impl Sandbox {
                     .with_implicit_volumes(&events, &before.snapshot);
                 let kept = traffic.keep(&events, &before.snapshot, &after);
                 let worked_on = kept.iter().filter(|e| e.kind == "container").map(|e| e.id.clone());
-                self.session.lock().unwrap_or_else(|e| e.into_inner()).extend(worked_on);
+                lock(&self.session).extend(worked_on);
                 (traffic.records(&before.snapshot, &after, time), kept, (traffic.mounts, traffic.failed_starts))
             }
             None => (created_by(&events, &before.snapshot, time), events, Default::default()),
@@ -170,7 +175,12 @@ impl Sandbox {
         let mut facts =
             Facts { before: before.snapshot, after, mounts_when_created, failed_starts, ..Facts::default() };
         for id in narrate::failed_containers(&events) {
-            facts.last_lines.insert(id.clone(), engine.last_lines(&id, narrate::LAST_LINES).await?);
+            facts.last_lines.insert(id.clone(), engine.last_lines(&id, narrate::LINES_READ).await?);
+        }
+        for exec in narrate::execs_without_end(&events).into_iter().take(MAX_EXECS_ASKED) {
+            if let Some(end) = engine.exec_end(&exec).await {
+                facts.exec_ends.insert(exec, end);
+            }
         }
         Ok(narrate::narrate(&events, &facts))
     }

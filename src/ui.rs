@@ -15,8 +15,9 @@ use termimad::MadSkin;
 
 /// The meta-commands that work in the sandbox.
 /// What Ctrl-C does at the prompt, for both helps.
-const CTRL_C: &str = "Ctrl-C stops the running command (a container in the foreground gets it too, and one that ignores it keeps running: `docker stop NAME`)";
+const CTRL_C: &str = "Ctrl-C goes to the running command: a container in the foreground gets it, and one that ignores it keeps the prompt waiting (stop it from another terminal: `docker stop NAME`)";
 
+/// The prompt's commands that do something in the sandbox.
 const SANDBOX_COMMANDS: &[&str] = &[":what", ":map", ":explain CMD", ":help", ":quit"];
 
 pub struct Ui {

@@ -435,6 +435,16 @@ fn a_rm_run_is_told_where_its_data_stayed() {
     );
     assert!(told.contains(&format!("/data in {name} was volume {volume}")), "the volume is told:\n{told}");
     assert!(!told.contains("/cache in"), "an anonymous volume goes with the container:\n{told}");
+    // Without --rm, `docker rm` keeps the anonymous volume: it is named, to remove.
+    let kept = format!("dl-kept-{id}");
+    told_after(&mut p, &format!("docker run -d --label {label} --name {kept} -v /cache busybox:latest sleep 600"));
+    let anonymous = docker(&["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", &kept]).trim().to_owned();
+    let told = told_after(&mut p, &format!("docker rm -f {kept}"));
+    let _ = crate::support::docker_status(&["volume", "rm", &anonymous]);
+    assert!(
+        told.contains(&format!("(at /cache in {kept}) stays: `docker volume rm {anonymous}` removes it")),
+        "{told}"
+    );
     assert_eq!(std::fs::read_to_string(folder.join("note.txt")).unwrap(), "hi\n");
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
@@ -481,6 +491,12 @@ fn refused_starts_failed_execs_and_forced_stops_are_told() {
         told.contains(&format!("container {sleeper}: a command ran in it (exec) and failed (exit code 3)")),
         "{told}"
     );
+    // A command that does not exist: the engine sends no exec_die, and says so when asked.
+    let told = told_after(&mut p, &format!("docker exec {sleeper} nosuchcommand"));
+    assert!(
+        told.contains(&format!("container {sleeper}: a command could not run in it (exec, exit code 12")),
+        "{told}"
+    );
     // `sleep` as the first process ignores the polite signal: stop kills it after 1 s.
     let told = told_after(&mut p, &format!("docker stop -t 1 {sleeper}"));
     assert!(
@@ -500,12 +516,20 @@ fn what_happened_to_the_learners_containers_meanwhile_is_told() {
     let label = format!("{LABEL_KEY}={id}");
     let (crash, theirs) = (format!("dl-crash-{id}"), format!("dl-theirs-{id}"));
     let _made = Shared { label: label.clone(), networks: vec![], volumes: vec![], compose: None };
+    // What happened between two commands is read from the engine's memory of events.
+    let _memory = crate::support::EventMemory::shared();
     let data = tempfile::tempdir().unwrap();
+    let signal = tempfile::tempdir().unwrap();
     let mut p = sandbox_prompt(data.path());
+    // It fails once the test says so, after the command has returned.
     told_after(
         &mut p,
-        &format!("docker run -d --label {label} --name {crash} busybox:latest sh -c 'sleep 1; echo oops; exit 2'"),
+        &format!(
+            "docker run -d --label {label} --name {crash} -v {}:/signal busybox:latest sh -c 'until [ -e /signal/go ]; do sleep 0.1; done; echo oops; exit 2'",
+            signal.path().display()
+        ),
     );
+    std::fs::write(signal.path().join("go"), "").unwrap();
     // Another program's container ends meanwhile too: not the learner's to hear of.
     crate::support::docker_status(&[
         "run",
