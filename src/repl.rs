@@ -8,6 +8,9 @@
 //! run in turn. Every wait on the engine says after a second what it waits for, and
 //! Ctrl-C stops waiting.
 
+mod editor;
+mod tools;
+
 use crate::check::{self, Verdict};
 use crate::class::learner::{self, Link, Update};
 use crate::class::protocol::{Event, Notice};
@@ -15,59 +18,22 @@ use crate::course::Course;
 use crate::engine::Engine;
 use crate::progress::{self, CourseProgress, Store};
 use crate::sandbox::{self, Sandbox};
-use crate::session::{CheckMode, Effect, Input, META_HELP, Meta, Session};
+use crate::session::{CheckMode, Effect, Input, Meta, Session};
 use crate::ui::Ui;
-use rustyline::completion::Completer;
+use editor::Completion;
+use rustyline::Editor;
 use rustyline::error::ReadlineError;
-use rustyline::highlight::Highlighter;
-use rustyline::hint::Hinter;
 use rustyline::history::FileHistory;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
-use rustyline::{Context, Editor, Helper};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::runtime::Runtime;
 use tokio::signal::unix::{Signal, SignalKind, signal};
+use tools::Tool;
 
 /// How long a wait on the engine lasts before the prompt says what it waits for.
 const SAY_WAITING_AFTER: Duration = Duration::from_secs(1);
 /// How long a Ctrl-C meant for the learner's command may take to reach the runtime.
 const SIGNAL_GRACE: Duration = Duration::from_millis(15);
-
-/// Completes `:` commands and the current step's suggested commands.
-#[derive(Default)]
-struct Completion {
-    suggested: Vec<String>,
-}
-
-impl Completer for Completion {
-    type Candidate = String;
-    fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<String>)> {
-        let prefix = &line[..pos];
-        let candidates: Vec<String> = if prefix.starts_with(':') {
-            META_HELP.iter().map(|(c, _)| (*c).to_owned()).filter(|c| c.starts_with(prefix)).collect()
-        } else {
-            self.suggested.iter().filter(|c| c.starts_with(prefix)).cloned().collect()
-        };
-        Ok((0, candidates))
-    }
-}
-impl Hinter for Completion {
-    type Hint = String;
-}
-impl Highlighter for Completion {}
-impl Validator for Completion {
-    /// A heredoc, an open quote or a trailing `\` asks for more lines, as a shell would.
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        let input = ctx.input();
-        if input.trim_start().starts_with(':') || crate::shell::is_complete(input) {
-            Ok(ValidationResult::Valid(None))
-        } else {
-            Ok(ValidationResult::Incomplete)
-        }
-    }
-}
-impl Helper for Completion {}
 
 pub struct Repl<'c> {
     session: Session<'c>,
@@ -95,32 +61,6 @@ pub struct Repl<'c> {
     unsaved: Option<String>,
     /// The class this learner joined: reports go out, the instructor's word comes in.
     class: Option<Link>,
-}
-
-/// The prompt's own tools, beside the lesson's meta-commands.
-enum Tool {
-    /// `:sandbox`: to the sandbox, or back to the lesson.
-    Sandbox,
-    /// `:what`: what the last command changed.
-    What,
-    /// `:map`: the learner's containers drawn; `:map all`: every container.
-    Map { all: bool },
-    /// `:explain CMD`: a command in plain words.
-    Explain(String),
-}
-
-impl Tool {
-    fn parse(line: &str) -> Option<Tool> {
-        let rest = line.trim().strip_prefix(':')?;
-        let (word, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        Some(match word {
-            "sandbox" => Tool::Sandbox,
-            "what" => Tool::What,
-            "map" => Tool::Map { all: arg.trim() == "all" },
-            "explain" => Tool::Explain(arg.trim().to_owned()),
-            _ => return None,
-        })
-    }
 }
 
 /// What the prompt works with, besides the course and the terminal.
@@ -326,60 +266,6 @@ impl<'c> Repl<'c> {
             for l in &self.last_told {
                 self.ui.told(l);
             }
-        }
-    }
-
-    fn tool(&mut self, tool: Tool) {
-        match tool {
-            Tool::Sandbox if self.sandbox_mode => {
-                self.sandbox_mode = false;
-                self.ui.notice(if self.begun { "Back to the course." } else { "To the course." });
-                if self.begun {
-                    let at = self.session.position();
-                    self.ui.step(self.session.course(), at);
-                } else {
-                    self.begun = true;
-                    self.step_effects(Input::Begin { lesson: None, now: progress::now() });
-                }
-            }
-            Tool::Sandbox => {
-                self.sandbox_mode = true;
-                self.ui.notice(
-                    "The sandbox: try anything; after each command dockerlearn tells what changed. Your lesson waits: `:sandbox` goes back to it.",
-                );
-            }
-            Tool::What if self.last_told.is_empty() => {
-                self.ui.notice("Nothing changed in the engine with the last command.");
-            }
-            Tool::What => {
-                for l in &self.last_told {
-                    self.ui.told(l);
-                }
-            }
-            Tool::Map { all } => {
-                let scope = crate::engine::Scope::everything();
-                let engine = &mut self.engine;
-                let looked =
-                    Self::wait(self.rt, self.ui, &mut self.interrupt, &self.engine_name, engine.inventory(&scope));
-                match looked {
-                    Some(Ok(snapshot)) if all => self.ui.drawing(&crate::map::render(&snapshot, self.ui.coloured())),
-                    Some(Ok(snapshot)) => {
-                        // The lesson's own containers are the learner's, wherever they made them.
-                        let mut own = self.sandbox.own_containers();
-                        let names = self.lesson_names_of(|k| k == crate::verify::names::Kind::Container);
-                        own.extend(
-                            snapshot.containers.iter().filter(|c| names.contains(&c.name)).map(|c| c.id.clone()),
-                        );
-                        self.ui.drawing(&crate::map::render_own(&snapshot, &own, ":map all", self.ui.coloured()))
-                    }
-                    Some(Err(e)) => self.ui.error(&format!("{e}")),
-                    None => {}
-                }
-            }
-            Tool::Explain(cmd) if cmd.is_empty() => {
-                self.ui.notice("Type `:explain` and a command: `:explain docker run -it --rm busybox sh`.");
-            }
-            Tool::Explain(cmd) => self.ui.line(crate::explain::render_with(self.sandbox.knowledge(), &cmd).trim_end()),
         }
     }
 
