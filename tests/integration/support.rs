@@ -54,22 +54,20 @@ pub fn wait_until(what: &str, limit: std::time::Duration, mut condition: impl Fn
 pub struct Names(#[allow(dead_code)] Vec<std::fs::File>);
 
 pub fn names(list: &[&str]) -> Names {
-    let dir = std::env::temp_dir().join("dockerlearn-test-names");
-    std::fs::create_dir_all(&dir).unwrap();
     let mut sorted: Vec<String> =
         list.iter().map(|n| n.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")).collect();
     sorted.sort();
     sorted.dedup();
-    Names(
-        sorted
-            .iter()
-            .map(|n| {
-                let f = std::fs::File::create(dir.join(n)).unwrap();
-                rustix::fs::flock(&f, rustix::fs::FlockOperation::LockExclusive).unwrap();
-                f
-            })
-            .collect(),
-    )
+    Names(sorted.iter().map(|n| flocked(n, rustix::fs::FlockOperation::LockExclusive)).collect())
+}
+
+/// The lock file `name`, shared by every test process on this machine, held as `how`.
+fn flocked(name: &str, how: rustix::fs::FlockOperation) -> std::fs::File {
+    let dir = std::env::temp_dir().join("dockerlearn-test-names");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = std::fs::File::create(dir.join(name)).unwrap();
+    rustix::fs::flock(&f, how).unwrap();
+    f
 }
 
 /// The engine remembers only its last 256 events, for every program on it, and a
@@ -80,19 +78,11 @@ pub struct EventMemory(#[allow(dead_code)] std::fs::File);
 
 impl EventMemory {
     pub fn shared() -> EventMemory {
-        EventMemory::lock(rustix::fs::FlockOperation::LockShared)
+        EventMemory(flocked("engine-event-memory", rustix::fs::FlockOperation::LockShared))
     }
 
     pub fn alone() -> EventMemory {
-        EventMemory::lock(rustix::fs::FlockOperation::LockExclusive)
-    }
-
-    fn lock(how: rustix::fs::FlockOperation) -> EventMemory {
-        let dir = std::env::temp_dir().join("dockerlearn-test-names");
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = std::fs::File::create(dir.join("engine-event-memory")).unwrap();
-        rustix::fs::flock(&f, how).unwrap();
-        EventMemory(f)
+        EventMemory(flocked("engine-event-memory", rustix::fs::FlockOperation::LockExclusive))
     }
 }
 
