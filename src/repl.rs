@@ -201,11 +201,8 @@ impl<'c> Repl<'c> {
             Some(Err(message)) => self.ui.notice(&message),
             None => {
                 let Some(before) = self.look_before(line) else { return };
-                if let Some(b) = before.as_ref().filter(|b| self.sandbox_mode && !b.meanwhile.is_empty()) {
-                    self.ui.notice("Since your last command:");
-                    for l in &b.meanwhile {
-                        self.ui.told(l);
-                    }
+                if let Some(b) = before.as_ref().filter(|_| self.sandbox_mode) {
+                    self.tell_meanwhile(b);
                 }
                 if let Some(relay) = self.sandbox.docker_host() {
                     let relay = relay.strip_prefix("unix://").unwrap_or(&relay);
@@ -246,6 +243,21 @@ impl<'c> Repl<'c> {
             }
             Some(Ok((before, None))) => Some(Some(before)),
             Some(Err(_)) | None => Some(None),
+        }
+    }
+
+    /// In the sandbox, before a command runs: what happened to the learner's containers
+    /// since the last one.
+    fn tell_meanwhile(&mut self, before: &sandbox::Before) {
+        let (sandbox, engine) = (&self.sandbox, &mut self.engine);
+        let told =
+            Self::wait(self.rt, self.ui, &mut self.interrupt, &self.engine_name, sandbox.meanwhile(engine, before));
+        let lines = told.unwrap_or_default();
+        if !lines.is_empty() {
+            self.ui.notice("Since your last command:");
+            for l in &lines {
+                self.ui.told(l);
+            }
         }
     }
 

@@ -27,9 +27,8 @@ pub struct Before {
     pub snapshot: Snapshot,
     /// The engine's events, streamed live while the command runs.
     follow: Option<Follow>,
-    /// What happened to the learner's containers between the last command and this one
-    /// (one that was run with `-d` and failed, say), one line each.
-    pub meanwhile: Vec<String>,
+    /// When the last command's changes were told, where `meanwhile` begins.
+    told_until: Option<i64>,
 }
 
 /// Most execs asked about after one command, for how they ended.
@@ -119,23 +118,22 @@ impl Sandbox {
         // A command whose changes are not told after it (the engine did not answer)
         // leaves no mark: the next one's "meanwhile" would hold its doings.
         let told_until = lock(&self.told_until).take();
-        let meanwhile = match told_until {
-            Some(from) if from < since => self.meanwhile(engine, from, since, &snapshot).await,
-            _ => Vec::new(),
-        };
         let follow = engine.follow(since).await;
-        Ok((Before { since, snapshot, follow, meanwhile }, warning))
+        Ok((Before { since, snapshot, follow, told_until }, warning))
     }
 
-    /// What happened to the learner's containers from `from` to `to`, between two
-    /// commands: their ends, restarts and removals (the engine's own or another
-    /// terminal's doing). Only for telling: an engine that does not answer tells nothing.
-    async fn meanwhile(&self, engine: &mut Engine, from: i64, to: i64, now: &Snapshot) -> Vec<String> {
+    /// What happened to the learner's containers between the last command and the one
+    /// `before` looked before (one that was run with `-d` and failed, say), one line
+    /// each: their ends, restarts and removals, the engine's own or another terminal's
+    /// doing. Only for telling: an engine that does not answer tells nothing.
+    pub async fn meanwhile(&self, engine: &mut Engine, before: &Before) -> Vec<String> {
+        let Some(from) = before.told_until.filter(|from| *from < before.since) else { return Vec::new() };
         let own = self.own_containers();
         if own.is_empty() {
             return Vec::new();
         }
-        let Ok(events) = engine.container_events_between(from, to).await else { return Vec::new() };
+        let Ok(events) = engine.container_events_between(from, before.since).await else { return Vec::new() };
+        let now = &before.snapshot;
         let events: Vec<_> = events
             .into_iter()
             .filter(|e| e.kind == "container" && own.contains(&e.id))
