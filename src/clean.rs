@@ -224,11 +224,8 @@ mod tests {
     use crate::snapshot::{Container, Image, Network, Volume};
 
     fn ev(kind: &str, action: &str, id: &str, name: &str) -> Event {
-        let mut e = Event { kind: kind.into(), action: action.into(), id: id.into(), ..Event::default() };
-        if !name.is_empty() {
-            e.attributes.insert("name".into(), name.into());
-        }
-        e
+        let named = [("name", name)];
+        Event::of(kind, action, id, if name.is_empty() { &[] } else { &named })
     }
 
     fn before() -> Snapshot {

@@ -20,6 +20,19 @@ pub struct Event {
     pub attributes: BTreeMap<String, String>,
 }
 
+#[cfg(test)]
+impl Event {
+    /// An event for tests: its kind, action, object id and attributes.
+    pub(crate) fn of(kind: &str, action: &str, id: &str, attributes: &[(&str, &str)]) -> Event {
+        Event {
+            kind: kind.into(),
+            action: action.into(),
+            id: id.into(),
+            attributes: attributes.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+}
+
 impl From<&crate::check::EngineEvent> for Event {
     fn from(e: &crate::check::EngineEvent) -> Event {
         Event {

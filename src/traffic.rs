@@ -446,27 +446,18 @@ mod tests {
         }
     }
 
-    fn ev(kind: &str, action: &str, id: &str, attrs: &[(&str, &str)]) -> Event {
-        Event {
-            kind: kind.into(),
-            action: action.into(),
-            id: id.into(),
-            attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        }
-    }
-
     #[test]
     fn a_volume_a_run_of_ours_made_by_mounting_it_is_ours() {
         let mut t = Traffic::default();
         t.make(Kind::Container, "c1", "");
         let events = vec![
-            ev("volume", "create", "note-data", &[]),
-            ev("volume", "mount", "note-data", &[("container", "c1")]),
+            Event::of("volume", "create", "note-data", &[]),
+            Event::of("volume", "mount", "note-data", &[("container", "c1")]),
             // Another program's container made and mounted its own volume meanwhile.
-            ev("volume", "create", "theirs", &[]),
-            ev("volume", "mount", "theirs", &[("container", "c2")]),
+            Event::of("volume", "create", "theirs", &[]),
+            Event::of("volume", "mount", "theirs", &[("container", "c2")]),
             // Mounted by ours, but it was there before: not made now.
-            ev("volume", "mount", "old", &[("container", "c1")]),
+            Event::of("volume", "mount", "old", &[("container", "c1")]),
         ];
         let before = Snapshot {
             volumes: vec![crate::snapshot::Volume { name: "old".into(), ..Default::default() }],
@@ -595,19 +586,19 @@ mod tests {
             ..Snapshot::default()
         };
         let events = [
-            ev("volume", "create", "data", &[]),
-            ev("volume", "create", "their-volume", &[]),
-            ev("container", "create", "c1", &[("name", "web")]),
-            ev("container", "create", "c9", &[("name", "theirs")]),
-            ev("network", "create", "n1", &[("name", "appnet")]),
-            ev("network", "create", "n9", &[("name", "their-net")]),
-            ev("network", "connect", "bridge-id", &[("container", "c1"), ("name", "bridge")]),
-            ev("network", "connect", "bridge-id", &[("container", "c9"), ("name", "bridge")]),
-            ev("network", "connect", "n1", &[("container", "c9"), ("name", "appnet")]),
-            ev("container", "die", "3f2a99", &[("name", "old")]),
-            ev("image", "tag", "sha256:bb", &[("name", "mine:v1")]),
-            ev("image", "tag", "sha256:ee", &[("name", "their:v1")]),
-            ev("container", "create", "t1", &[("image", "sha256:bb"), ("name", "step")]),
+            Event::of("volume", "create", "data", &[]),
+            Event::of("volume", "create", "their-volume", &[]),
+            Event::of("container", "create", "c1", &[("name", "web")]),
+            Event::of("container", "create", "c9", &[("name", "theirs")]),
+            Event::of("network", "create", "n1", &[("name", "appnet")]),
+            Event::of("network", "create", "n9", &[("name", "their-net")]),
+            Event::of("network", "connect", "bridge-id", &[("container", "c1"), ("name", "bridge")]),
+            Event::of("network", "connect", "bridge-id", &[("container", "c9"), ("name", "bridge")]),
+            Event::of("network", "connect", "n1", &[("container", "c9"), ("name", "appnet")]),
+            Event::of("container", "die", "3f2a99", &[("name", "old")]),
+            Event::of("image", "tag", "sha256:bb", &[("name", "mine:v1")]),
+            Event::of("image", "tag", "sha256:ee", &[("name", "their:v1")]),
+            Event::of("container", "create", "t1", &[("image", "sha256:bb"), ("name", "step")]),
         ];
         let kept: Vec<String> =
             t.keep(&events, &Snapshot::default(), &after).iter().map(|e| format!("{} {}", e.kind, e.id)).collect();

@@ -3,15 +3,6 @@
 use super::*;
 use crate::snapshot::{Mount, Port, Volume};
 
-fn ev(kind: &str, action: &str, id: &str, attrs: &[(&str, &str)]) -> Event {
-    Event {
-        kind: kind.into(),
-        action: action.into(),
-        id: id.into(),
-        attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-    }
-}
-
 fn container_events(id: &str, name: &str, image: &str, actions: &[&str], exit: &str) -> Vec<Event> {
     actions
         .iter()
@@ -20,16 +11,16 @@ fn container_events(id: &str, name: &str, image: &str, actions: &[&str], exit: &
             if *a == "die" {
                 attrs.push(("exitCode", exit));
             }
-            ev("container", a, id, &attrs)
+            Event::of("container", a, id, &attrs)
         })
         .collect()
 }
 
 #[test]
 fn a_server_started_with_a_port_and_a_volume() {
-    let mut events = vec![ev("volume", "create", "site", &[("driver", "local")])];
+    let mut events = vec![Event::of("volume", "create", "site", &[("driver", "local")])];
     events.extend(container_events("c1", "web", "nginx:alpine", &["create", "start"], ""));
-    events.push(ev("network", "connect", "n1", &[("container", "c1"), ("name", "bridge")]));
+    events.push(Event::of("network", "connect", "n1", &[("container", "c1"), ("name", "bridge")]));
     let web = Container {
         id: "c1".into(),
         name: "web".into(),
@@ -106,7 +97,8 @@ fn stops_kills_execs_and_refused_starts_say_what_happened() {
         e.attributes.insert(k.into(), v.into());
         e
     };
-    let at = |id: &str, name: &str, action: &str| ev("container", action, id, &[("name", name), ("image", "nginx")]);
+    let at =
+        |id: &str, name: &str, action: &str| Event::of("container", action, id, &[("name", name), ("image", "nginx")]);
     // `docker stop`: asked, and it went.
     let stop = vec![
         with(at("a", "web", "kill"), "signal", "15"),
@@ -137,8 +129,8 @@ fn stops_kills_execs_and_refused_starts_say_what_happened() {
     // A start the engine refused (a taken port): said, and the network noise is not.
     let refused = vec![
         at("d1234567", "webx", "create"),
-        ev("network", "connect", "n1", &[("name", "bridge"), ("container", "d1234567")]),
-        ev("network", "disconnect", "n1", &[("name", "bridge"), ("container", "d1234567")]),
+        Event::of("network", "connect", "n1", &[("name", "bridge"), ("container", "d1234567")]),
+        Event::of("network", "disconnect", "n1", &[("name", "bridge"), ("container", "d1234567")]),
     ];
     let facts = Facts { failed_starts: BTreeSet::from(["webx".to_owned()]), ..Facts::default() };
     assert_eq!(
@@ -165,7 +157,7 @@ fn an_exec_that_could_not_run_and_a_start_that_later_worked() {
     let at = |id: &str, name: &str, action: &str, attrs: &[(&str, &str)]| {
         let mut all = vec![("name", name), ("image", "busybox")];
         all.extend_from_slice(attrs);
-        ev("container", action, id, &all)
+        Event::of("container", action, id, &all)
     };
     let exec = vec![at("c", "box", "exec_start: nosuchcmd", &[("execID", "x9")])];
     assert_eq!(execs_without_end(&exec), ["x9"]);
@@ -266,17 +258,17 @@ fn run_rm_stop_and_removal() {
 #[test]
 fn images_volumes_and_networks() {
     let events = vec![
-        ev("image", "pull", "python:3.12-slim", &[("name", "python:3.12-slim")]),
-        ev("container", "create", "t1", &[("image", "sha256:abc"), ("name", "x")]),
-        ev("container", "destroy", "t1", &[("image", "sha256:abc"), ("name", "x")]),
-        ev("image", "tag", "sha256:0123456789abcdef", &[("name", "whalesay:latest")]),
-        ev("image", "untag", "sha256:0123456789abcdef", &[("name", "sha256:0123456789abcdef")]),
-        ev("image", "untag", "sha256:0123456789abcdef", &[("name", "mytools:v1")]),
-        ev("image", "delete", "sha256:0123456789abcdef", &[]),
-        ev("network", "create", "n2", &[("name", "appnet"), ("type", "bridge")]),
-        ev("network", "connect", "n2", &[("container", "c9"), ("name", "appnet")]),
-        ev("network", "destroy", "n3", &[("name", "oldnet")]),
-        ev("volume", "destroy", "notes-data", &[]),
+        Event::of("image", "pull", "python:3.12-slim", &[("name", "python:3.12-slim")]),
+        Event::of("container", "create", "t1", &[("image", "sha256:abc"), ("name", "x")]),
+        Event::of("container", "destroy", "t1", &[("image", "sha256:abc"), ("name", "x")]),
+        Event::of("image", "tag", "sha256:0123456789abcdef", &[("name", "whalesay:latest")]),
+        Event::of("image", "untag", "sha256:0123456789abcdef", &[("name", "sha256:0123456789abcdef")]),
+        Event::of("image", "untag", "sha256:0123456789abcdef", &[("name", "mytools:v1")]),
+        Event::of("image", "delete", "sha256:0123456789abcdef", &[]),
+        Event::of("network", "create", "n2", &[("name", "appnet"), ("type", "bridge")]),
+        Event::of("network", "connect", "n2", &[("container", "c9"), ("name", "appnet")]),
+        Event::of("network", "destroy", "n3", &[("name", "oldnet")]),
+        Event::of("volume", "destroy", "notes-data", &[]),
     ];
     assert_eq!(
         narrate(&events, &Facts::default()),
@@ -296,7 +288,7 @@ fn images_volumes_and_networks() {
 
 #[test]
 fn a_deleted_image_is_named_from_before() {
-    let events = vec![ev("image", "delete", "sha256:0123456789abcdef", &[])];
+    let events = vec![Event::of("image", "delete", "sha256:0123456789abcdef", &[])];
     let before = Snapshot {
         images: vec![crate::snapshot::Image { id: "sha256:0123456789abcdef".into(), tags: vec!["mytools:v1".into()] }],
         ..Snapshot::default()
@@ -308,7 +300,7 @@ fn a_deleted_image_is_named_from_before() {
 #[test]
 fn a_volume_that_was_there_is_not_told_as_created() {
     // `docker run -v notes:/data` on an existing volume: the engine says `create`.
-    let events = vec![ev("volume", "create", "notes", &[("driver", "local")])];
+    let events = vec![Event::of("volume", "create", "notes", &[("driver", "local")])];
     let before =
         Snapshot { volumes: vec![Volume { name: "notes".into(), ..Volume::default() }], ..Snapshot::default() };
     assert!(narrate(&events, &Facts { before, ..Facts::default() }).is_empty());
