@@ -476,6 +476,28 @@ mod tests {
     }
 
     #[test]
+    fn a_rebuild_is_judged_by_the_images_own_time() {
+        let mut o = obs();
+        o.step_began = 2_000;
+        o.images.push(ImageInfo { id: "sha256:eee".into(), tags: vec!["app:1".into()] });
+        let details = |created_nanos| crate::check::ImageDetails {
+            reference: "app:1".into(),
+            id: "sha256:eee".into(),
+            created_nanos,
+            ..Default::default()
+        };
+        let check = "    - kind: image\n      image: app:1\n      built_since_step: true\n";
+        // Built before the step began: the lazy attempt (no rebuild) is refused.
+        o.image_details.push(details(1_999));
+        let v = verdict(check, &o);
+        assert!(!v.passed());
+        assert!(v.outcomes[0].found.contains("was built before this step began"), "{v:?}");
+        assert!(v.outcomes[0].expected.contains("built since this step began"), "{v:?}");
+        o.image_details[0] = details(2_000);
+        assert!(verdict(check, &o).passed());
+    }
+
+    #[test]
     fn mounts_are_judged_by_their_options_and_the_learners_folder() {
         let mut o = obs();
         o.workdir = "/home/u".into();

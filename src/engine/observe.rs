@@ -41,6 +41,7 @@ impl Engine {
     /// remade on the next call.
     pub async fn observe(&mut self, needs: &Needs, since: i64, place: &Place) -> Observation {
         let mut obs = Observation::empty(Ok(self.info_without_version()));
+        obs.step_began = since;
         obs.workdir = place.workdir.display().to_string();
         obs.home = place.home.display().to_string();
         obs.compose_project_name = place.compose_project_name.clone();
@@ -255,6 +256,7 @@ impl Engine {
             user: config.user.unwrap_or_default(),
             size: inspect.size.unwrap_or_default(),
             layers: inspect.root_fs.and_then(|r| r.layers).map_or(0, |l| l.len()),
+            created_nanos: inspect.created.as_deref().map_or(0, rfc3339_nanos),
         }))
     }
 
@@ -464,6 +466,12 @@ fn exit_code_from_status(status: &str) -> Option<i64> {
     rest[..rest.find(')')?].parse().ok()
 }
 
+/// `2026-12-05T21:50:24.141078765Z` as nanoseconds since the Unix epoch; 0 when unreadable.
+fn rfc3339_nanos(text: &str) -> i64 {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_or(0, |t| i64::try_from(t.unix_timestamp_nanos()).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,5 +481,13 @@ mod tests {
         assert_eq!(exit_code_from_status("Exited (0) 5 seconds ago"), Some(0));
         assert_eq!(exit_code_from_status("Exited (137) About a minute ago"), Some(137));
         assert_eq!(exit_code_from_status("Up 3 minutes"), None);
+    }
+
+    #[test]
+    fn image_times_are_read_with_their_nanoseconds() {
+        assert_eq!(rfc3339_nanos("1970-01-01T00:00:01.000000002Z"), 1_000_000_002);
+        // Podman gives the zone as an offset.
+        assert_eq!(rfc3339_nanos("1970-01-01T01:00:01+01:00"), 1_000_000_000);
+        assert_eq!(rfc3339_nanos("yesterday"), 0);
     }
 }
