@@ -318,6 +318,7 @@ impl<'c> Repl<'c> {
             // Through the recording proxy: what the line makes is told apart from others' work.
             command.env("DOCKER_HOST", host);
         }
+        command.envs(self.rt.block_on(self.engine.command_env()));
         match &pwd_file {
             Some(f) => {
                 command.arg("-c").arg(format!("{line}\npwd -P >\"$DOCKERLEARN_PWD\"")).env("DOCKERLEARN_PWD", f.path())

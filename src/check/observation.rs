@@ -150,6 +150,13 @@ pub struct EngineInfo {
     pub endpoint_source: String,
 }
 
+impl EngineInfo {
+    /// Podman's Docker-compatible API (its `/_ping` says `Server: Libpod/...`).
+    pub fn is_podman(&self) -> bool {
+        self.product.eq_ignore_ascii_case("libpod") || self.product.eq_ignore_ascii_case("podman")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageInfo {
     pub id: String,

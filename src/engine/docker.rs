@@ -113,6 +113,15 @@ impl Engine {
         Ok(self.connected().await?.0)
     }
 
+    /// What the learner's commands need in their environment on this engine. On Podman
+    /// `docker build` goes through buildx, which asks for a BuildKit that Podman does
+    /// not serve: `DOCKER_BUILDKIT=0` has the docker CLI (and Compose) use the engine's
+    /// own builder. A setting of the learner's own is kept.
+    pub async fn command_env(&mut self) -> Vec<(&'static str, &'static str)> {
+        let podman = self.connected().await.is_ok_and(|(_, info)| info.is_podman());
+        if podman && std::env::var_os("DOCKER_BUILDKIT").is_none() { vec![("DOCKER_BUILDKIT", "0")] } else { vec![] }
+    }
+
     pub(super) async fn connected(&mut self) -> Result<(Docker, EngineInfo), EngineError> {
         if let Some(c) = &self.client {
             return Ok(c.clone());
