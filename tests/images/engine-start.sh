@@ -16,7 +16,14 @@ containerd)
     dockerd --storage-driver=overlayfs >"$log" 2>&1 &
     ;;
 podman)
-    mkdir -p /run/podman
+    # Buildah raises a build container's limits on open files and processes to what
+    # root may have elsewhere; here, without CAP_SYS_RESOURCE, only up to the hard
+    # limits this container got: say those are the defaults.
+    hard() { awk -v what="$1" '$0 ~ what { print $(NF-1) }' /proc/self/limits; }
+    mkdir -p /etc/containers/containers.conf.d /run/podman
+    files=$(hard "Max open files") processes=$(hard "Max processes")
+    printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n' \
+        "$files" "$files" "$processes" "$processes" >/etc/containers/containers.conf.d/limits.conf
     PODMAN_IGNORE_CGROUPSV1_WARNING=1 podman system service --time=0 unix:///run/podman/podman.sock >"$log" 2>&1 &
     ;;
 *)
