@@ -70,6 +70,11 @@ impl Sandbox {
         self.recorder.as_ref().map(Recorder::host)
     }
 
+    /// What the proxy saw the commands run, for the checks (`Engine::witnessed_by`).
+    pub fn witness(&self) -> Option<crate::engine::witness::Witness> {
+        self.recorder.as_ref().map(Recorder::witness)
+    }
+
     /// The explanations `:explain` and the guard read.
     pub fn knowledge(&self) -> &Knowledge {
         &self.knowledge

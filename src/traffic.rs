@@ -67,6 +67,25 @@ impl Call {
         self.is("POST", &["containers", "create"])
     }
 
+    /// `docker exec`'s first request (`POST /containers/{id}/exec`): the container, as
+    /// the request names it.
+    pub fn creates_exec(&self) -> Option<&str> {
+        match self.segments.as_slice() {
+            [containers, container, exec] if self.method == "POST" && containers == "containers" && exec == "exec" => {
+                Some(container)
+            }
+            _ => None,
+        }
+    }
+
+    /// An exec's start (`POST /exec/{id}/start`): the exec's id.
+    pub fn starts_exec(&self) -> Option<&str> {
+        match self.segments.as_slice() {
+            [exec, id, start] if self.method == "POST" && exec == "exec" && start == "start" => Some(id),
+            _ => None,
+        }
+    }
+
     pub fn answer_matters(&self) -> bool {
         let first = self.segments.first().map(String::as_str).unwrap_or_default();
         self.method == "POST"
@@ -501,6 +520,10 @@ mod tests {
         assert!(!call("POST", "/v1.41/containers/abc/start").answer_matters());
         assert!(!call("GET", "/v1.41/containers/json").answer_matters());
         assert!(call("DELETE", "/v1.41/images/busybox:latest").answer_matters());
+        assert_eq!(call("POST", "/v1.41/containers/web/exec").creates_exec(), Some("web"));
+        assert_eq!(call("POST", "/v1.41/exec/e1/start").starts_exec(), Some("e1"));
+        assert_eq!(call("GET", "/v1.41/exec/e1/json").starts_exec(), None);
+        assert_eq!(call("POST", "/v1.41/containers/web/start").creates_exec(), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod names;
 
 use crate::check::{self, Checkpoint, Status, Verdict};
 use crate::course::Course;
+use crate::engine::recorder::Recorder;
 use crate::engine::{Endpoint, EndpointSource, Engine, Scope};
 use crate::explain::Knowledge;
 use crate::progress;
@@ -338,6 +339,17 @@ impl Verifier<'_> {
             Scope::default(),
         );
         let shim = Shim::new(&label)?;
+        // The solutions reach the engine through a relay of verify's own, as a learner's
+        // commands do at the prompt: checks judge the containers and execs they ran by what
+        // it saw. An engine that is not on a local socket is reached directly.
+        let relay = {
+            let _in_runtime = self.rt.enter();
+            Recorder::start(&self.endpoint).ok()
+        };
+        if let Some(r) = &relay {
+            engine.witnessed_by(r.witness());
+        }
+        let relay_host = relay.as_ref().map(|r| std::ffi::OsString::from(r.host()));
         let project_os = std::ffi::OsString::from(&project);
         let label_os = std::ffi::OsString::from(&label);
         // The solutions get a home of their own; the docker CLI keeps its configuration
@@ -363,6 +375,9 @@ impl Verifier<'_> {
             ("XDG_CONFIG_HOME", &xdg_config),
         ];
         env.extend(engine_env.iter().map(|(k, v)| (*k, std::ffi::OsStr::new(v))));
+        if let Some(host) = &relay_host {
+            env.push(("DOCKER_HOST", host));
+        }
         let solutions = |l: &crate::course::CourseLesson| -> Vec<String> {
             l.lesson.steps.iter().filter_map(|s| s.solution.as_ref()).flat_map(|s| s.commands.clone()).collect()
         };
@@ -406,6 +421,10 @@ impl Verifier<'_> {
                 env.push(("HOME", &home_os));
                 on_lesson(&lesson_start::look(self.rt, &mut engine, cl));
                 for (si, step) in cl.lesson.steps.iter().enumerate() {
+                    if let Some(r) = &relay {
+                        // Only its witness is read here: what it told the narration goes.
+                        r.take();
+                    }
                     let started = Instant::now();
                     let mut ran = Vec::new();
                     let starter_into = folder.clone().unwrap_or_else(|| place.workdir.clone());

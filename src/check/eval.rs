@@ -35,8 +35,8 @@ mod tests {
     use super::*;
     use crate::check::select::{Target, select};
     use crate::check::{
-        ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, ImageInfo, MountInfo, MountType, ProbeResult,
-        Protocol, PublishedPort, State, file,
+        ContainerDetails, ContainerInfo, EngineEvent, EngineInfo, ExecSeen, ImageInfo, MountInfo, MountType,
+        ProbeResult, Protocol, PublishedPort, State, file,
     };
     use std::collections::HashMap;
 
@@ -315,19 +315,101 @@ mod tests {
         o.events.push(exec("exec_start: psql -U postgres -c select 1;", "e3", None));
         o.events.push(exec("exec_die", "e3", Some("0")));
         assert!(verdict(yaml, &o).passed());
-        // Podman names no command: its exec that ended 0 counts, one that failed does not.
-        let mut podman = obs();
-        if let Ok(info) = podman.engine.as_mut() {
-            info.product = "Libpod".into();
-        }
-        // (The engine reads Podman's `exec` and `exec_died` as `exec_start` and `exec_die`.)
-        podman.events = vec![exec("exec_start", "p1", None), exec("exec_die", "p1", Some("1"))];
-        assert!(!verdict(yaml, &podman).passed());
-        podman.events.push(exec("exec_die", "p2", Some("0")));
-        assert!(verdict(yaml, &podman).passed());
         // Docker always names it: a command that cannot be found there is not accepted.
         o.events = vec![exec("exec_die", "lost", Some("0"))];
         assert!(!verdict(yaml, &o).passed());
+    }
+
+    /// Podman's exec events (read as `exec_start` and `exec_die`) name neither the command
+    /// nor the exec: at 10 s a wrong exec in `db` ended 0, at 20 s a `psql` ended 0.
+    fn podman_execs() -> Observation {
+        let mut o = obs();
+        if let Ok(info) = o.engine.as_mut() {
+            info.product = "Libpod".into();
+        }
+        let exec = |action: &str, code: Option<&str>, at: i64| {
+            let mut e = die("db", "postgres", code.unwrap_or_default());
+            if code.is_none() {
+                e.attributes.remove("exitCode");
+            }
+            e.action = action.into();
+            e.time_nano = at * 1_000_000_000;
+            e
+        };
+        o.events = vec![
+            exec("exec_start", None, 10),
+            exec("exec_die", Some("0"), 10),
+            exec("exec_start", None, 20),
+            exec("exec_die", Some("0"), 20),
+        ];
+        o
+    }
+
+    /// An exec as the relay saw it, in container `db` from `at` s to half a second later.
+    fn relayed(id: &str, command: &[&str], code: i64, at: i64) -> ExecSeen {
+        ExecSeen {
+            id: id.into(),
+            container: "id-db".into(),
+            command: command.iter().map(|s| s.to_string()).collect(),
+            started: at * 1_000_000_000,
+            ended: at * 1_000_000_000 + 500_000_000,
+            exit_code: Some(code),
+        }
+    }
+
+    const PSQL: &str =
+        "    - kind: event\n      action: exec_die\n      name: db\n      command: psql\n      exit_code: 0\n";
+
+    #[test]
+    fn on_podman_an_exec_is_known_by_what_the_relay_saw() {
+        let mut o = podman_execs();
+        o.relayed_since = Some(1);
+        o.execs = vec![relayed("x1", &["sh", "-c", "echo wrong"], 0, 10)];
+        // The wrong one went through the relay; the one at 20 s did not (another terminal).
+        let v = verdict(PSQL, &o);
+        assert!(!v.passed(), "{v:?}");
+        assert!(v.outcomes[0].found.contains("did not go through dockerlearn's prompt"), "{v:?}");
+        o.events.truncate(2);
+        let v = verdict(PSQL, &o);
+        assert_eq!(
+            v.outcomes[0].found,
+            "container `db` had a `exec_die` event, but its command was `sh -c echo wrong`, without `psql`"
+        );
+        // The right one through the relay too: each event is paired with its own exec.
+        o = podman_execs();
+        o.relayed_since = Some(1);
+        o.execs =
+            vec![relayed("x1", &["sh", "-c", "echo wrong"], 0, 10), relayed("x2", &["psql", "-c", "select 1"], 0, 20)];
+        let v = verdict(PSQL, &o);
+        assert!(v.passed(), "{v:?}");
+        assert!(v.outcomes[0].found.contains("running `psql -c select 1`"), "{v:?}");
+        // A relayed exec with another exit code is another exec.
+        o.execs[1].exit_code = Some(2);
+        assert!(!verdict(PSQL, &o).passed());
+        // By the name the request gave, before the engine told its container's id.
+        o.execs[1].exit_code = None;
+        o.execs[1].container = "db".into();
+        o.execs[1].ended = 0;
+        assert!(verdict(PSQL, &o).passed());
+    }
+
+    #[test]
+    fn on_podman_without_a_relay_an_execs_command_is_not_checked_and_says_so() {
+        let mut o = podman_execs();
+        let v = verdict(PSQL, &o);
+        assert!(v.passed(), "{v:?}");
+        assert!(v.outcomes[0].found.contains("which command it ran is not checked here"), "{v:?}");
+        // Execs that ran before a relay began, likewise; one that failed does not count.
+        o.relayed_since = Some(30_000_000_000);
+        assert!(verdict(PSQL, &o).passed());
+        for e in o.events.iter_mut().filter(|e| e.action == "exec_die") {
+            e.attributes.insert("exitCode".into(), "1".into());
+        }
+        assert!(!verdict(PSQL, &o).passed());
+        // On Docker the events always name it: an exec whose command is unknown fails.
+        let mut docker = podman_execs();
+        docker.engine = obs().engine;
+        assert!(!verdict(PSQL, &docker).passed());
     }
 
     #[test]

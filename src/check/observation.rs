@@ -50,6 +50,14 @@ pub struct Observation {
     /// live as they were created, or afterwards while they still existed. A container
     /// run with `--rm` is known here after it is gone.
     pub created: HashMap<String, ContainerDetails>,
+    /// The `docker exec`s the learner's commands ran through dockerlearn's relay since
+    /// the step began: what names an exec's command where the engine's events do not
+    /// (Podman's).
+    pub execs: Vec<ExecSeen>,
+    /// Since when dockerlearn's relay has stood between the learner's commands and the
+    /// engine (Unix nanoseconds): at the prompt and in `verify`, not for a one-off
+    /// `dockerlearn check` from another terminal.
+    pub relayed_since: Option<i64>,
 }
 
 impl Observation {
@@ -75,6 +83,8 @@ impl Observation {
             home: String::new(),
             compose_project_name: None,
             created: HashMap::new(),
+            execs: Vec::new(),
+            relayed_since: None,
         }
     }
 
@@ -236,6 +246,26 @@ pub struct ContainerDetails {
     pub networks: Vec<String>,
     pub cmd: Vec<String>,
     pub entrypoint: Vec<String>,
+}
+
+/// A `docker exec` as dockerlearn's relay saw it: asked for, started, and, once its
+/// connection closed, as the engine tells of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ExecSeen {
+    pub id: String,
+    /// The container's id, as the engine tells of the exec; until then, the id or name
+    /// the request gave.
+    pub container: String,
+    /// The command, as the engine holds it (its program, then its arguments); until
+    /// then, as the request gave it.
+    pub command: Vec<String>,
+    /// When the relay passed its start on (Unix nanoseconds; 0 if it saw none).
+    pub started: i64,
+    /// When it had ended, as the relay found it after the start's connection closed
+    /// (Unix nanoseconds; 0 while unknown).
+    pub ended: i64,
+    /// Known once it has ended.
+    pub exit_code: Option<i64>,
 }
 
 /// Transport protocols of a port, as the engine writes them after the slash (`80/tcp`).

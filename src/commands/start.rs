@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, lesson: Option<String>, sandbox_first: bool) -> anyhow::Re
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    let engine = ctx.engine()?;
+    let mut engine = ctx.engine()?;
     let engine_name = format!("the Docker engine at {}", ctx.endpoint()?.host);
     let store = ctx.store()?.clone();
     let knowledge = crate::explain::Knowledge::load(ctx.lessons_dir())?;
@@ -30,6 +30,10 @@ pub fn run(ctx: &Ctx, lesson: Option<String>, sandbox_first: bool) -> anyhow::Re
     };
     if let Err(why) = recording {
         ctx.ui.notice(&why.to_string());
+    }
+    if let Some(witness) = sandbox.witness() {
+        // Checks judge the containers and execs of the learner's commands by what it saw.
+        engine.witnessed_by(witness);
     }
     let class = class_link(ctx, store.dir());
     let repl = Repl::new(course, progress, Parts { class, engine, engine_name, store, sandbox }, &ctx.ui, &rt);

@@ -69,6 +69,8 @@ pub struct Engine {
     pub(super) client: Option<(Docker, EngineInfo)>,
     /// Events streamed live since the current step began, when a front end asked.
     pub(super) watch: Option<super::events::Watch>,
+    /// What the relay in front of the engine saw the learner's commands run, where one is.
+    pub(super) witness: Option<super::witness::Witness>,
 }
 
 /// What `/_ping` says in its headers: enough to negotiate the API version and to
@@ -105,7 +107,14 @@ impl Ping {
 
 impl Engine {
     pub fn new(endpoint: Endpoint, scope: Scope) -> Engine {
-        Engine { endpoint, scope, client: None, watch: None }
+        Engine { endpoint, scope, client: None, watch: None, witness: None }
+    }
+
+    /// The learner's commands reach the engine through the relay `witness` listens to
+    /// (the prompt's, or `verify`'s): checks judge the containers and execs they ran by
+    /// what it saw.
+    pub fn witnessed_by(&mut self, witness: super::witness::Witness) {
+        self.witness = Some(witness);
     }
 
     /// Connects and negotiates the API version, reusing the connection once made.

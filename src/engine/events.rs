@@ -3,6 +3,7 @@
 //! container run with `--rm` is still known by its command and mounts once it is gone.
 
 use super::observe::container_details;
+use super::witness::{ExecEnd, Witness};
 use super::{Engine, EngineError};
 use crate::check::{ContainerDetails, EngineEvent, EventObject, Observation};
 use bollard::Docker;
@@ -18,6 +19,8 @@ pub(super) const MAX_EVENTS: usize = 2000;
 const ENGINE_MEMORY: usize = 256;
 /// Most containers inspected afterwards for one checkpoint (those the live stream missed).
 const MAX_LATE_INSPECTIONS: usize = 20;
+/// Most execs asked about for one checkpoint, whose end the relay has not seen yet.
+const MAX_EXECS_ASKED: usize = 20;
 
 /// A live event stream from one moment on. The engine keeps only its last 256 events
 /// for later queries; a stream opened when a step begins keeps the step's own events
@@ -207,12 +210,22 @@ impl Engine {
         remembered.len() >= ENGINE_MEMORY && remembered.first().is_some_and(|e| e.time_nano > since)
     }
 
-    /// How the containers in `obs.events` were made: what the live stream inspected as
-    /// they were created, and for the rest, an inspection now while they still exist.
+    /// How the containers in `obs.events` were made, and which commands the execs the
+    /// relay saw ran: what the relay saw as they were created, what the live stream
+    /// inspected as they were created, and for the rest, an inspection now while they
+    /// still exist.
     pub(super) async fn fill_created(&self, docker: &Docker, since: i64, obs: &mut Observation) {
+        if let Some(w) = &self.witness {
+            w.fill(since, obs);
+            if self.ask_exec_ends(docker, w, obs).await {
+                w.fill(since, obs);
+            }
+        }
         if let Some(watch) = self.watch.as_ref().filter(|w| w.since == since) {
             let seen = watch.seen.lock().unwrap_or_else(PoisonError::into_inner);
-            obs.created.extend(seen.created.iter().map(|(id, d)| (id.clone(), d.clone())));
+            for (id, d) in &seen.created {
+                obs.created.entry(id.clone()).or_insert_with(|| d.clone());
+            }
         }
         let mut missing: Vec<String> = Vec::new();
         for e in obs.events.iter().rev().filter(|e| e.kind == "container") {
@@ -227,6 +240,29 @@ impl Engine {
                 obs.created.insert(id, d);
             }
         }
+    }
+
+    /// Asks the engine how the execs in `obs` that the relay has not seen end have
+    /// ended (one started detached runs on after its start's answer), and tells the
+    /// relay's witness: whether any had.
+    async fn ask_exec_ends(&self, docker: &Docker, witness: &Witness, obs: &Observation) -> bool {
+        let open: Vec<&str> = obs
+            .execs
+            .iter()
+            .filter(|x| x.started != 0 && x.exit_code.is_none())
+            .map(|x| x.id.as_str())
+            .take(MAX_EXECS_ASKED)
+            .collect();
+        let asked = futures_util::future::join_all(open.iter().map(|id| docker.inspect_exec(id))).await;
+        let now = crate::progress::now();
+        let mut any = false;
+        for (id, inspected) in open.into_iter().zip(asked) {
+            if let Some(end) = inspected.ok().and_then(ExecEnd::read) {
+                witness.exec_ended(id, now, end);
+                any = true;
+            }
+        }
+        any
     }
 
     /// Container events in scope, and the other types asked for (unscoped).

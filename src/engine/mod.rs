@@ -19,6 +19,7 @@ pub mod registry;
 pub mod remove;
 pub mod tools;
 pub mod volume;
+pub mod witness;
 
 pub use context::{Endpoint, EndpointSource};
 pub use docker::{Engine, EngineError};

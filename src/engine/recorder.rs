@@ -3,16 +3,19 @@
 //! real engine and every answer comes back as it arrives (streams stay streams);
 //! upgraded connections (`attach`, `exec`, `docker run -it`) are passed through byte for
 //! byte. On the way it tells `Traffic` what each request named and what the answers
-//! say was made, so the sandbox can tell the learner's objects from other programs'.
+//! say was made, so the sandbox can tell the learner's objects from other programs'; and
+//! it tells its `Witness` how each container was created and which command each `docker
+//! exec` ran and how it ended, so checks can judge them by their commands.
 //!
 //! Only a local Unix socket is fronted: a TLS or SSH endpoint would need the CLI's
 //! credentials, so there the sandbox goes without (and says so).
 
 use super::Endpoint;
+use super::witness::{ExecEnd, Witness, answered_id, exec_command};
 use crate::traffic::{Call, Traffic};
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Empty, Full, combinators::BoxBody};
-use hyper::body::{Frame, Incoming};
+use hyper::body::{Body as _, Frame, Incoming};
 use hyper::header::{CONTENT_TYPE, UPGRADE};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -26,6 +29,8 @@ const FOLDER: &str = "dockerlearn-relay-";
 
 /// The longest answer line read for what it made; longer lines pass unread.
 const MAX_LINE: usize = 1 << 20;
+/// The largest `docker exec` request read for its command; larger ones pass unread.
+const MAX_EXEC_REQUEST: u64 = 1 << 20;
 
 /// Why the prompt's commands go straight to the engine, unrecorded.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +49,7 @@ pub enum NotRecorded {
 pub struct Recorder {
     socket: PathBuf,
     traffic: Arc<Mutex<Traffic>>,
+    witness: Witness,
     task: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
@@ -72,8 +78,9 @@ impl Recorder {
         let socket = dir.path().join("docker.sock");
         let listener = UnixListener::bind(&socket).map_err(socket_error)?;
         let traffic = Arc::new(Mutex::new(Traffic::default()));
-        let task = tokio::spawn(serve(listener, PathBuf::from(engine), traffic.clone()));
-        Ok(Recorder { socket, traffic, task, _dir: dir })
+        let witness = Witness::new(crate::progress::now());
+        let task = tokio::spawn(serve(listener, PathBuf::from(engine), traffic.clone(), witness.clone()));
+        Ok(Recorder { socket, traffic, witness, task, _dir: dir })
     }
 
     /// The `DOCKER_HOST` that reaches the engine through this proxy.
@@ -84,6 +91,11 @@ impl Recorder {
     /// What was asked since the last take.
     pub fn take(&self) -> Traffic {
         std::mem::take(&mut *self.traffic.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// What the commands through it ran, for the checks (`Engine::witnessed_by`).
+    pub fn witness(&self) -> Witness {
+        self.witness.clone()
     }
 }
 
@@ -104,7 +116,7 @@ fn sweep(dir: &Path) {
     }
 }
 
-async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traffic>>) {
+async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traffic>>, witness: Witness) {
     let engine = Arc::new(engine);
     loop {
         let Ok((client, _)) = listener.accept().await else {
@@ -112,9 +124,10 @@ async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traff
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             continue;
         };
-        let (engine, traffic) = (engine.clone(), traffic.clone());
+        let (engine, traffic, witness) = (engine.clone(), traffic.clone(), witness.clone());
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| forward(req, engine.clone(), traffic.clone()));
+            let service =
+                hyper::service::service_fn(move |req| forward(req, engine.clone(), traffic.clone(), witness.clone()));
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(client), service)
                 .with_upgrades()
@@ -128,6 +141,7 @@ async fn forward(
     mut req: Request<Incoming>,
     engine: Arc<PathBuf>,
     traffic: Arc<Mutex<Traffic>>,
+    witness: Witness,
 ) -> Result<Response<Body>, hyper::Error> {
     let call = Call::new(req.method().as_str(), req.uri().path(), req.uri().query());
     lock(&traffic).requested(&call);
@@ -135,67 +149,138 @@ async fn forward(
         Ok(s) => s,
         Err(e) => return Ok(unreachable(&engine, &e.to_string())),
     };
-    let (mut send, conn) = match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
+    let (mut send, conn) = match hyper::client::conn::http1::handshake::<_, Body>(TokioIo::new(stream)).await {
         Ok(made) => made,
         Err(e) => return Ok(unreachable(&engine, &e.to_string())),
     };
     tokio::spawn(conn.with_upgrades());
     let from_client = req.headers().contains_key(UPGRADE).then(|| hyper::upgrade::on(&mut req));
+    // `docker exec`: what it asks to run is in the request's body, read here whole.
+    let mut asked: Option<(String, Vec<String>)> = None;
+    let req = match call.creates_exec().map(str::to_owned) {
+        Some(container) if req.body().size_hint().upper().is_some_and(|n| n <= MAX_EXEC_REQUEST) => {
+            let (parts, body) = req.into_parts();
+            let bytes = body.collect().await?.to_bytes();
+            asked = exec_command(&bytes).map(|command| (container, command));
+            Request::from_parts(parts, full(bytes))
+        }
+        _ => req.map(BodyExt::boxed),
+    };
+    let started_exec = call.starts_exec().map(str::to_owned);
+    if let Some(id) = &started_exec {
+        witness.exec_started(id, crate::progress::now());
+    }
     let mut res = send.send_request(req).await?;
     lock(&traffic).answered(&call, res.status().as_u16());
     if res.status() == StatusCode::SWITCHING_PROTOCOLS {
         let from_engine = hyper::upgrade::on(&mut res);
+        let (engine, witness) = (engine.clone(), witness.clone());
         tokio::spawn(async move {
             let Some(from_client) = from_client else { return };
             if let (Ok(client), Ok(engine)) = (from_client.await, from_engine.await) {
                 let _ = tokio::io::copy_bidirectional(&mut TokioIo::new(client), &mut TokioIo::new(engine)).await;
+            }
+            // An attached exec's connection closes as its command ends.
+            if let Some(id) = started_exec {
+                exec_ended(&engine, &witness, &id).await;
             }
         });
         let (parts, _) = res.into_parts();
         return Ok(Response::from_parts(parts, Empty::new().map_err(|never| match never {}).boxed()));
     }
     if res.status().is_success() && call.creates_container() {
-        return Ok(created(res, &call, &engine, &traffic).await);
+        return Ok(created(res, &call, &engine, &traffic, &witness).await);
+    }
+    if let (true, Some((container, command))) = (res.status().is_success(), asked) {
+        let (parts, body) = res.into_parts();
+        let bytes = body.collect().await?.to_bytes();
+        if let Some(id) = answered_id(&bytes) {
+            witness.exec_asked(&id, &container, command);
+        }
+        return Ok(Response::from_parts(parts, full(bytes)));
+    }
+    if let Some(id) = started_exec {
+        // Not upgraded: a detached exec's answer (it runs on), or an attached one's output.
+        let ended = move || drop(tokio::spawn(async move { exec_ended(&engine, &witness, &id).await }));
+        return Ok(res.map(|body| on_end(body, ended)));
     }
     let read = res.status().is_success() && call.answer_matters();
     Ok(res.map(|body| if read { recorded(body, call, traffic) } else { body.boxed() }))
 }
 
+fn full(bytes: Bytes) -> Body {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
+}
+
+/// `body`, which calls `then` once it has been read to its end, or dropped.
+fn on_end<F: FnOnce() + Send + Sync + 'static>(body: Incoming, then: F) -> Body {
+    struct OnDrop<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for OnDrop<F> {
+        fn drop(&mut self) {
+            if let Some(then) = self.0.take() {
+                then();
+            }
+        }
+    }
+    let guard = OnDrop(Some(then));
+    body.map_frame(move |frame| {
+        let _ = &guard;
+        frame
+    })
+    .boxed()
+}
+
+/// Asks the engine how exec `id` ended, for the witness; an exec that still runs (one
+/// started detached) is asked about again when a check needs it.
+async fn exec_ended(engine: &Path, witness: &Witness, id: &str) {
+    let Some(bytes) = get(engine, &format!("/exec/{id}/json")).await else { return };
+    let inspected = serde_json::from_slice::<bollard::models::ExecInspectResponse>(&bytes).ok();
+    if let Some(end) = inspected.and_then(ExecEnd::read) {
+        witness.exec_ended(id, crate::progress::now(), end);
+    }
+}
+
 /// A container was created: before its answer goes back (so before the CLI can start
-/// it, and a `--rm` container end and vanish), the container is inspected for its
-/// mounts, which the narration tells after it is gone.
-async fn created(res: Response<Incoming>, call: &Call, engine: &Path, traffic: &Mutex<Traffic>) -> Response<Body> {
+/// it, and a `--rm` container end and vanish), the container is inspected: its mounts,
+/// which the narration tells after it is gone, and how it was made (its command), which
+/// checks judge it by.
+async fn created(
+    res: Response<Incoming>,
+    call: &Call,
+    engine: &Path,
+    traffic: &Mutex<Traffic>,
+    witness: &Witness,
+) -> Response<Body> {
     let (parts, body) = res.into_parts();
     let bytes = match body.collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => return unreachable(engine, &e.to_string()),
     };
     lock(traffic).answer_line(call, &bytes);
-    let id = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v.get("Id").and_then(|i| i.as_str()).map(str::to_owned));
-    if let Some(id) = id {
-        if let Some(mounts) = inspected_mounts(engine, &id).await {
-            lock(traffic).mounted(&id, mounts);
+    if let Some(id) = answered_id(&bytes) {
+        let inspected = get(engine, &format!("/containers/{id}/json"))
+            .await
+            .and_then(|b| serde_json::from_slice::<bollard::models::ContainerInspectResponse>(&b).ok());
+        if let Some(inspected) = inspected {
+            let mounts = inspected.mounts.clone().unwrap_or_default();
+            lock(traffic).mounted(&id, mounts.into_iter().map(super::inventory::mount).collect());
+            witness.created(&id, super::observe::container_details(inspected));
         }
     }
-    Response::from_parts(parts, Full::new(bytes).map_err(|never| match never {}).boxed())
+    Response::from_parts(parts, full(bytes))
 }
 
-/// The mounts of container `id`, asked of the engine over a connection of its own.
-async fn inspected_mounts(engine: &Path, id: &str) -> Option<Vec<crate::snapshot::Mount>> {
+/// The body of a successful `GET path`, asked of the engine over a connection of its own.
+async fn get(engine: &Path, path: &str) -> Option<Bytes> {
     let stream = UnixStream::connect(engine).await.ok()?;
     let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?;
     tokio::spawn(conn);
-    let req =
-        Request::get(format!("/containers/{id}/json")).header("host", "docker").body(Empty::<Bytes>::new()).ok()?;
+    let req = Request::get(path).header("host", "docker").body(Empty::<Bytes>::new()).ok()?;
     let res = send.send_request(req).await.ok()?;
     if !res.status().is_success() {
         return None;
     }
-    let bytes = res.into_body().collect().await.ok()?.to_bytes();
-    let inspected: bollard::models::ContainerInspectResponse = serde_json::from_slice(&bytes).ok()?;
-    Some(inspected.mounts.unwrap_or_default().into_iter().map(super::inventory::mount).collect())
+    Some(res.into_body().collect().await.ok()?.to_bytes())
 }
 
 fn lock(traffic: &Mutex<Traffic>) -> std::sync::MutexGuard<'_, Traffic> {

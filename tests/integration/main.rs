@@ -29,6 +29,7 @@ mod map;
 mod narrate;
 mod notebook;
 mod on_engines;
+mod podman_commands;
 mod progress;
 mod real_programs;
 mod registry;

@@ -5,7 +5,9 @@
 
 use super::{Converted, Hints, Problems, assertion};
 use crate::check::select::{image_ids, quoted_list};
-use crate::check::{Check, EngineEvent, EngineInfo, EventObject, Finding, ImageInfo, Needs, Observation, Rule};
+use crate::check::{
+    Check, EngineEvent, EngineInfo, EventObject, ExecSeen, Finding, ImageInfo, Needs, Observation, Rule,
+};
 use crate::reference::ImageRef;
 use serde::Deserialize;
 
@@ -144,42 +146,83 @@ impl EventCheck {
         self.exit_code.is_none_or(|code| e.attr("exitCode").parse::<i64>().ok() == Some(code))
     }
 
-    /// Whether the command of `e` (see `command_of`) contains the wanted text. Podman
-    /// names no command in its exec events: there an exec's command is not checked
-    /// (failing a learner who did the step right is worse).
+    /// Whether the command of `e` (see `command_of`) contains the wanted text. Where an
+    /// exec's command cannot be known at all (see `exec_command_unknowable`) it is not
+    /// checked: failing a learner who did the step right is worse.
     fn command_fits(&self, e: &EngineEvent, obs: &Observation) -> bool {
         let Some(wanted) = &self.command else { return true };
         match command_of(e, obs) {
             Some(c) => c.contains(wanted.as_str()),
-            None => e.action.starts_with("exec_") && names_no_exec_commands(obs),
+            None => exec_command_unknowable(e, obs),
         }
     }
 }
 
-/// Podman's Docker API reports `exec` and `exec_died` without the command.
-fn names_no_exec_commands(obs: &Observation) -> bool {
-    obs.engine.as_ref().is_ok_and(EngineInfo::is_podman)
+/// Podman's Docker API names neither an exec's command nor its id in its events: there
+/// only dockerlearn's relay, which saw the exec asked for, can tell its command. Where no
+/// relay stood between the learner's commands and the engine when the exec ran (a
+/// one-off `dockerlearn check` from another terminal), nothing can.
+fn exec_command_unknowable(e: &EngineEvent, obs: &Observation) -> bool {
+    e.action.starts_with("exec_")
+        && obs.engine.as_ref().is_ok_and(EngineInfo::is_podman)
+        && obs.relayed_since.is_none_or(|since| e.time_nano < since)
+}
+
+/// How far from the times the relay saw an exec start and end its events may be
+/// stamped: the engine stamps them as it notices, a moment before or after.
+const EXEC_SLACK_NANOS: i64 = 2_000_000_000;
+
+/// The exec the relay saw that an `exec_*` event is about: by the exec id the event
+/// names (Docker's); where it names none (Podman's), the exec in the same container whose
+/// run the event's time falls in, with the same exit code once both are known, the one
+/// nearest in time when several are.
+fn relayed_exec<'o>(e: &EngineEvent, obs: &'o Observation) -> Option<&'o ExecSeen> {
+    let exec_id = e.attr("execID");
+    if !exec_id.is_empty() {
+        return obs.execs.iter().find(|x| x.id == exec_id);
+    }
+    let ending = e.action.starts_with("exec_die");
+    let code = e.attr("exitCode").parse::<i64>().ok();
+    let container = |x: &ExecSeen| {
+        let named = x.container.trim_start_matches('/');
+        !named.is_empty() && (e.id.starts_with(named) || e.attr("name") == named)
+    };
+    obs.execs
+        .iter()
+        .filter(|x| container(x))
+        .filter(|x| x.started == 0 || e.time_nano >= x.started - EXEC_SLACK_NANOS)
+        .filter(|x| x.ended == 0 || e.time_nano <= x.ended + EXEC_SLACK_NANOS)
+        .filter(|x| !ending || code.is_none() || x.exit_code.is_none() || x.exit_code == code)
+        .min_by_key(|x| {
+            let at = if ending && x.ended != 0 { x.ended } else { x.started };
+            (e.time_nano - at).abs()
+        })
 }
 
 /// The command line behind an event: for `exec_*` events the command `docker exec` ran
-/// (the engine names it in the `exec_start` action of the same exec), otherwise the
-/// container's entrypoint and command as it was created. None when it cannot be known:
-/// a container that is gone and was not seen live.
+/// (the engine names it in the `exec_start` action of the same exec; else the relay saw
+/// it), otherwise the container's entrypoint and command as it was created. None when it
+/// cannot be known: a container that is gone and was not seen live, an exec on Podman
+/// that did not go through the relay.
 fn command_of(e: &EngineEvent, obs: &Observation) -> Option<String> {
     if e.action.starts_with("exec_") {
         if let Some(command) = e.action.strip_prefix("exec_start: ") {
             return Some(command.to_owned());
         }
         let exec = e.attr("execID");
-        return obs
+        let named = obs
             .events
             .iter()
             .filter(|s| s.id == e.id && !exec.is_empty() && s.attr("execID") == exec)
             .find_map(|s| s.action.strip_prefix("exec_start: ").map(str::to_owned));
+        return named.or_else(|| relayed_exec(e, obs).map(|x| x.command.join(" ")));
     }
     let d = obs.created.get(&e.id)?;
     Some(d.entrypoint.iter().chain(&d.cmd).map(String::as_str).collect::<Vec<_>>().join(" "))
 }
+
+/// Said of an exec that passes unchecked where its command cannot be known.
+const UNCHECKED_EXEC: &str = "which command it ran is not checked here: Podman does not say, and only dockerlearn's prompt sees it (run it there to have it checked)";
 
 /// Said after a missing event when the engine has forgotten some of the step's.
 const FORGOTTEN: &str = ". The engine remembers only its last 256 events and has forgotten some since this step began (other programs are busy on it): do the step again while dockerlearn's prompt is open, which follows the events as they happen";
@@ -201,9 +244,11 @@ impl Rule for EventCheck {
         let fitting: Vec<&EngineEvent> =
             fitting_but_command.iter().copied().filter(|e| self.command_fits(e, obs)).collect();
         if let Some(e) = fitting.iter().rev().find(|e| self.follows_in_time(e, &obs.events)) {
+            let of = format!("`{}` of {} `{}`", e.action, self.object, e.attr("name"));
             return Finding::pass(match command_of(e, obs).filter(|_| self.command.is_some()) {
-                Some(c) => format!("`{}` of {} `{}`, running `{c}`", e.action, self.object, e.attr("name")),
-                None => format!("`{}` of {} `{}`", e.action, self.object, e.attr("name")),
+                Some(c) => format!("{of}, running `{c}`"),
+                None if self.command.is_some() => format!("{of}; {UNCHECKED_EXEC}"),
+                None => of,
             });
         }
         if let (Some(wanted), Some(e)) = (&self.command, fitting_but_command.last()) {
@@ -212,6 +257,10 @@ impl Rule for EventCheck {
                     "container `{}` had a `{}` event, but its command was `{c}`, without `{wanted}`",
                     e.attr("name"),
                     short_action(&e.action)
+                ),
+                None if e.action.starts_with("exec_") => format!(
+                    "a `docker exec` in container `{}` ended, but the engine does not say which command it ran, and it did not go through dockerlearn's prompt, which would have seen it: run it at the prompt",
+                    e.attr("name"),
                 ),
                 None => format!(
                     "container `{}` had a `{}` event, but it is gone, and its command cannot be read any more: run it again from dockerlearn's prompt, or without `--rm`",
@@ -234,8 +283,11 @@ impl Rule for EventCheck {
             .filter(|e| e.kind == self.object.as_str() && action_matches(&self.action, &e.action))
             .take(3)
             .map(|e| match (e.action.starts_with("exec_"), e.attributes.get("exitCode")) {
-                (true, Some(code)) => format!("a `docker exec` in {} ended with code {code}", e.attr("name")),
-                (true, None) => format!("a `docker exec` in {}", e.attr("name")),
+                (true, code) => {
+                    let of = command_of(e, obs).map(|c| format!(" of `{c}`")).unwrap_or_default();
+                    let ended = code.map(|c| format!(" ended with code {c}")).unwrap_or_default();
+                    format!("a `docker exec`{of} in {}{ended}", e.attr("name"))
+                }
                 (false, Some(code)) => format!("{} from {} exited with code {code}", e.attr("name"), e.attr("image")),
                 (false, None) => format!("{} from {}", e.attr("name"), e.attr("image")),
             })
