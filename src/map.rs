@@ -131,7 +131,9 @@ pub fn render(snapshot: &Snapshot, colour: bool) -> String {
         lines.push(Line::default());
         let title = match network.as_str() {
             "" => "no network".to_owned(),
-            "bridge" => "network bridge (the default one; containers here reach each other by IP only)".to_owned(),
+            n @ ("bridge" | "podman") => {
+                format!("network {n} (the default one; containers here reach each other by IP only)")
+            }
             n => format!("network {n} (containers here reach each other by name)"),
         };
         lines.push(Line::default().add(title, Ink::Network));

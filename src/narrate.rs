@@ -58,6 +58,9 @@ pub struct Facts {
     pub mounts_when_created: HashMap<String, Vec<Mount>>,
     /// Containers the engine refused to start (an id, its prefix, or a name).
     pub failed_starts: BTreeSet<String>,
+    /// Containers the command asked to stop (`docker stop`, `restart`, `rm -f`), as it
+    /// named them: Podman logs no `kill` or `stop` when it stops one so.
+    pub asked_to_stop: BTreeSet<String>,
     /// How execs without an `exec_die` event ended, by exec id: the engine sends none
     /// for a command it could not start.
     pub exec_ends: HashMap<String, ExecEnd>,
@@ -194,7 +197,10 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts, told_volumes: &[&s
     let refused = refused_start(id, &name, facts) && !story.iter().any(|e| e.action == "start");
     // `docker stop` logs `stop` after the container's end; a kill with signal 9 (the
     // engine writes signals as numbers) is what it did when asking was not enough.
-    let asked = story.iter().any(|e| e.action == "stop");
+    // Podman logs neither when the command asked it to stop one (a `docker stop`, or a
+    // `docker rm -f`, which Docker does with a kill instead).
+    let killed = story.iter().any(|e| e.action == "kill");
+    let asked = story.iter().any(|e| e.action == "stop") || (!killed && named_in(&facts.asked_to_stop, id, &name));
     let forced = story.iter().any(|e| e.action == "kill" && e.attributes.get("signal").is_some_and(|s| s == "9"));
     for e in story {
         let step = match e.action.as_str() {
@@ -219,7 +225,7 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts, told_volumes: &[&s
                 let code = e.attributes.get("exitCode").map(String::as_str).unwrap_or("?");
                 match code {
                     // `docker stop` asks (SIGTERM), then kills after its timeout.
-                    _ if asked && forced => {
+                    _ if asked && (forced || code == "137") => {
                         format!("did not stop when asked, so it was killed (exit code {code}: killed)")
                     }
                     "0" if asked => "stopped when asked (exit code 0)".to_owned(),
@@ -308,7 +314,13 @@ fn anonymous_volumes_left(id: &str, name: &str, facts: &Facts) -> Vec<String> {
 /// Whether the engine refused to start container `id` (named `name`) as the command
 /// asked for it by name or by an id prefix.
 fn refused_start(id: &str, name: &str, facts: &Facts) -> bool {
-    facts.failed_starts.iter().any(|s| s == name || (s.len() >= 4 && id.starts_with(s.as_str())))
+    named_in(&facts.failed_starts, id, name)
+}
+
+/// Whether container `id`, named `name`, is among containers as a command named them:
+/// by name, or by an id prefix.
+fn named_in(named: &BTreeSet<String>, id: &str, name: &str) -> bool {
+    named.iter().any(|s| s == name || (s.len() >= 4 && id.starts_with(s.as_str())))
 }
 
 /// A volume the engine named itself: 64 hexadecimal digits.
@@ -383,7 +395,8 @@ fn reach(c: &Container, facts: &Facts, told_volumes: &[&str]) -> Vec<String> {
             MountKind::Tmpfs => format!("  {} in {} is in memory only", m.destination, c.name),
         });
     }
-    for n in c.networks.iter().filter(|n| !matches!(n.as_str(), "bridge" | "host" | "none")) {
+    // On the default network (Docker's `bridge`, Podman's `podman`) no name is resolved.
+    for n in c.networks.iter().filter(|n| !crate::snapshot::is_builtin_network(n)) {
         lines.push(format!("  on network {n}: containers there reach it by the name {}", c.name));
     }
     lines

@@ -16,6 +16,7 @@ use crate::explain::Knowledge;
 use crate::guard::{self, Created, Warning};
 use crate::narrate::{self, Facts};
 use crate::snapshot::Snapshot;
+use crate::traffic::Traffic;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -33,6 +34,8 @@ pub struct Before {
 
 /// Most execs asked about after one command, for how they ended.
 const MAX_EXECS_ASKED: usize = 10;
+/// Longest wait after a command for the events the engine owes for it.
+const OWED_EVENTS_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 pub struct Sandbox {
     knowledge: Knowledge,
@@ -156,27 +159,36 @@ impl Sandbox {
     /// After the command: records what it made and tells what changed, one line each.
     pub async fn after(&self, engine: &mut Engine, before: Before) -> anyhow::Result<Vec<String>> {
         // The engine stamps events as it sends them; a millisecond covers the last one.
-        let until = crate::progress::now() + 1_000_000;
+        let mut until = crate::progress::now() + 1_000_000;
+        let traffic = self.recorder.as_ref().map(Recorder::take);
+        if let (Some(t), Some(f)) = (&traffic, &before.follow) {
+            // What the engine owes for what it answered may still be on its way.
+            until = until.max(f.wait_for(&t.owed(), OWED_EVENTS_WAIT).await);
+        }
         *lock(&self.told_until) = Some(until);
         let events = engine.events_between(before.since, until, before.follow.as_ref()).await?;
         let after = engine.inventory(&Scope::everything()).await?;
         let time = until / 1_000_000_000;
-        let (records, events, (mounts_when_created, failed_starts)) = match &self.recorder {
-            Some(r) => {
-                let traffic = r
-                    .take()
-                    .with_buildkit_images(&before.snapshot, &after)
-                    .with_implicit_volumes(&events, &before.snapshot);
+        let (records, events, traffic) = match traffic {
+            Some(t) => {
+                let traffic =
+                    t.with_buildkit_images(&before.snapshot, &after).with_implicit_volumes(&events, &before.snapshot);
                 let kept = traffic.keep(&events, &before.snapshot, &after);
                 let worked_on = kept.iter().filter(|e| e.kind == "container").map(|e| e.id.clone());
                 lock(&self.session).extend(worked_on);
-                (traffic.records(&before.snapshot, &after, time), kept, (traffic.mounts, traffic.failed_starts))
+                (traffic.records(&before.snapshot, &after, time), kept, traffic)
             }
-            None => (created_by(&events, &before.snapshot, time), events, Default::default()),
+            None => (created_by(&events, &before.snapshot, time), events, Traffic::default()),
+        };
+        let mut facts = Facts {
+            before: before.snapshot,
+            after,
+            mounts_when_created: traffic.mounts,
+            failed_starts: traffic.failed_starts,
+            asked_to_stop: traffic.asked_to_stop,
+            ..Facts::default()
         };
         self.ledger.append(&records)?;
-        let mut facts =
-            Facts { before: before.snapshot, after, mounts_when_created, failed_starts, ..Facts::default() };
         for id in narrate::failed_containers(&events) {
             facts.last_lines.insert(id.clone(), engine.last_lines(&id, narrate::LINES_READ).await?);
         }

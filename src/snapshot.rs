@@ -83,9 +83,10 @@ pub struct Network {
     pub labels: BTreeMap<String, String>,
 }
 
-/// The networks every engine has, which cannot be removed.
+/// The networks every engine has, which cannot be removed. Podman names its default
+/// network, Docker's `bridge`, `podman`.
 pub fn is_builtin_network(name: &str) -> bool {
-    matches!(name, "bridge" | "host" | "none")
+    matches!(name, "bridge" | "host" | "none" | "podman")
 }
 
 impl Container {

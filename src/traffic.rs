@@ -8,6 +8,10 @@
 //! Pure: the proxy (`engine::recorder`) feeds it calls and answer lines; the sandbox
 //! asks it about events and snapshots.
 
+mod owed;
+
+pub use owed::Owed;
+
 use crate::clean::{Kind, Record};
 use crate::narrate::Event;
 use crate::reference::ImageRef;
@@ -95,6 +99,7 @@ impl Call {
                 || self.is("POST", &["commit"])
                 || self.is("POST", &["images", "load"]))
             || (self.method == "DELETE" && first == "images")
+            || owed::is_wait(self)
     }
 }
 
@@ -121,6 +126,12 @@ pub struct Traffic {
     /// Containers (an id, its prefix or a name, as the request gave it) the engine
     /// refused to start.
     pub failed_starts: BTreeSet<String>,
+    /// The events the engine owes for what it answered (besides a `create` for each
+    /// container made: see `owed`).
+    owed: Vec<Owed>,
+    /// Containers (as the request gave them) it asked to stop: `docker stop`, `restart`,
+    /// `rm -f`.
+    pub asked_to_stop: BTreeSet<String>,
     /// Whether it built with BuildKit (`docker build` since Docker 23 goes through
     /// buildx): the build talks over upgraded `/session` and `/grpc` connections that
     /// are passed through unread, so its tags are not in any answer.
@@ -193,6 +204,8 @@ impl Traffic {
         if !(200..300).contains(&status) {
             return;
         }
+        self.owed.extend(owed::owed(call, status));
+        self.asked_to_stop.extend(owed::asks_to_stop(call, status).map(str::to_owned));
         let given: Vec<String> = if call.is("POST", &["build"]) {
             call.params("t").map(str::to_owned).collect()
         } else if call.is("POST", &["commit"])
@@ -220,7 +233,11 @@ impl Traffic {
         let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else { return };
         let text = |key: &str| v.get(key).and_then(|x| x.as_str()).filter(|s| !s.is_empty());
         let first = call.segments.first().map(String::as_str).unwrap_or_default();
-        if call.is("POST", &["containers", "create"]) {
+        if owed::is_wait(call) {
+            if v.get("StatusCode").is_some() {
+                self.owed.extend(owed::waited(call));
+            }
+        } else if call.is("POST", &["containers", "create"]) {
             if let Some(id) = text("Id") {
                 self.make(Kind::Container, id, call.param("name").unwrap_or_default());
             }
@@ -301,6 +318,13 @@ impl Traffic {
             }
         }
         self
+    }
+
+    /// Every event the engine owes for what the command asked: those its answers owe,
+    /// and a `create` for each container it made.
+    pub fn owed(&self) -> Vec<Owed> {
+        let created = self.made_ids(Kind::Container).map(|id| Owed::container("create", id));
+        created.chain(self.owed.iter().cloned()).collect()
     }
 
     fn made_ids(&self, kind: Kind) -> impl Iterator<Item = &str> {
@@ -586,6 +610,31 @@ mod tests {
         for named in ["web", "busybox", "old:v0", "sha256:d0"] {
             assert!(t.named.contains(named), "{named}: {:?}", t.named);
         }
+    }
+
+    #[test]
+    fn a_run_and_a_forced_removal_owe_their_events() {
+        let mut t = Traffic::default();
+        saw(&mut t, "POST", "/v1.41/containers/create?name=t1", 201, &[r#"{"Id":"c0ffee11"}"#]);
+        saw(&mut t, "POST", "/v1.41/containers/c0ffee11/wait?condition=next-exit", 200, &[r#"{"StatusCode":0}"#]);
+        saw(&mut t, "POST", "/v1.41/containers/c0ffee11/start", 204, &[]);
+        saw(&mut t, "DELETE", "/v1.41/containers/old?force=1", 204, &[]);
+        let owed: Vec<(&str, String)> = t.owed().into_iter().map(|o| (o.action, o.object)).collect();
+        let object = |s: &str| s.to_owned();
+        assert_eq!(
+            owed,
+            [
+                ("create", object("c0ffee11")),
+                ("die", object("c0ffee11")),
+                ("start", object("c0ffee11")),
+                ("destroy", object("old"))
+            ]
+        );
+        assert_eq!(t.asked_to_stop, BTreeSet::from(["old".to_owned()]));
+        // A wait whose answer never came (the learner detached) owes nothing.
+        let mut detached = Traffic::default();
+        saw(&mut detached, "POST", "/containers/c1/wait?condition=next-exit", 200, &[]);
+        assert!(detached.owed().is_empty());
     }
 
     #[test]

@@ -67,6 +67,28 @@ impl Drop for Follow {
 }
 
 impl Follow {
+    /// Waits until the stream has delivered every event in `owed`, at most `limit`:
+    /// some engines deliver their events a moment after the command that caused them has
+    /// returned (Podman reads its event log file every quarter of a second). Returns the
+    /// time of the newest owed event that came (0 when none did).
+    pub async fn wait_for(&self, owed: &[crate::traffic::Owed], limit: std::time::Duration) -> i64 {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let (all, newest) = {
+                let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+                let events: Vec<(crate::narrate::Event, i64)> =
+                    seen.events.iter().map(|e| (crate::narrate::Event::from(e), e.time_nano)).collect();
+                let met = |o: &crate::traffic::Owed| events.iter().filter(|(e, _)| o.met_by(e)).map(|(_, t)| *t).max();
+                let times: Vec<Option<i64>> = owed.iter().map(met).collect();
+                (times.iter().all(Option::is_some), times.into_iter().flatten().max().unwrap_or(0))
+            };
+            if all || self.task.is_finished() || tokio::time::Instant::now() >= deadline {
+                return newest;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// The events gathered so far, up to `until` (Unix nanoseconds).
     pub(super) fn until(&self, until: i64) -> Vec<EngineEvent> {
         let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);

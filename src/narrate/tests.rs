@@ -310,3 +310,55 @@ fn a_volume_that_was_there_is_not_told_as_created() {
 fn nothing_changed_says_nothing() {
     assert!(narrate(&[], &Facts::default()).is_empty());
 }
+
+#[test]
+fn podman_stops_what_a_command_asked_to_stop_without_a_kill_or_stop_event() {
+    let at = |action: &str, code: Option<&str>| {
+        let mut attrs = vec![("name", "t1"), ("image", "docker.io/library/nginx:alpine")];
+        attrs.extend(code.map(|c| ("exitCode", c)));
+        Event::of("container", action, "c0ffee11", &attrs)
+    };
+    // `docker rm -f t1` on Podman: its stop signal, nginx ends 0, then the removal.
+    let removed = vec![at("die", Some("0")), at("destroy", None)];
+    let asked = Facts { asked_to_stop: BTreeSet::from(["t1".to_owned()]), ..Facts::default() };
+    assert_eq!(narrate(&removed, &asked), ["container t1: stopped when asked (exit code 0), removed"]);
+    // One that ignores its stop signal is killed after the timeout.
+    let ignored = vec![at("die", Some("137")), at("destroy", None)];
+    assert_eq!(
+        narrate(&ignored, &asked),
+        ["container t1: did not stop when asked, so it was killed (exit code 137: killed), removed"]
+    );
+    // Docker's `rm -f` kills at once, and says so: not asked.
+    let docker = vec![
+        Event::of("container", "kill", "c0ffee11", &[("name", "t1"), ("signal", "9")]),
+        at("die", Some("137")),
+        at("destroy", None),
+    ];
+    assert_eq!(narrate(&docker, &asked), ["container t1: was killed (exit code 137: killed), removed"]);
+    // By an id prefix, as `docker stop c0ff` names it.
+    let by_id = Facts { asked_to_stop: BTreeSet::from(["c0ff".to_owned()]), ..Facts::default() };
+    assert_eq!(narrate(&removed[..1], &by_id), ["container t1: stopped when asked (exit code 0)"]);
+    // Not asked: it ended on its own.
+    assert_eq!(narrate(&removed[..1], &Facts::default()), ["container t1: finished (exit code 0: success)"]);
+}
+
+#[test]
+fn podmans_default_network_resolves_no_names_as_dockers_does_not() {
+    let events = container_events("c1", "t1", "nginx:alpine", &["create", "start"], "");
+    let on = |network: &str| Container {
+        id: "c1".into(),
+        name: "t1".into(),
+        state: "running".into(),
+        networks: vec![network.into()],
+        ..Container::default()
+    };
+    for default in ["bridge", "podman"] {
+        let facts =
+            Facts { after: Snapshot { containers: vec![on(default)], ..Snapshot::default() }, ..Facts::default() };
+        assert_eq!(narrate(&events, &facts), ["container t1: created from nginx:alpine, started"], "{default}");
+    }
+    let facts = Facts { after: Snapshot { containers: vec![on("shop")], ..Snapshot::default() }, ..Facts::default() };
+    assert!(
+        narrate(&events, &facts).contains(&"  on network shop: containers there reach it by the name t1".to_owned())
+    );
+}

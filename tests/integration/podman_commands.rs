@@ -164,3 +164,31 @@ fn verify_on_podman_judges_rm_runs_and_execs_by_their_commands() {
     );
     assert!(out.contains("steps, 2 failed"), "{out}");
 }
+
+/// Runs `line` at the sandbox's prompt and returns what was told after it ran (its own
+/// output's end is marked: the line editor may redraw the prompt as the line is typed).
+fn told_after(p: &mut PtySession, line: &str) -> String {
+    p.send_line(&format!("{line}; echo ran-$((40+2))")).unwrap();
+    p.exp_string("ran-42").unwrap();
+    p.exp_string("[sandbox] $").unwrap()
+}
+
+/// The sandbox on Podman tells a server's run as on Docker (created, started, its port),
+/// and a forced removal as a removal: Podman's events reach dockerlearn a moment after the
+/// command has returned.
+#[test]
+fn the_sandbox_on_podman_tells_a_run_and_a_forced_removal() {
+    let engine = Engine::take(Kind::Podman);
+    let mut p = prompt(&engine, &["sandbox"]);
+    p.exp_string("[sandbox] $").unwrap();
+    let told = told_after(&mut p, "docker run --name t1 -d -p 8088:80 nginx:alpine");
+    assert!(told.contains("container t1: created from docker.io/library/nginx:alpine, started"), "{told}");
+    assert!(
+        told.contains("port 8088 on your computer reaches port 80/tcp in t1: open http://localhost:8088"),
+        "{told}"
+    );
+    let told = told_after(&mut p, "docker rm -f t1");
+    assert!(told.contains("container t1: stopped when asked (exit code 0), removed"), "{told}");
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
