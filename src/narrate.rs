@@ -202,7 +202,7 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts, told_volumes: &[&s
     let killed = story.iter().any(|e| e.action == "kill");
     let asked = story.iter().any(|e| e.action == "stop") || (!killed && named_in(&facts.asked_to_stop, id, &name));
     let forced = story.iter().any(|e| e.action == "kill" && e.attributes.get("signal").is_some_and(|s| s == "9"));
-    for e in story {
+    for (at, e) in story.iter().enumerate() {
         let step = match e.action.as_str() {
             "create" if refused && facts.after.containers.iter().any(|c| c.id == id) => format!(
                 "created from {image}, but could not start (the error above says why); it stays, created: `docker rm {name}` removes it"
@@ -246,9 +246,14 @@ fn container_story(id: &str, story: &[&Event], facts: &Facts, told_volumes: &[&s
             "archive-path" | "extract-to-dir" => "files copied".to_owned(),
             a if a.starts_with("exec_start") => {
                 let exec = e.attributes.get("execID");
-                let died = exec.and_then(|x| {
-                    story.iter().find(|d| d.action == "exec_die" && d.attributes.get("execID") == Some(x))
-                });
+                let died = match exec {
+                    Some(x) => story.iter().find(|d| d.action == "exec_die" && d.attributes.get("execID") == Some(x)),
+                    // Podman names no exec: its end is the next one before another begins.
+                    None => story[at + 1..]
+                        .iter()
+                        .take_while(|d| !d.action.starts_with("exec_start"))
+                        .find(|d| d.action == "exec_die"),
+                };
                 let code = died.and_then(|d| d.attributes.get("exitCode")).and_then(|c| c.parse::<i64>().ok());
                 let end = exec.and_then(|x| facts.exec_ends.get(x));
                 match (code, end) {

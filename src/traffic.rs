@@ -132,6 +132,13 @@ pub struct Traffic {
     /// Containers (as the request gave them) it asked to stop: `docker stop`, `restart`,
     /// `rm -f`.
     pub asked_to_stop: BTreeSet<String>,
+    /// Its `docker exec`s: the container each was made in, as the request named it, by
+    /// exec id.
+    execs: HashMap<String, String>,
+    /// The execs it started attached (their connection closes as they end).
+    attached_execs: Vec<String>,
+    /// The execs whose command could not start (126, 127): the engine owes no end for them.
+    unstarted_execs: BTreeSet<String>,
     /// Whether it built with BuildKit (`docker build` since Docker 23 goes through
     /// buildx): the build talks over upgraded `/session` and `/grpc` connections that
     /// are passed through unread, so its tags are not in any answer.
@@ -192,6 +199,9 @@ impl Traffic {
     /// The engine's answer to `call` began with `status`: what a successful call made
     /// that its request already names (a tag, a pull, a build's tags, a commit's).
     pub fn answered(&mut self, call: &Call, status: u16) {
+        if let Some(exec) = call.starts_exec().filter(|_| status == 101) {
+            self.attached_execs.push(exec.to_owned());
+        }
         if status >= 400
             && call.method == "POST"
             && call.segments.len() == 3
@@ -236,6 +246,10 @@ impl Traffic {
         if owed::is_wait(call) {
             if v.get("StatusCode").is_some() {
                 self.owed.extend(owed::waited(call));
+            }
+        } else if let Some(container) = call.creates_exec() {
+            if let Some(id) = text("Id") {
+                self.execs.insert(id.to_owned(), container.to_owned());
             }
         } else if call.is("POST", &["containers", "create"]) {
             if let Some(id) = text("Id") {
@@ -320,11 +334,25 @@ impl Traffic {
         self
     }
 
-    /// Every event the engine owes for what the command asked: those its answers owe,
-    /// and a `create` for each container it made.
+    /// How exec `id` ended, as the engine told the proxy once its connection closed.
+    pub fn exec_ended(&mut self, id: &str, exit_code: i64) {
+        if matches!(exit_code, 126 | 127) {
+            self.unstarted_execs.insert(id.to_owned());
+        }
+    }
+
+    /// Every event the engine owes for what the command asked: those its answers owe, a
+    /// `create` for each container it made, and an `exec_die` for each exec it ran
+    /// attached (but one whose command could not start).
     pub fn owed(&self) -> Vec<Owed> {
         let created = self.made_ids(Kind::Container).map(|id| Owed::container("create", id));
-        created.chain(self.owed.iter().cloned()).collect()
+        let ended = self
+            .attached_execs
+            .iter()
+            .filter(|x| !self.unstarted_execs.contains(*x))
+            .filter_map(|x| self.execs.get(x))
+            .map(|container| Owed::container("exec_die", container));
+        created.chain(self.owed.iter().cloned()).chain(ended).collect()
     }
 
     fn made_ids(&self, kind: Kind) -> impl Iterator<Item = &str> {
@@ -631,6 +659,13 @@ mod tests {
             ]
         );
         assert_eq!(t.asked_to_stop, BTreeSet::from(["old".to_owned()]));
+        // An exec run attached owes its end, unless its command could not start.
+        saw(&mut t, "POST", "/v1.41/containers/web/exec", 201, &[]);
+        t.answer_line(&call("POST", "/v1.41/containers/web/exec"), br#"{"Id":"x1"}"#);
+        saw(&mut t, "POST", "/v1.41/exec/x1/start", 101, &[]);
+        assert_eq!(t.owed().last(), Some(&Owed::container("exec_die", "web")));
+        t.exec_ended("x1", 127);
+        assert_eq!(t.owed().len(), 4);
         // A wait whose answer never came (the learner detached) owes nothing.
         let mut detached = Traffic::default();
         saw(&mut detached, "POST", "/containers/c1/wait?condition=next-exit", 200, &[]);

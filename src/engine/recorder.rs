@@ -174,7 +174,7 @@ async fn forward(
     lock(&traffic).answered(&call, res.status().as_u16());
     if res.status() == StatusCode::SWITCHING_PROTOCOLS {
         let from_engine = hyper::upgrade::on(&mut res);
-        let (engine, witness) = (engine.clone(), witness.clone());
+        let (engine, traffic, witness) = (engine.clone(), traffic.clone(), witness.clone());
         tokio::spawn(async move {
             let Some(from_client) = from_client else { return };
             if let (Ok(client), Ok(engine)) = (from_client.await, from_engine.await) {
@@ -182,7 +182,7 @@ async fn forward(
             }
             // An attached exec's connection closes as its command ends.
             if let Some(id) = started_exec {
-                exec_ended(&engine, &witness, &id).await;
+                exec_ended(&engine, &traffic, &witness, &id).await;
             }
         });
         let (parts, _) = res.into_parts();
@@ -194,6 +194,7 @@ async fn forward(
     if let (true, Some((container, command))) = (res.status().is_success(), asked) {
         let (parts, body) = res.into_parts();
         let bytes = body.collect().await?.to_bytes();
+        lock(&traffic).answer_line(&call, &bytes);
         if let Some(id) = answered_id(&bytes) {
             witness.exec_asked(&id, &container, command);
         }
@@ -201,7 +202,7 @@ async fn forward(
     }
     if let Some(id) = started_exec {
         // Not upgraded: a detached exec's answer (it runs on), or an attached one's output.
-        let ended = move || drop(tokio::spawn(async move { exec_ended(&engine, &witness, &id).await }));
+        let ended = move || drop(tokio::spawn(async move { exec_ended(&engine, &traffic, &witness, &id).await }));
         return Ok(res.map(|body| on_end(body, ended)));
     }
     let read = res.status().is_success() && call.answer_matters();
@@ -230,12 +231,13 @@ fn on_end<F: FnOnce() + Send + Sync + 'static>(body: Incoming, then: F) -> Body 
     .boxed()
 }
 
-/// Asks the engine how exec `id` ended, for the witness; an exec that still runs (one
-/// started detached) is asked about again when a check needs it.
-async fn exec_ended(engine: &Path, witness: &Witness, id: &str) {
+/// Asks the engine how exec `id` ended, for the narration and the witness; an exec that
+/// still runs (one started detached) is asked about again when a check needs it.
+async fn exec_ended(engine: &Path, traffic: &Mutex<Traffic>, witness: &Witness, id: &str) {
     let Some(bytes) = get(engine, &format!("/exec/{id}/json")).await else { return };
     let inspected = serde_json::from_slice::<bollard::models::ExecInspectResponse>(&bytes).ok();
     if let Some(end) = inspected.and_then(ExecEnd::read) {
+        lock(traffic).exec_ended(id, end.exit_code);
         witness.exec_ended(id, crate::progress::now(), end);
     }
 }

@@ -362,3 +362,18 @@ fn podmans_default_network_resolves_no_names_as_dockers_does_not() {
         narrate(&events, &facts).contains(&"  on network shop: containers there reach it by the name t1".to_owned())
     );
 }
+
+#[test]
+fn podmans_execs_name_no_exec_and_are_told_in_turn() {
+    let at = |action: &str, code: Option<&str>| {
+        let mut attrs = vec![("name", "t2"), ("image", "busybox")];
+        attrs.extend(code.map(|c| ("exitCode", c)));
+        Event::of("container", action, "c2", &attrs)
+    };
+    let events =
+        vec![at("exec_start", None), at("exec_die", Some("3")), at("exec_start", None), at("exec_die", Some("0"))];
+    assert_eq!(
+        narrate(&events, &Facts::default()),
+        ["container t2: a command ran in it (exec) and failed (exit code 3), a command ran in it (exec)"]
+    );
+}

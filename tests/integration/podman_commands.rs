@@ -174,10 +174,10 @@ fn told_after(p: &mut PtySession, line: &str) -> String {
 }
 
 /// The sandbox on Podman tells a server's run as on Docker (created, started, its port),
-/// and a forced removal as a removal: Podman's events reach dockerlearn a moment after the
-/// command has returned.
+/// a forced removal as a removal, and a failed exec with its exit code: Podman's events
+/// reach dockerlearn a moment after the command has returned, and name no exec.
 #[test]
-fn the_sandbox_on_podman_tells_a_run_and_a_forced_removal() {
+fn the_sandbox_on_podman_tells_a_run_a_forced_removal_and_a_failed_exec() {
     let engine = Engine::take(Kind::Podman);
     let mut p = prompt(&engine, &["sandbox"]);
     p.exp_string("[sandbox] $").unwrap();
@@ -189,6 +189,9 @@ fn the_sandbox_on_podman_tells_a_run_and_a_forced_removal() {
     );
     let told = told_after(&mut p, "docker rm -f t1");
     assert!(told.contains("container t1: stopped when asked (exit code 0), removed"), "{told}");
+    told_after(&mut p, "docker run -d --name t2 busybox sleep 600");
+    let told = told_after(&mut p, "docker exec t2 sh -c 'exit 3'");
+    assert!(told.contains("container t2: a command ran in it (exec) and failed (exit code 3)"), "{told}");
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
