@@ -7,13 +7,13 @@ use super::context::{ContextError, Endpoint};
 use super::{EngineFacts, Scope};
 use crate::check::EngineInfo;
 use bollard::Docker;
-use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
+use bollard::query_parameters::ListImagesOptions;
 use std::collections::HashMap;
 
 /// The oldest engine API dockerlearn works with (Docker 1.12, 2016).
 pub const MIN_API: (u32, u32) = (1, 24);
 /// Seconds before a request to the engine is abandoned.
-const TIMEOUT_SECS: u64 = 30;
+pub(super) const TIMEOUT_SECS: u64 = 30;
 /// Seconds the first answer (`/_ping`) may take: an engine that accepts connections
 /// and never answers must not hold the learner's prompt.
 const PING_SECS: u64 = 5;
@@ -64,7 +64,7 @@ impl EngineError {
 
 /// A connection to one engine, made on first use and remade after the engine went away.
 pub struct Engine {
-    endpoint: Endpoint,
+    pub(super) endpoint: Endpoint,
     scope: Scope,
     pub(super) client: Option<(Docker, EngineInfo)>,
     /// Events streamed live since the current step began, when a front end asked.
@@ -238,7 +238,7 @@ impl Engine {
         EngineError::NoAnswer { endpoint: self.endpoint.host.clone(), seconds }
     }
 
-    fn other(&self, detail: String) -> EngineError {
+    pub(super) fn other(&self, detail: String) -> EngineError {
         EngineError::Other { endpoint: self.endpoint.host.clone(), detail }
     }
 
@@ -398,14 +398,7 @@ impl Engine {
         let mut removed = Removed::default();
         let docker = self.client().await?;
         let filters = HashMap::from([("label".to_owned(), vec![label.to_owned()])]);
-        let containers = docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(filters.clone()),
-                ..Default::default()
-            }))
-            .await
-            .map_err(|e| self.classify(e))?;
+        let containers = self.containers(&docker, Some(filters.clone())).await?;
         for c in containers {
             let options = bollard::query_parameters::RemoveContainerOptions { force: true, v: true, link: false };
             if docker.remove_container(c.id.as_deref().unwrap_or_default(), Some(options)).await.is_ok() {

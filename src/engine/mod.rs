@@ -7,6 +7,7 @@
 pub mod archive;
 pub mod changes;
 pub mod cli;
+mod containers;
 pub mod context;
 pub mod docker;
 mod events;

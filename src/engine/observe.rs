@@ -9,7 +9,7 @@ use crate::check::{
     MountType, Needs, Observation, Place, Probe, ProbeResult, PublishedPort, State, Target,
 };
 use bollard::Docker;
-use bollard::query_parameters::{ListContainersOptions, ListImagesOptions, LogsOptions};
+use bollard::query_parameters::{ListImagesOptions, LogsOptions};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 
@@ -24,8 +24,7 @@ impl Engine {
     async fn list_scoped(&self, docker: &Docker) -> Result<Vec<ContainerInfo>, EngineError> {
         let mut out: Vec<ContainerInfo> = Vec::new();
         for filters in self.scoped(HashMap::new()) {
-            let options = ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
-            for c in docker.list_containers(Some(options)).await.map_err(|e| self.classify(e))? {
+            for c in self.containers(docker, Some(filters)).await? {
                 let c = container_info(c);
                 if !out.iter().any(|o| o.id == c.id) {
                     out.push(c);
@@ -68,10 +67,7 @@ impl Engine {
             let options = ListImagesOptions { filters: Some(nothing), ..Default::default() };
             docker.list_images(Some(options)).await.map_err(|e| self.classify(e))?;
         }
-        let list = |filters: HashMap<String, Vec<String>>| {
-            let options = ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
-            docker.list_containers(Some(options))
-        };
+        let list = |filters: HashMap<String, Vec<String>>| self.containers(&docker, Some(filters));
         let compose_filter = HashMap::from([("label".to_owned(), vec!["com.docker.compose.project".to_owned()])]);
         let (images, containers, events, compose) = tokio::join!(
             async { if needs.images { Some(docker.list_images(None::<ListImagesOptions>).await) } else { None } },
@@ -93,7 +89,7 @@ impl Engine {
             obs.containers = containers?;
         }
         if let Some(compose) = compose {
-            obs.compose = compose.map_err(|e| self.classify(e))?.into_iter().map(container_info).collect();
+            obs.compose = compose?.into_iter().map(container_info).collect();
         }
         if let Some(events) = events {
             obs.events = events?;
