@@ -4,6 +4,7 @@
 //! prompt's commands and the engine to see what they make. `engine` depends on `check`
 //! (for what to gather and the records to fill), never the reverse.
 
+mod api_floor;
 pub mod archive;
 pub mod changes;
 pub mod cli;
