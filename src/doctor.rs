@@ -354,8 +354,10 @@ mod tests {
     }
 
     #[test]
-    fn podman_behind_a_docker_cli_with_buildx() {
-        let r = report("podman-5.4", setup(Some("0.13.1"), None), v2());
+    fn podman_behind_a_docker_cli_with_buildx_and_no_insecure_local_registry() {
+        let mut podman = kind::fixtures::facts("podman-5.4");
+        podman.kind.local_registry_plain_http = false;
+        let r = report_of(podman, setup(Some("0.13.1"), None), v2());
         insta::assert_snapshot!(render(&r));
     }
 

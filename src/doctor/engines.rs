@@ -21,11 +21,10 @@ fn line(label: &'static str, value: String, note: Option<&str>) -> Line {
     Line { label, value, note: note.map(str::to_owned) }
 }
 
-const PODMAN_NAMES: &str = "Podman answers the lessons' `docker` commands. What differs: images built or loaded without a registry are named `localhost/NAME` (`docker images` shows `localhost/test:pipeline`), and some messages are worded differently from Docker's.";
-const CONTAINERD_STORE: &str = "`docker images` shows other IMAGE IDs (manifest digests) and sizes than the lessons' examples, and `docker save` writes an OCI layout: expected, nothing to fix.";
+const PODMAN_NAMES: &str = "Podman answers the lessons' `docker` commands; some messages are worded differently from Docker's. Images made with the `podman` command itself (`podman build`, `podman commit`) are named `localhost/NAME`, which the lessons' checks do not take for `NAME`: make them with `docker`.";
+const CONTAINERD_STORE: &str = "`docker images` shows other IMAGE IDs (manifest digests) and sizes than the classic store: expected, nothing to fix.";
 const LEGACY_OUTPUT: &str = "Builds print `Step 2/3 : RUN ...` and `Using cache` where the lessons show BuildKit's `#5 [2/3] RUN ...` and `CACHED`; the images are the same.";
-const PODMAN_BUILDS: &str =
-    "Build output is Podman's, not the lessons' BuildKit output, and the images are named `localhost/NAME`.";
+const PODMAN_BUILDS: &str = "Build output is Podman's (`STEP 2/5: RUN ...`, `COMMIT`), not the BuildKit output the lessons show; the images are the same.";
 const COMPOSE_V1: &str = "dockerlearn shows the commands as `docker-compose ...`; v1 names containers `shop_web_1` where the lessons say `shop-web-1`.";
 const INSTALL_BUILDX: &str =
     "Docker's `docker-buildx-plugin` package (Debian and Ubuntu: `docker-buildx`; Docker Desktop has it)";
@@ -106,7 +105,7 @@ pub fn lines(f: &EngineFacts, builder: Option<&Builder>) -> Vec<Line> {
         }
         Builder::PodmanRefusesBuildKit => line(
             "builder",
-            "BuildKit through buildx, which Podman does not have: `docker build` fails".to_owned(),
+            "BuildKit through buildx, which Podman does not have: `docker build` makes no image".to_owned(),
             None,
         ),
     };
@@ -162,8 +161,8 @@ pub fn findings(f: &EngineFacts, builder: &Builder) -> Vec<Finding> {
         )),
         Builder::PodmanRefusesBuildKit => found.push(finding(
             Severity::Warning,
-            "`docker build` will fail here: the docker command's buildx plugin builds with BuildKit, which Podman does not have",
-            "Build with `DOCKER_BUILDKIT=0 docker build ...` (or run `export DOCKER_BUILDKIT=0` before `dockerlearn start`; `docker compose build` needs it too), or with `podman build ...`.",
+            "`docker build` will not make images here: the docker command's buildx plugin wants BuildKit, which Podman does not have (it tries to start BuildKit in a container of its own)",
+            "Build with `DOCKER_BUILDKIT=0 docker build ...`, or run `export DOCKER_BUILDKIT=0` before `dockerlearn start` (`docker compose build` needs it too). `podman build` works as well, but names images `localhost/NAME`.",
         )),
         _ => {}
     }
