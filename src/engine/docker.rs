@@ -3,8 +3,8 @@
 //! makes itself (cleanup of what it labelled). Observations are gathered in `observe`,
 //! events in `events`.
 
+use super::Scope;
 use super::context::{ContextError, Endpoint};
-use super::{EngineFacts, Scope};
 use crate::check::EngineInfo;
 use bollard::Docker;
 use bollard::query_parameters::ListImagesOptions;
@@ -327,37 +327,6 @@ impl Engine {
             }
         }
         Ok(missing)
-    }
-
-    /// The engine's own description of itself, for `doctor`.
-    pub async fn facts(&mut self) -> Result<EngineFacts, EngineError> {
-        let (docker, info) = self.connected().await?;
-        let sys = docker.info().await.map_err(|e| self.classify(e))?;
-        let operating_system = sys.operating_system.clone().unwrap_or_default();
-        let security = sys.security_options.clone().unwrap_or_default();
-        let kind = if info.product.eq_ignore_ascii_case("libpod") {
-            "Podman"
-        } else if operating_system.contains("Docker Desktop") {
-            "Docker Desktop"
-        } else if security.iter().any(|o| o.contains("rootless")) {
-            "rootless Docker"
-        } else {
-            "Docker Engine"
-        };
-        let driver_status = sys.driver_status.clone().unwrap_or_default();
-        let containerd_image_store = driver_status.iter().any(|kv| {
-            kv.first().is_some_and(|k| k == "driver-type") && kv.get(1).is_some_and(|v| v.contains("snapshotter"))
-        });
-        Ok(EngineFacts {
-            info,
-            kind: kind.to_owned(),
-            operating_system,
-            storage_driver: sys.driver.unwrap_or_default(),
-            containerd_image_store,
-            root_dir: sys.docker_root_dir.unwrap_or_default(),
-            containers: sys.containers.unwrap_or_default(),
-            images: sys.images.unwrap_or_default(),
-        })
     }
 
     /// The images carrying a label (`key=value`), dangling ones included: id and tags.
