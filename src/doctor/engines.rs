@@ -162,7 +162,7 @@ pub fn findings(f: &EngineFacts, builder: &Builder) -> Vec<Finding> {
         Builder::PodmanRefusesBuildKit => found.push(finding(
             Severity::Warning,
             "`docker build` will not make images here: the docker command's buildx plugin wants BuildKit, which Podman does not have (it tries to start BuildKit in a container of its own)",
-            "Build with `DOCKER_BUILDKIT=0 docker build ...`, or run `export DOCKER_BUILDKIT=0` before `dockerlearn start` (`docker compose build` needs it too). `podman build` works as well, but names images `localhost/NAME`.",
+            "dockerlearn's prompt builds with Podman's own builder for you (it sets DOCKER_BUILDKIT=0). In another terminal, build with `DOCKER_BUILDKIT=0 docker build ...` or `export DOCKER_BUILDKIT=0` (`docker compose build` needs it too).",
         )),
         _ => {}
     }
