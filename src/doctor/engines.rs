@@ -21,7 +21,7 @@ fn line(label: &'static str, value: String, note: Option<&str>) -> Line {
     Line { label, value, note: note.map(str::to_owned) }
 }
 
-const PODMAN_NAMES: &str = "Podman answers the lessons' `docker` commands; some messages are worded differently from Docker's. Images made with the `podman` command itself (`podman build`, `podman commit`) are named `localhost/NAME`, which the lessons' checks do not take for `NAME`: make them with `docker`.";
+const PODMAN_NAMES: &str = "Podman answers the lessons' `docker` commands; some messages are worded differently from Docker's. Images made with the `podman` command itself (`podman build`, `podman commit`) are named `localhost/NAME`; Podman finds them by `NAME`, and so do the lessons' checks.";
 const CONTAINERD_STORE: &str = "`docker images` shows other IMAGE IDs (manifest digests) and sizes than the classic store: expected, nothing to fix.";
 const LEGACY_OUTPUT: &str = "Builds print `Step 2/3 : RUN ...` and `Using cache` where the lessons show BuildKit's `#5 [2/3] RUN ...` and `CACHED`; the images are the same.";
 const PODMAN_BUILDS: &str = "Build output is Podman's (`STEP 2/5: RUN ...`, `COMMIT`), not the BuildKit output the lessons show; the images are the same.";

@@ -16,6 +16,7 @@
 //! lesson's names and images: tests on one engine take turns, engines run side by side.
 
 use crate::fixtures;
+use dockerlearn::reference::ImageRef;
 use crate::support::{LABEL_KEY, Ran, docker, docker_status, run_id};
 use std::io::Write;
 use std::process::{Child, Command, Output, Stdio};
@@ -139,14 +140,22 @@ impl Engine {
         }
     }
 
-    /// Removes everything but images from the engine, and the lesson folders from its
-    /// home: each test starts as a learner who has not begun.
+    /// Removes everything but the course's images from the engine, and the lesson
+    /// folders from its home: each test starts as a learner who has not begun.
     fn clear(&self) {
         self.sh_ok(
             "ids=$(docker ps -aq); [ -z \"$ids\" ] || docker rm -f -v $ids >/dev/null; \
              docker network prune -f >/dev/null; docker volume prune -af >/dev/null 2>&1 || docker volume prune -f >/dev/null; \
-             docker image prune -f >/dev/null; rm -rf /root/dockerlearn /root/.local/share/dockerlearn /tmp/dl-*",
+             rm -rf /root/dockerlearn /root/.local/share/dockerlearn /tmp/dl-*",
         );
+        let listed = self.sh_ok("docker images --format '{{.Repository}}:{{.Tag}}'");
+        let course: Vec<ImageRef> = fixtures::NAMES.iter().map(|n| ImageRef::parse(n)).collect();
+        for tag in listed.lines().filter(|t| !t.contains("<none>")) {
+            if !course.iter().any(|c| c.matches(&ImageRef::parse(tag))) {
+                self.sh_ok(&format!("docker rmi -f '{tag}' >/dev/null"));
+            }
+        }
+        self.sh_ok("docker image prune -f >/dev/null");
     }
 }
 

@@ -68,3 +68,21 @@ fn walk_hello_world_dockerfile_and_compose_on_podman_5() {
         walk(Kind::Podman, lesson);
     }
 }
+
+/// `podman build` names its image `localhost/test:pipeline`, and Podman finds it by
+/// `test:pipeline`: so do the checks.
+#[test]
+fn an_image_podman_built_is_found_by_its_short_name() {
+    let engine = Engine::take(Kind::Podman);
+    engine.sh_ok(
+        "mkdir -p ~/dockerlearn/pipeline && cd ~/dockerlearn/pipeline && \
+         printf 'echo job finished successfully for day = $1\\n' > pipeline.sh && \
+         printf 'FROM alpine:3.22\\nRUN mkdir -p /app/data\\nWORKDIR /app\\nCOPY pipeline.sh pipeline.sh\\nENTRYPOINT [\"sh\", \"pipeline.sh\"]\\n' > Dockerfile",
+    );
+    let before = engine.dl(&["check", "dockerfile/build"]);
+    assert_eq!(before.code, 1, "{}\n{}", before.stdout, before.stderr);
+    let built = engine.sh_ok("cd ~/dockerlearn/pipeline && podman build -q -t test:pipeline . >/dev/null && podman images --format '{{.Repository}}:{{.Tag}}'");
+    assert!(built.lines().any(|l| l == "localhost/test:pipeline"), "{built}");
+    let after = engine.dl(&["check", "dockerfile/build"]);
+    assert_eq!(after.code, 0, "{}\n{}", after.stdout, after.stderr);
+}
