@@ -5,10 +5,14 @@
 //! byte. On the way it tells `Traffic` what each request named and what the answers
 //! say was made, so the sandbox can tell the learner's objects from other programs'.
 //!
-//! Only a local Unix socket is fronted: a TLS or SSH endpoint would need the CLI's
-//! credentials, so there the sandbox goes without (and says so).
+//! A local Unix socket is fronted directly; an `ssh://` or TLS engine through the
+//! remote bridge's local socket (`bridge`). A plain `tcp://` engine is not fronted: there
+//! the sandbox goes without (and says so).
 
 use super::Endpoint;
+use super::bridge::Bridge;
+use super::remote::Remote;
+use super::socket_dir::SocketDir;
 use crate::traffic::{Call, Traffic};
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Empty, Full, combinators::BoxBody};
@@ -19,10 +23,6 @@ use hyper_util::rt::TokioIo;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::net::{UnixListener, UnixStream};
-
-/// How the proxy's folders are named, with the process id after it: a later run
-/// removes the folders of runs that were killed before they could.
-const FOLDER: &str = "dockerlearn-relay-";
 
 /// The longest answer line read for what it made; longer lines pass unread.
 const MAX_LINE: usize = 1 << 20;
@@ -42,10 +42,11 @@ pub enum NotRecorded {
 
 /// The proxy, running on the current Tokio runtime until dropped.
 pub struct Recorder {
-    socket: PathBuf,
+    dir: SocketDir,
     traffic: Arc<Mutex<Traffic>>,
     task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    /// The bridge to a remote engine, kept open while the proxy runs.
+    _bridge: Option<Arc<Bridge>>,
 }
 
 impl Drop for Recorder {
@@ -60,47 +61,31 @@ impl Recorder {
     /// Opens the socket in front of `endpoint`. Call it inside a Tokio runtime that
     /// keeps running while commands run (a multi-threaded one when the caller blocks).
     pub fn start(endpoint: &Endpoint) -> Result<Recorder, NotRecorded> {
-        let Some(engine) = endpoint.host.strip_prefix("unix://") else {
-            return Err(NotRecorded::NotLocal { host: endpoint.host.clone() });
+        let (engine, bridge) = match endpoint.host.strip_prefix("unix://") {
+            Some(path) => (PathBuf::from(path), None),
+            None => {
+                let remote = Remote::of(endpoint).ok().flatten();
+                let Some(remote) = remote else { return Err(NotRecorded::NotLocal { host: endpoint.host.clone() }) };
+                let bridge = Bridge::open(&remote).map_err(|e| NotRecorded::Socket { why: e.to_string() })?;
+                (bridge.socket().to_owned(), Some(bridge))
+            }
         };
         let socket_error = |e: std::io::Error| NotRecorded::Socket { why: e.to_string() };
-        sweep(&std::env::temp_dir());
-        let prefix = format!("{FOLDER}{}-", std::process::id());
-        let dir = tempfile::Builder::new().prefix(&prefix).tempdir().map_err(socket_error)?;
-        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .map_err(socket_error)?;
-        let socket = dir.path().join("docker.sock");
-        let listener = UnixListener::bind(&socket).map_err(socket_error)?;
+        let (dir, listener) = SocketDir::bind().map_err(socket_error)?;
+        let listener = UnixListener::from_std(listener).map_err(socket_error)?;
         let traffic = Arc::new(Mutex::new(Traffic::default()));
-        let task = tokio::spawn(serve(listener, PathBuf::from(engine), traffic.clone()));
-        Ok(Recorder { socket, traffic, task, _dir: dir })
+        let task = tokio::spawn(serve(listener, engine, traffic.clone()));
+        Ok(Recorder { dir, traffic, task, _bridge: bridge })
     }
 
     /// The `DOCKER_HOST` that reaches the engine through this proxy.
     pub fn host(&self) -> String {
-        format!("unix://{}", self.socket.display())
+        format!("unix://{}", self.dir.socket().display())
     }
 
     /// What was asked since the last take.
     pub fn take(&self) -> Traffic {
         std::mem::take(&mut *self.traffic.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-/// Removes the proxy folders in `dir` that are this user's and whose process is gone.
-fn sweep(dir: &Path) {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let me = rustix::process::getuid().as_raw();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let pid = name.to_str().and_then(|n| n.strip_prefix(FOLDER)).and_then(|rest| rest.split('-').next());
-        let Some(pid) = pid.and_then(|p| p.parse().ok()).and_then(rustix::process::Pid::from_raw) else { continue };
-        let ours = std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == me);
-        let gone = rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH);
-        if ours && gone {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
     }
 }
 
@@ -251,28 +236,5 @@ impl Drop for Lines {
         if !self.partial.is_empty() {
             lock(&self.traffic).answer_line(&self.call, &self.partial);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_folders_of_runs_that_are_gone_are_swept() {
-        let temp = tempfile::tempdir().unwrap();
-        let mut ended = std::process::Command::new("true").spawn().unwrap();
-        let gone = ended.id();
-        ended.wait().unwrap();
-        let folder = |pid: u32| temp.path().join(format!("{FOLDER}{pid}-abc"));
-        for pid in [gone, std::process::id()] {
-            std::fs::create_dir(folder(pid)).unwrap();
-            std::fs::write(folder(pid).join("docker.sock"), "").unwrap();
-        }
-        std::fs::create_dir(temp.path().join("dockerlearn-other")).unwrap();
-        sweep(temp.path());
-        assert!(!folder(gone).exists(), "a dead run's folder is removed");
-        assert!(folder(std::process::id()).exists(), "a live run's folder stays");
-        assert!(temp.path().join("dockerlearn-other").exists(), "only the proxy's folders are looked at");
     }
 }
