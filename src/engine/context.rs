@@ -250,15 +250,13 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k: &str| map.get(k).cloned()
     }
 
     fn write_context(config: &Path, name: &str, host: &str) {
-        let digest = Sha256::digest(name.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        let dir = config.join("contexts/meta").join(hex);
+        let dir = config.join("contexts/meta").join(digest_hex(name));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
             dir.join("meta.json"),
@@ -327,6 +325,82 @@ mod tests {
         let real = format!("unix://{}", dir.path().join("real.sock").display());
         assert!(resolve(&env_of(&[("DOCKER_HOST", &real)]), None).is_ok());
         drop(listener);
+    }
+
+    fn write_pems(dir: &Path, names: &[&str]) {
+        std::fs::create_dir_all(dir).unwrap();
+        for n in names {
+            std::fs::write(dir.join(n), "-----BEGIN CERTIFICATE-----\n").unwrap();
+        }
+    }
+
+    #[test]
+    fn tls_variables_are_read_as_the_docker_cli_reads_them() {
+        let certs = tempfile::tempdir().unwrap();
+        write_pems(certs.path(), &["ca.pem", "cert.pem", "key.pem"]);
+        let dir = certs.path().to_str().unwrap();
+        let host = ("DOCKER_HOST", "tcp://labvm:2376");
+        let e = resolve(&env_of(&[host, ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", dir)]), None).unwrap();
+        let tls = e.tls.unwrap();
+        assert!(tls.verify);
+        assert_eq!(tls.ca, Some(certs.path().join("ca.pem")));
+        assert_eq!((tls.cert.is_some(), tls.key.is_some()), (true, true));
+        // Any value turns verification on, `0` too, as for the CLI.
+        let e = resolve(&env_of(&[host, ("DOCKER_TLS_VERIFY", "0"), ("DOCKER_CERT_PATH", dir)]), None).unwrap();
+        assert!(e.tls.unwrap().verify);
+        // DOCKER_TLS: TLS, any certificate taken; the files come from the config folder.
+        let home = tempfile::tempdir().unwrap();
+        write_pems(&home.path().join(".docker"), &["cert.pem", "key.pem"]);
+        let e = resolve(&env_of(&[host, ("DOCKER_TLS", "1")]), Some(home.path())).unwrap();
+        let tls = e.tls.unwrap();
+        assert!(!tls.verify && tls.ca.is_none() && tls.cert.is_some());
+        // Nothing set, an empty value, or an endpoint that is not tcp://: no TLS.
+        assert_eq!(resolve(&env_of(&[host]), None).unwrap().tls, None);
+        assert_eq!(resolve(&env_of(&[host, ("DOCKER_TLS_VERIFY", "")]), None).unwrap().tls, None);
+        let ssh = resolve(&env_of(&[("DOCKER_HOST", "ssh://me@labvm"), ("DOCKER_TLS_VERIFY", "1")]), None).unwrap();
+        assert_eq!(ssh.tls, None);
+    }
+
+    #[test]
+    fn verifying_without_a_ca_says_where_it_looked() {
+        let empty = tempfile::tempdir().unwrap();
+        let dir = empty.path().to_str().unwrap();
+        let env = env_of(&[("DOCKER_HOST", "tcp://labvm:2376"), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", dir)]);
+        let err = resolve(&env, None).unwrap_err();
+        assert!(matches!(err, ContextError::NoCa { .. }));
+        let text = err.to_string();
+        assert!(text.contains(dir) && text.contains("DOCKER_CERT_PATH"), "{text}");
+    }
+
+    #[test]
+    fn contexts_carry_their_tls_folder() {
+        let home = tempfile::tempdir().unwrap();
+        let config = home.path().join(".docker");
+        write_context(&config, "lab", "tcp://labvm:2376");
+        write_context(&config, "plain", "tcp://labvm:2375");
+        write_context(&config, "over-ssh", "ssh://me@labvm");
+        let tls_dir = config.join("contexts/tls").join(digest_hex("lab")).join("docker");
+        write_pems(&tls_dir, &["ca.pem", "cert.pem", "key.pem"]);
+        let e = resolve(&env_of(&[("DOCKER_CONTEXT", "lab")]), Some(home.path())).unwrap();
+        let tls = e.tls.unwrap();
+        assert!(tls.verify);
+        assert_eq!(tls.ca, Some(tls_dir.join("ca.pem")));
+        assert_eq!(resolve(&env_of(&[("DOCKER_CONTEXT", "plain")]), Some(home.path())).unwrap().tls, None);
+        let e = resolve(&env_of(&[("DOCKER_CONTEXT", "over-ssh")]), Some(home.path())).unwrap();
+        assert_eq!((e.host.as_str(), e.tls), ("ssh://me@labvm", None));
+        // SkipTLSVerify: TLS without checking the engine's certificate, even without files.
+        let skip = config.join("contexts/meta").join(digest_hex("skip"));
+        std::fs::create_dir_all(&skip).unwrap();
+        std::fs::write(
+            skip.join("meta.json"),
+            r#"{"Name":"skip","Endpoints":{"docker":{"Host":"tcp://labvm:2376","SkipTLSVerify":true}}}"#,
+        )
+        .unwrap();
+        let tls = resolve(&env_of(&[("DOCKER_CONTEXT", "skip")]), Some(home.path())).unwrap().tls.unwrap();
+        assert!(!tls.verify && tls.ca.is_none());
+        // The context's TLS is not used when DOCKER_HOST wins.
+        let env = env_of(&[("DOCKER_HOST", "tcp://labvm:2376"), ("DOCKER_CONTEXT", "lab")]);
+        assert_eq!(resolve(&env, Some(home.path())).unwrap().tls, None);
     }
 
     #[test]

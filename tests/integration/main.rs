@@ -30,6 +30,7 @@ mod notebook;
 mod progress;
 mod real_programs;
 mod registry;
+mod remote;
 mod repl;
 mod sandbox;
 mod starter;
