@@ -63,6 +63,14 @@ pub fn engine_machine(host: &str) -> Option<String> {
     (!loopback && !name.is_empty()).then_some(name)
 }
 
+/// What an engine on another machine means for the learner, said once when the prompt
+/// starts and by `doctor`: what dockerlearn (and they) can see from here, and what not.
+pub fn machine_notice(machine: &str) -> String {
+    format!(
+        "The Docker engine runs on {machine}, not on this computer. Ports you publish open on {machine} (open http://{machine}:PORT/, and checks ask there too); `-v ./folder:/path` mounts {machine}'s folders, not this computer's. Files you write here still reach `docker build`, and checks read them here."
+    )
+}
+
 /// Why a remote engine could not be reached. The first line says what happened, the
 /// rest what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -93,7 +93,7 @@ impl Sshd {
         );
         std::fs::write(d.join("sshd_config"), config).unwrap();
         let client = format!(
-            "Host *\n  IdentityFile {}\n  IdentitiesOnly yes\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n",
+            "Host labvm\n  HostName 127.0.0.1\n  Port {port}\nHost *\n  IdentityFile {}\n  IdentitiesOnly yes\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n",
             p("client_key"),
             p("known_hosts")
         );
@@ -133,8 +133,18 @@ impl Sshd {
 
     /// The learner's view: `DOCKER_HOST=ssh://USER@127.0.0.1:PORT`, with this server's ssh.
     pub fn reach(&self) -> Reach {
+        self.reach_at(&format!("127.0.0.1:{}", self.port))
+    }
+
+    /// The same server by the name the client's ssh config gives it, as a lab VM is
+    /// named: `ssh://USER@labvm`.
+    pub fn reach_labvm(&self) -> Reach {
+        self.reach_at("labvm")
+    }
+
+    fn reach_at(&self, address: &str) -> Reach {
         let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
-        let host = format!("ssh://{}@127.0.0.1:{}", user.trim(), self.port);
+        let host = format!("ssh://{}@{address}", user.trim());
         let mut path = OsString::from(self.dir.path().join("bin"));
         path.push(":");
         path.push(std::env::var_os("PATH").unwrap_or_default());
@@ -296,15 +306,16 @@ fn a_checkpoint_passes_over_ssh() {
 #[test]
 fn doctor_describes_the_engine_over_ssh() {
     let sshd = Sshd::start();
-    let ran = sshd.reach().apply(Test::new()).args(["doctor", "--json"]).run();
+    let reach = sshd.reach_labvm();
+    let ran = reach.apply(Test::new()).args(["doctor", "--json"]).run();
     let report = ran.json();
-    assert_eq!(report["engine"]["info"]["endpoint"].as_str().unwrap(), format!("ssh://{}", &sshd_host(&sshd)));
+    assert_eq!(report["engine"]["info"]["endpoint"], reach.vars[0].1.to_str().unwrap(), "{}", ran.stdout);
     assert!(report["engine"]["info"]["api_version"].as_str().is_some_and(|v| v.starts_with("1.")), "{}", ran.stdout);
-}
-
-fn sshd_host(sshd: &Sshd) -> String {
-    let reach = sshd.reach();
-    reach.vars[0].1.to_str().unwrap().trim_start_matches("ssh://").to_owned()
+    assert_eq!(report["engine_machine"], "labvm");
+    // Said plainly to people too; by its address, the engine is this computer's.
+    reach.apply(Test::new()).args(["doctor"]).run().stdout_has("machine   labvm: ports it publishes open there");
+    let here = sshd.reach().apply(Test::new()).args(["doctor", "--json"]).run();
+    assert_eq!(here.json()["engine_machine"], serde_json::Value::Null, "{}", here.stdout);
 }
 
 #[test]
@@ -340,8 +351,10 @@ fn the_prompt_passes_a_step_over_ssh() {
     let _names = crate::support::fixed_names();
     let sshd = Sshd::start();
     let sb = Sandbox::new();
-    let test = sshd.reach().apply(sb.dl()).env("SHELL", "/bin/sh").env("TERM", "xterm-256color");
+    let test = sshd.reach_labvm().apply(sb.dl()).env("SHELL", "/bin/sh").env("TERM", "xterm-256color");
     let mut p = spawn_command(test.args(["start", "hello-world"]).command(), Some(30_000)).expect("the REPL starts");
+    // Once, what a remote engine means: where published ports open, whose folders mount.
+    p.exp_string("The Docker engine runs on labvm, not on this computer.").unwrap();
     p.exp_string("[hello-world 1/5] $").unwrap();
     // The learner's docker goes through the recording proxy, then the bridge, then ssh.
     p.send_line(&format!("docker run --label {} hello-world", sb.label)).unwrap();
