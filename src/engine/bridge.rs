@@ -12,7 +12,7 @@ use super::remote::{Remote, RemoteError};
 use super::socket_dir::SocketDir;
 use super::ssh::SshTarget;
 use super::tls::TlsTarget;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::UnixStream;
@@ -28,7 +28,8 @@ pub struct Bridge {
 
 /// How each connection reaches the engine.
 enum Dial {
-    Ssh(SshTarget),
+    /// Through ssh, sharing the master connection at the path when it is up.
+    Ssh(SshTarget, PathBuf),
     Tls(TlsTarget, Arc<rustls::ClientConfig>),
 }
 
@@ -43,13 +44,13 @@ impl Bridge {
         if let Some(bridge) = live.iter().find(|(r, _)| r == remote).and_then(|(_, b)| b.upgrade()) {
             return Ok(bridge);
         }
+        let broken = |e: std::io::Error| RemoteError::Bridge { why: e.to_string() };
+        let (dir, listener) = SocketDir::bind().map_err(broken)?;
         let dial = match remote {
-            Remote::Ssh(target) => Dial::Ssh(target.clone()),
+            Remote::Ssh(target) => Dial::Ssh(target.clone(), dir.beside("ssh")),
             // The TLS files are read once, here, so a wrong one is told before any connection.
             Remote::Tls(target) => Dial::Tls(target.clone(), target.config()?),
         };
-        let broken = |e: std::io::Error| RemoteError::Bridge { why: e.to_string() };
-        let (dir, listener) = SocketDir::bind().map_err(broken)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(broken)?;
         let failure = Arc::new(Mutex::new(None));
         let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -59,6 +60,12 @@ impl Bridge {
             .spawn(move || {
                 runtime.block_on(async move {
                     let Ok(listener) = tokio::net::UnixListener::from_std(listener) else { return };
+                    // One ssh login kept open for the connections to share; the first
+                    // ones may not wait for it. Its failures are told by theirs.
+                    let _master = match &dial {
+                        Dial::Ssh(target, control) => target.master(control).ok(),
+                        Dial::Tls(..) => None,
+                    };
                     tokio::select! {
                         _ = serve(listener, Arc::new(dial), slot) => {}
                         _ = stopped => {}
@@ -108,8 +115,8 @@ async fn serve(listener: tokio::net::UnixListener, dial: Arc<Dial>, failure: Arc
 async fn carry(client: UnixStream, dial: Arc<Dial>, failure: Arc<Mutex<Option<RemoteError>>>) {
     let fail = |e: RemoteError| *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
     match &*dial {
-        Dial::Ssh(target) => {
-            let mut child = match target.dial() {
+        Dial::Ssh(target, control) => {
+            let mut child = match target.dial(Some(control)) {
                 Ok(child) => child,
                 Err(e) => return fail(e),
             };

@@ -30,6 +30,11 @@ impl SocketDir {
     pub fn socket(&self) -> &Path {
         &self.socket
     }
+
+    /// Another file in the same private folder (ssh's control socket).
+    pub fn beside(&self, name: &str) -> PathBuf {
+        self.socket.with_file_name(name)
+    }
 }
 
 /// Removes the socket folders in `dir` that are this user's and whose process is gone.

@@ -5,6 +5,7 @@
 //! or to trust a new host key, which no one could answer from inside dockerlearn.
 
 use super::remote::RemoteError;
+use std::path::Path;
 
 /// Seconds ssh may take to connect and exchange keys (ssh's `ConnectTimeout`).
 pub const CONNECT_SECS: u64 = 10;
@@ -46,9 +47,37 @@ impl SshTarget {
         Ok(SshTarget { user: Some(user).filter(|u| !u.is_empty()), host, port: url.port(), socket })
     }
 
-    /// ssh's arguments, as the docker CLI builds them (`-T`, the user, the port, `--`,
-    /// the host, the remote command), with `BatchMode` and a connection timeout.
-    pub fn args(&self) -> Vec<String> {
+    /// ssh's arguments for one connection, as the docker CLI builds them (`-T`, the user,
+    /// the port, `--`, the host, the remote command), with `BatchMode` and a connection
+    /// timeout; with `control`, through the master connection listening there when it
+    /// is up (ssh connects on its own when it is not).
+    pub fn args(&self, control: Option<&Path>) -> Vec<String> {
+        let mut args = self.options();
+        if let Some(control) = control {
+            args.extend(["-o".to_owned(), "ControlMaster=no".to_owned()]);
+            args.extend(["-o".to_owned(), format!("ControlPath={}", control.display())]);
+        }
+        args.extend(["--".to_owned(), self.host.clone(), "docker".to_owned()]);
+        if let Some(socket) = &self.socket {
+            // The remote shell reads the command line again: quote what came from the URL.
+            let host = format!("unix://{socket}");
+            args.extend(["--host".to_owned(), shlex::try_quote(&host).map_or(host.clone(), |q| q.into_owned())]);
+        }
+        args.extend(["system", "dial-stdio"].map(String::from));
+        args
+    }
+
+    /// The master connection's arguments: logged in once, listening at `control`, so
+    /// the next connections skip the key exchange and login (a few ms, not half a second).
+    pub fn master_args(&self, control: &Path) -> Vec<String> {
+        let mut args = self.options();
+        args.extend(["-o".to_owned(), "ControlMaster=yes".to_owned(), "-o".to_owned(), "ControlPersist=no".to_owned()]);
+        args.extend(["-o".to_owned(), format!("ControlPath={}", control.display()), "-N".to_owned()]);
+        args.extend(["--".to_owned(), self.host.clone()]);
+        args
+    }
+
+    fn options(&self) -> Vec<String> {
         let mut args: Vec<String> = ["-o", "BatchMode=yes", "-o"].map(String::from).to_vec();
         args.push(format!("ConnectTimeout={CONNECT_SECS}"));
         args.push("-T".to_owned());
@@ -58,13 +87,6 @@ impl SshTarget {
         if let Some(port) = self.port {
             args.extend(["-p".to_owned(), port.to_string()]);
         }
-        args.extend(["--".to_owned(), self.host.clone(), "docker".to_owned()]);
-        if let Some(socket) = &self.socket {
-            // The remote shell reads the command line again: quote what came from the URL.
-            let host = format!("unix://{socket}");
-            args.extend(["--host".to_owned(), shlex::try_quote(&host).map_or(host.clone(), |q| q.into_owned())]);
-        }
-        args.extend(["system", "dial-stdio"].map(String::from));
         args
     }
 
@@ -82,19 +104,36 @@ impl SshTarget {
 
     /// Starts one connection: ssh with its stdin and stdout piped, its stderr kept for
     /// `failure`. ssh is killed when the handle is dropped.
-    pub fn dial(&self) -> Result<tokio::process::Child, RemoteError> {
+    pub fn dial(&self, control: Option<&Path>) -> Result<tokio::process::Child, RemoteError> {
         use std::process::Stdio;
-        tokio::process::Command::new("ssh")
-            .args(self.args())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => RemoteError::NoSsh { target: self.login() },
-                _ => RemoteError::SshFailed { target: self.login(), detail: format!("ssh could not be started: {e}") },
-            })
+        let mut ssh = tokio::process::Command::new("ssh");
+        ssh.args(self.args(control)).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        self.spawn(ssh)
+    }
+
+    /// Starts the master connection (see `master_args`), quiet. It ends when its handle
+    /// is dropped and, on Linux, when the thread that started it ends, so a killed
+    /// dockerlearn leaves no ssh behind.
+    pub fn master(&self, control: &Path) -> Result<tokio::process::Child, RemoteError> {
+        use std::process::Stdio;
+        let mut ssh = tokio::process::Command::new("ssh");
+        ssh.args(self.master_args(control)).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        #[cfg(target_os = "linux")]
+        // SAFETY: the closure only makes one async-signal-safe system call (prctl).
+        unsafe {
+            ssh.pre_exec(|| {
+                rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM))
+                    .map_err(std::io::Error::from)
+            });
+        }
+        self.spawn(ssh)
+    }
+
+    fn spawn(&self, mut ssh: tokio::process::Command) -> Result<tokio::process::Child, RemoteError> {
+        ssh.kill_on_drop(true).spawn().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => RemoteError::NoSsh { target: self.login() },
+            _ => RemoteError::SshFailed { target: self.login(), detail: format!("ssh could not be started: {e}") },
+        })
     }
 
     /// What went wrong, from what ssh (or the remote docker) said on stderr and its exit
@@ -188,12 +227,22 @@ mod tests {
     fn the_command_line_is_the_docker_clis_with_batch_mode() {
         let t = parse("ssh://me@[::1]:2222");
         assert_eq!(
-            t.args().join(" "),
+            t.args(None).join(" "),
             "-o BatchMode=yes -o ConnectTimeout=10 -T -l me -p 2222 -- ::1 docker system dial-stdio"
         );
-        assert_eq!(parse("ssh://labvm").args()[5..].join(" "), "-- labvm docker system dial-stdio");
+        assert_eq!(parse("ssh://labvm").args(None)[5..].join(" "), "-- labvm docker system dial-stdio");
+        let shared = parse("ssh://labvm").args(Some(Path::new("/tmp/d/ssh")));
+        assert_eq!(
+            shared[5..].join(" "),
+            "-o ControlMaster=no -o ControlPath=/tmp/d/ssh -- labvm docker system dial-stdio"
+        );
+        let master = parse("ssh://me@labvm").master_args(Path::new("/tmp/d/ssh")).join(" ");
+        assert!(
+            master.ends_with("-o ControlMaster=yes -o ControlPersist=no -o ControlPath=/tmp/d/ssh -N -- labvm"),
+            "{master}"
+        );
         let t = parse("ssh://labvm/home/me/my%20docker.sock");
-        let args = t.args();
+        let args = t.args(None);
         assert_eq!(args[args.len() - 4..].join(" "), "--host 'unix:///home/me/my%20docker.sock' system dial-stdio");
         assert_eq!(parse("ssh://me@labvm:2222").login(), "me@labvm -p 2222");
     }
