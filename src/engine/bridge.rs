@@ -6,7 +6,8 @@
 //! holder (its folder with it; a killed run's folder is swept by the next).
 //!
 //! A connection that fails before the engine said anything leaves its reason here
-//! (`take_failure`), so the engine's client can tell "host key refused" from "no answer".
+//! (`failure`) until a later one gets through, so the engine's client and the recording
+//! proxy can tell "host key refused" from "no answer".
 
 use super::remote::{Remote, RemoteError};
 use super::socket_dir::SocketDir;
@@ -84,9 +85,10 @@ impl Bridge {
         self.dir.socket()
     }
 
-    /// Why the last connection that failed before the engine answered failed, once.
-    pub fn take_failure(&self) -> Option<RemoteError> {
-        self.failure.lock().unwrap_or_else(|e| e.into_inner()).take()
+    /// Why the engine could not be reached, when the last connection that ended failed
+    /// before it answered.
+    pub fn failure(&self) -> Option<RemoteError> {
+        self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -113,7 +115,10 @@ async fn serve(listener: tokio::net::UnixListener, dial: Arc<Dial>, failure: Arc
 /// recorded before the client's side is closed, so the client finds it when it sees
 /// the connection end.
 async fn carry(client: UnixStream, dial: Arc<Dial>, failure: Arc<Mutex<Option<RemoteError>>>) {
-    let fail = |e: RemoteError| *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+    let set = |outcome: Option<RemoteError>| *failure.lock().unwrap_or_else(|e| e.into_inner()) = outcome;
+    let fail = |e: RemoteError| set(Some(e));
+    // The engine's first bytes on this connection clear what an earlier one found.
+    let answered = || set(None);
     match &*dial {
         Dial::Ssh(target, control) => {
             let mut child = match target.dial(Some(control)) {
@@ -130,7 +135,7 @@ async fn carry(client: UnixStream, dial: Arc<Dial>, failure: Arc<Mutex<Option<Re
                 let _ = stderr.take(MAX_STDERR).read_to_string(&mut text).await;
                 text
             });
-            let (passed, client_side) = pipe(client, stdout, stdin).await;
+            let (passed, client_side) = pipe(client, stdout, stdin, answered).await;
             let wait = std::time::Duration::from_secs(2);
             let status = tokio::time::timeout(wait, child.wait()).await.ok().and_then(Result::ok);
             if passed.down == 0 && !status.is_some_and(|s| s.success()) {
@@ -145,7 +150,7 @@ async fn carry(client: UnixStream, dial: Arc<Dial>, failure: Arc<Mutex<Option<Re
                 Err(e) => return fail(e),
             };
             let (from, to) = tokio::io::split(stream);
-            let (passed, client_side) = pipe(client, from, to).await;
+            let (passed, client_side) = pipe(client, from, to, answered).await;
             if let (0, Some(e)) = (passed.down, &passed.error) {
                 fail(target.failure(e));
             }
@@ -162,8 +167,14 @@ struct Passed {
 }
 
 /// Copies the client's bytes to `to` (then closes it) while the engine's come back
-/// from `from`, until `from` ends. The client's writing side is handed back open.
-async fn pipe<R, W>(client: UnixStream, mut from: R, mut to: W) -> (Passed, tokio::net::unix::OwnedWriteHalf)
+/// from `from`, until `from` ends; `answered` is called when the engine's first bytes
+/// come. The client's writing side is handed back open.
+async fn pipe<R, W>(
+    client: UnixStream,
+    mut from: R,
+    mut to: W,
+    answered: impl FnOnce(),
+) -> (Passed, tokio::net::unix::OwnedWriteHalf)
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -175,10 +186,14 @@ where
     });
     let mut passed = Passed { down: 0, error: None };
     let mut buf = vec![0u8; 64 * 1024];
+    let mut answered = Some(answered);
     loop {
         match from.read(&mut buf).await {
             Ok(0) => break,
             Ok(n) => {
+                if let Some(f) = answered.take() {
+                    f();
+                }
                 passed.down += n as u64;
                 if client_out.write_all(&buf[..n]).await.is_err() {
                     break;

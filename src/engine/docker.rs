@@ -272,7 +272,7 @@ impl Engine {
 
     /// Why the bridge's last connection failed, when the engine is reached through one.
     fn bridge_failure(&self) -> Option<EngineError> {
-        self.bridge.as_ref()?.take_failure().map(EngineError::Remote)
+        self.bridge.as_ref()?.failure().map(EngineError::Remote)
     }
 
     pub(super) fn no_answer(&self, seconds: u64) -> EngineError {
@@ -300,7 +300,9 @@ impl Engine {
 
     /// Maps a bollard failure to what the learner should do about it.
     pub(super) fn classify(&self, e: bollard::errors::Error) -> EngineError {
-        if let Some(failure) = self.bridge_failure() {
+        // The engine's own refusals are its answers; the rest may be the bridge's failure.
+        let answered = matches!(e, bollard::errors::Error::DockerResponseServerError { .. });
+        if let (false, Some(failure)) = (answered, self.bridge_failure()) {
             return failure;
         }
         if let bollard::errors::Error::SocketNotFoundError(_) = e {

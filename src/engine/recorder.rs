@@ -45,8 +45,31 @@ pub struct Recorder {
     dir: SocketDir,
     traffic: Arc<Mutex<Traffic>>,
     task: tokio::task::JoinHandle<()>,
-    /// The bridge to a remote engine, kept open while the proxy runs.
-    _bridge: Option<Arc<Bridge>>,
+}
+
+/// The engine behind the proxy: its socket (a remote engine's bridge, kept open while
+/// the proxy runs), and its name for messages.
+struct Upstream {
+    socket: PathBuf,
+    name: String,
+    bridge: Option<Arc<Bridge>>,
+}
+
+impl Upstream {
+    /// The engine could not be reached: an answer the docker CLI prints as the engine's,
+    /// saying why (for a remote engine, what its bridge found: a refused host key, say).
+    fn unreachable(&self, why: &str) -> Response<Body> {
+        let message = match self.bridge.as_ref().and_then(|b| b.failure()) {
+            Some(failure) => format!("dockerlearn could not reach the Docker engine: {failure}"),
+            None => format!("dockerlearn could not reach the Docker engine at {}: {why}", self.name),
+        };
+        let message = serde_json::json!({ "message": message });
+        let mut res =
+            Response::new(Full::new(Bytes::from(message.to_string())).map_err(|never| match never {}).boxed());
+        *res.status_mut() = StatusCode::BAD_GATEWAY;
+        res.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+        res
+    }
 }
 
 impl Drop for Recorder {
@@ -61,7 +84,7 @@ impl Recorder {
     /// Opens the socket in front of `endpoint`. Call it inside a Tokio runtime that
     /// keeps running while commands run (a multi-threaded one when the caller blocks).
     pub fn start(endpoint: &Endpoint) -> Result<Recorder, NotRecorded> {
-        let (engine, bridge) = match endpoint.host.strip_prefix("unix://") {
+        let (socket, bridge) = match endpoint.host.strip_prefix("unix://") {
             Some(path) => (PathBuf::from(path), None),
             None => {
                 let remote = Remote::of(endpoint).ok().flatten();
@@ -70,12 +93,13 @@ impl Recorder {
                 (bridge.socket().to_owned(), Some(bridge))
             }
         };
+        let engine = Upstream { socket, name: endpoint.host.clone(), bridge };
         let socket_error = |e: std::io::Error| NotRecorded::Socket { why: e.to_string() };
         let (dir, listener) = SocketDir::bind().map_err(socket_error)?;
         let listener = UnixListener::from_std(listener).map_err(socket_error)?;
         let traffic = Arc::new(Mutex::new(Traffic::default()));
         let task = tokio::spawn(serve(listener, engine, traffic.clone()));
-        Ok(Recorder { dir, traffic, task, _bridge: bridge })
+        Ok(Recorder { dir, traffic, task })
     }
 
     /// The `DOCKER_HOST` that reaches the engine through this proxy.
@@ -89,7 +113,7 @@ impl Recorder {
     }
 }
 
-async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traffic>>) {
+async fn serve(listener: UnixListener, engine: Upstream, traffic: Arc<Mutex<Traffic>>) {
     let engine = Arc::new(engine);
     loop {
         let Ok((client, _)) = listener.accept().await else {
@@ -111,22 +135,27 @@ async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traff
 /// One request to the engine over a connection of its own, and its answer back.
 async fn forward(
     mut req: Request<Incoming>,
-    engine: Arc<PathBuf>,
+    engine: Arc<Upstream>,
     traffic: Arc<Mutex<Traffic>>,
 ) -> Result<Response<Body>, hyper::Error> {
     let call = Call::new(req.method().as_str(), req.uri().path(), req.uri().query());
     lock(&traffic).requested(&call);
-    let stream = match UnixStream::connect(&*engine).await {
+    let stream = match UnixStream::connect(&engine.socket).await {
         Ok(s) => s,
-        Err(e) => return Ok(unreachable(&engine, &e.to_string())),
+        Err(e) => return Ok(engine.unreachable(&e.to_string())),
     };
     let (mut send, conn) = match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
         Ok(made) => made,
-        Err(e) => return Ok(unreachable(&engine, &e.to_string())),
+        Err(e) => return Ok(engine.unreachable(&e.to_string())),
     };
     tokio::spawn(conn.with_upgrades());
     let from_client = req.headers().contains_key(UPGRADE).then(|| hyper::upgrade::on(&mut req));
-    let mut res = send.send_request(req).await?;
+    // A bridge that could not reach a remote engine closes the connection unanswered.
+    let mut res = match send.send_request(req).await {
+        Ok(res) => res,
+        Err(e) if engine.bridge.is_some() => return Ok(engine.unreachable(&e.to_string())),
+        Err(e) => return Err(e),
+    };
     lock(&traffic).answered(&call, res.status().as_u16());
     if res.status() == StatusCode::SWITCHING_PROTOCOLS {
         let from_engine = hyper::upgrade::on(&mut res);
@@ -149,18 +178,18 @@ async fn forward(
 /// A container was created: before its answer goes back (so before the CLI can start
 /// it, and a `--rm` container end and vanish), the container is inspected for its
 /// mounts, which the narration tells after it is gone.
-async fn created(res: Response<Incoming>, call: &Call, engine: &Path, traffic: &Mutex<Traffic>) -> Response<Body> {
+async fn created(res: Response<Incoming>, call: &Call, engine: &Upstream, traffic: &Mutex<Traffic>) -> Response<Body> {
     let (parts, body) = res.into_parts();
     let bytes = match body.collect().await {
         Ok(b) => b.to_bytes(),
-        Err(e) => return unreachable(engine, &e.to_string()),
+        Err(e) => return engine.unreachable(&e.to_string()),
     };
     lock(traffic).answer_line(call, &bytes);
     let id = serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
         .and_then(|v| v.get("Id").and_then(|i| i.as_str()).map(str::to_owned));
     if let Some(id) = id {
-        if let Some(mounts) = inspected_mounts(engine, &id).await {
+        if let Some(mounts) = inspected_mounts(&engine.socket, &id).await {
             lock(traffic).mounted(&id, mounts);
         }
     }
@@ -185,17 +214,6 @@ async fn inspected_mounts(engine: &Path, id: &str) -> Option<Vec<crate::snapshot
 
 fn lock(traffic: &Mutex<Traffic>) -> std::sync::MutexGuard<'_, Traffic> {
     traffic.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The engine could not be reached: an answer the docker CLI prints as the engine's.
-fn unreachable(engine: &Path, why: &str) -> Response<Body> {
-    let message = serde_json::json!({
-        "message": format!("dockerlearn could not reach the Docker engine at unix://{}: {why}", engine.display())
-    });
-    let mut res = Response::new(Full::new(Bytes::from(message.to_string())).map_err(|never| match never {}).boxed());
-    *res.status_mut() = StatusCode::BAD_GATEWAY;
-    res.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
-    res
 }
 
 /// An answer's body passed on frame by frame, its lines read for `Traffic` as they go.

@@ -405,3 +405,21 @@ fn wrong_certificates_are_told_and_nothing_hangs() {
     not_tls.vars[0].1 = format!("tcp://127.0.0.1:{}", sshd.port).into();
     refused_within(&not_tls, limit, &["does not speak TLS"]);
 }
+
+#[test]
+fn the_prompts_docker_commands_say_why_the_remote_engine_is_out_of_reach() {
+    let sshd = Sshd::start();
+    sshd.trust(false);
+    let data = tempfile::tempdir().unwrap();
+    let test = sshd.reach().apply(Test::new()).env("DOCKERLEARN_DATA_DIR", data.path()).env("SHELL", "/bin/sh");
+    let test = test.env("TERM", "xterm-256color").remove_env("DOCKERLEARN_SCOPE").args(["sandbox"]);
+    let mut p = spawn_command(test.command(), Some(30_000)).expect("the sandbox starts");
+    p.exp_string("[sandbox] $").unwrap();
+    // The learner's own docker, through the recording proxy and the bridge, hears ssh's reason.
+    p.send_line("docker ps").unwrap();
+    p.exp_string("dockerlearn could not reach the Docker engine: ssh refused 127.0.0.1").unwrap();
+    p.exp_string("ssh-keygen -R 127.0.0.1").unwrap();
+    p.exp_string("[sandbox] $").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
