@@ -319,6 +319,7 @@ impl<'c> Repl<'c> {
             // The proxy's socket is local and plain, even when the engine is reached over TLS.
             command.env("DOCKER_HOST", host).env_remove("DOCKER_TLS_VERIFY").env_remove("DOCKER_TLS");
         }
+        command.envs(self.rt.block_on(self.engine.command_env()));
         match &pwd_file {
             Some(f) => {
                 command.arg("-c").arg(format!("{line}\npwd -P >\"$DOCKERLEARN_PWD\"")).env("DOCKERLEARN_PWD", f.path())

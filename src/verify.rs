@@ -353,7 +353,8 @@ impl Verifier<'_> {
             std::env::var_os(key).unwrap_or_else(|| real_home.join(default).into_os_string())
         };
         let (xdg_data, xdg_config) = (xdg("XDG_DATA_HOME", ".local/share"), xdg("XDG_CONFIG_HOME", ".config"));
-        let env: Vec<(&str, &std::ffi::OsStr)> = vec![
+        let engine_env = self.rt.block_on(engine.command_env());
+        let mut env: Vec<(&str, &std::ffi::OsStr)> = vec![
             ("PATH", &shim.path_env),
             ("DOCKERLEARN_SCOPE", &label_os),
             ("COMPOSE_PROJECT_NAME", &project_os),
@@ -361,6 +362,7 @@ impl Verifier<'_> {
             ("XDG_DATA_HOME", &xdg_data),
             ("XDG_CONFIG_HOME", &xdg_config),
         ];
+        env.extend(engine_env.iter().map(|(k, v)| (*k, std::ffi::OsStr::new(v))));
         let solutions = |l: &crate::course::CourseLesson| -> Vec<String> {
             l.lesson.steps.iter().filter_map(|s| s.solution.as_ref()).flat_map(|s| s.commands.clone()).collect()
         };

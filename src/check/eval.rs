@@ -219,10 +219,6 @@ mod tests {
         assert!(v.outcomes[0].found.contains("x from hello-world exited with code 1"), "{:?}", v);
         o.events.push(die("y", "docker.io/library/hello-world:latest", "0"));
         assert!(verdict(yaml, &o).passed());
-        let mut podman = die("z", "hello-world", "0");
-        podman.action = "died".into();
-        o.events = vec![podman];
-        assert!(verdict(yaml, &o).passed());
     }
 
     #[test]
@@ -324,9 +320,10 @@ mod tests {
         if let Ok(info) = podman.engine.as_mut() {
             info.product = "Libpod".into();
         }
-        podman.events = vec![exec("exec", "p1", None), exec("exec_died", "p1", Some("1"))];
+        // (The engine reads Podman's `exec` and `exec_died` as `exec_start` and `exec_die`.)
+        podman.events = vec![exec("exec_start", "p1", None), exec("exec_die", "p1", Some("1"))];
         assert!(!verdict(yaml, &podman).passed());
-        podman.events.push(exec("exec_died", "p2", Some("0")));
+        podman.events.push(exec("exec_die", "p2", Some("0")));
         assert!(verdict(yaml, &podman).passed());
         // Docker always names it: a command that cannot be found there is not accepted.
         o.events = vec![exec("exec_die", "lost", Some("0"))];
@@ -473,6 +470,28 @@ mod tests {
         assert!(v.outcomes[0].found.contains("4 layers, more than 2"), "{v:?}");
         let v = image("      label: version\n");
         assert!(v.outcomes[0].found.contains("no label `version` (its labels: `maintainer`)"), "{v:?}");
+    }
+
+    #[test]
+    fn a_rebuild_is_judged_by_the_images_own_time() {
+        let mut o = obs();
+        o.step_began = 2_000;
+        o.images.push(ImageInfo { id: "sha256:eee".into(), tags: vec!["app:1".into()] });
+        let details = |created_nanos| crate::check::ImageDetails {
+            reference: "app:1".into(),
+            id: "sha256:eee".into(),
+            created_nanos,
+            ..Default::default()
+        };
+        let check = "    - kind: image\n      image: app:1\n      built_since_step: true\n";
+        // Built before the step began: the lazy attempt (no rebuild) is refused.
+        o.image_details.push(details(1_999));
+        let v = verdict(check, &o);
+        assert!(!v.passed());
+        assert!(v.outcomes[0].found.contains("was built before this step began"), "{v:?}");
+        assert!(v.outcomes[0].expected.contains("built since this step began"), "{v:?}");
+        o.image_details[0] = details(2_000);
+        assert!(verdict(check, &o).passed());
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub struct Observation {
     pub engine: Result<EngineInfo, String>,
     pub images: Vec<ImageInfo>,
     pub containers: Vec<ContainerInfo>,
+    /// When the step began (nanoseconds since the Unix epoch): what "since this step
+    /// began" is measured from.
+    pub step_began: i64,
     /// Events since the step began, oldest first.
     pub events: Vec<EngineEvent>,
     /// The engine may have forgotten some of them: it keeps only its last 256 events,
@@ -54,6 +57,7 @@ impl Observation {
     pub fn empty(engine: Result<EngineInfo, String>) -> Observation {
         Observation {
             engine,
+            step_began: 0,
             images: Vec::new(),
             containers: Vec::new(),
             events: Vec::new(),
@@ -144,6 +148,13 @@ pub struct EngineInfo {
     pub endpoint: String,
     /// How that endpoint was chosen, e.g. `DOCKER_HOST`.
     pub endpoint_source: String,
+}
+
+impl EngineInfo {
+    /// Podman's Docker-compatible API (its `/_ping` says `Server: Libpod/...`).
+    pub fn is_podman(&self) -> bool {
+        self.product.eq_ignore_ascii_case("libpod") || self.product.eq_ignore_ascii_case("podman")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -332,6 +343,9 @@ pub struct ImageDetails {
     pub size: i64,
     /// File system layers.
     pub layers: usize,
+    /// When it was made (built, committed, loaded as built), in nanoseconds since the
+    /// Unix epoch by the engine's clock; 0 when the engine does not say.
+    pub created_nanos: i64,
 }
 
 /// A network or volume Compose made: the name in the project's file, and the

@@ -3,20 +3,20 @@
 //! makes itself (cleanup of what it labelled). Observations are gathered in `observe`,
 //! events in `events`.
 
+use super::Scope;
 use super::bridge::Bridge;
 use super::context::{ContextError, Endpoint};
 use super::remote::{Remote, RemoteError};
-use super::{EngineFacts, Scope};
 use crate::check::EngineInfo;
 use bollard::Docker;
-use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
+use bollard::query_parameters::ListImagesOptions;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The oldest engine API dockerlearn works with (Docker 1.12, 2016).
 pub const MIN_API: (u32, u32) = (1, 24);
 /// Seconds before a request to the engine is abandoned.
-const TIMEOUT_SECS: u64 = 30;
+pub(super) const TIMEOUT_SECS: u64 = 30;
 /// Seconds the first answer (`/_ping`) may take: an engine that accepts connections
 /// and never answers must not hold the learner's prompt.
 const PING_SECS: u64 = 5;
@@ -70,7 +70,7 @@ impl EngineError {
 
 /// A connection to one engine, made on first use and remade after the engine went away.
 pub struct Engine {
-    endpoint: Endpoint,
+    pub(super) endpoint: Endpoint,
     scope: Scope,
     pub(super) client: Option<(Docker, EngineInfo)>,
     /// Events streamed live since the current step began, when a front end asked.
@@ -116,6 +116,15 @@ impl Engine {
         Engine { endpoint, scope, client: None, watch: None, bridge: None }
     }
 
+    /// What bollard and raw requests speak to: the endpoint, or for a remote engine the
+    /// local socket of its bridge (open once `connect` ran).
+    pub(super) fn transport(&self) -> String {
+        match &self.bridge {
+            Some(bridge) => format!("unix://{}", bridge.socket().display()),
+            None => self.endpoint.host.clone(),
+        }
+    }
+
     /// The machine the engine runs on, when it is not this one (see `remote::engine_machine`):
     /// its published ports open there, and its bind mounts are its folders.
     pub fn machine(&self) -> Option<String> {
@@ -125,6 +134,15 @@ impl Engine {
     /// Connects and negotiates the API version, reusing the connection once made.
     pub(super) async fn client(&mut self) -> Result<Docker, EngineError> {
         Ok(self.connected().await?.0)
+    }
+
+    /// What the learner's commands need in their environment on this engine. On Podman
+    /// `docker build` goes through buildx, which asks for a BuildKit that Podman does
+    /// not serve: `DOCKER_BUILDKIT=0` has the docker CLI (and Compose) use the engine's
+    /// own builder. A setting of the learner's own is kept.
+    pub async fn command_env(&mut self) -> Vec<(&'static str, &'static str)> {
+        let podman = self.connected().await.is_ok_and(|(_, info)| info.is_podman());
+        if podman && std::env::var_os("DOCKER_BUILDKIT").is_none() { vec![("DOCKER_BUILDKIT", "0")] } else { vec![] }
     }
 
     pub(super) async fn connected(&mut self) -> Result<(Docker, EngineInfo), EngineError> {
@@ -141,11 +159,7 @@ impl Engine {
         if let (Some(remote), None) = (&remote, &self.bridge) {
             self.bridge = Some(Bridge::open(remote)?);
         }
-        // What bollard and the ping speak to: the bridge's socket for a remote engine.
-        let host = match &self.bridge {
-            Some(bridge) => format!("unix://{}", bridge.socket().display()),
-            None => self.endpoint.host.clone(),
-        };
+        let host = self.transport();
         let host = host.as_str();
         let unsupported = |why: &str| EngineError::Unsupported { endpoint: host.to_owned(), why: why.to_owned() };
         let is_tcp = host.starts_with("tcp://") || host.starts_with("http://");
@@ -279,7 +293,7 @@ impl Engine {
         EngineError::NoAnswer { endpoint: self.endpoint.host.clone(), seconds }
     }
 
-    fn other(&self, detail: String) -> EngineError {
+    pub(super) fn other(&self, detail: String) -> EngineError {
         EngineError::Other { endpoint: self.endpoint.host.clone(), detail }
     }
 
@@ -375,37 +389,6 @@ impl Engine {
         Ok(missing)
     }
 
-    /// The engine's own description of itself, for `doctor`.
-    pub async fn facts(&mut self) -> Result<EngineFacts, EngineError> {
-        let (docker, info) = self.connected().await?;
-        let sys = docker.info().await.map_err(|e| self.classify(e))?;
-        let operating_system = sys.operating_system.clone().unwrap_or_default();
-        let security = sys.security_options.clone().unwrap_or_default();
-        let kind = if info.product.eq_ignore_ascii_case("libpod") {
-            "Podman"
-        } else if operating_system.contains("Docker Desktop") {
-            "Docker Desktop"
-        } else if security.iter().any(|o| o.contains("rootless")) {
-            "rootless Docker"
-        } else {
-            "Docker Engine"
-        };
-        let driver_status = sys.driver_status.clone().unwrap_or_default();
-        let containerd_image_store = driver_status.iter().any(|kv| {
-            kv.first().is_some_and(|k| k == "driver-type") && kv.get(1).is_some_and(|v| v.contains("snapshotter"))
-        });
-        Ok(EngineFacts {
-            info,
-            kind: kind.to_owned(),
-            operating_system,
-            storage_driver: sys.driver.unwrap_or_default(),
-            containerd_image_store,
-            root_dir: sys.docker_root_dir.unwrap_or_default(),
-            containers: sys.containers.unwrap_or_default(),
-            images: sys.images.unwrap_or_default(),
-        })
-    }
-
     /// The images carrying a label (`key=value`), dangling ones included: id and tags.
     pub async fn labelled_image_tags(&mut self, label: &str) -> Result<Vec<(String, Vec<String>)>, EngineError> {
         let docker = self.client().await?;
@@ -444,14 +427,7 @@ impl Engine {
         let mut removed = Removed::default();
         let docker = self.client().await?;
         let filters = HashMap::from([("label".to_owned(), vec![label.to_owned()])]);
-        let containers = docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(filters.clone()),
-                ..Default::default()
-            }))
-            .await
-            .map_err(|e| self.classify(e))?;
+        let containers = self.containers(&docker, Some(filters.clone())).await?;
         for c in containers {
             let options = bollard::query_parameters::RemoveContainerOptions { force: true, v: true, link: false };
             if docker.remove_container(c.id.as_deref().unwrap_or_default(), Some(options)).await.is_ok() {

@@ -133,13 +133,38 @@ pub(super) fn merged(mut events: Vec<EngineEvent>) -> Vec<EngineEvent> {
 
 fn engine_event(e: bollard::models::EventMessage) -> EngineEvent {
     let actor = e.actor.unwrap_or_default();
+    let kind = e.typ.map(|t| t.to_string()).unwrap_or_default();
+    let action = docker_action(&kind, e.action.unwrap_or_default());
+    let mut attributes = actor.attributes.unwrap_or_default();
+    // Podman names an exec's exit code `containerExitCode`; Docker, `exitCode`.
+    if let Some(code) = attributes.get("containerExitCode").filter(|_| !attributes.contains_key("exitCode")).cloned() {
+        attributes.insert("exitCode".to_owned(), code);
+    }
     EngineEvent {
-        kind: e.typ.map(|t| t.to_string()).unwrap_or_default(),
-        action: e.action.unwrap_or_default(),
+        kind,
+        action,
         id: actor.id.unwrap_or_default(),
-        attributes: actor.attributes.unwrap_or_default(),
+        attributes,
         time_nano: e.time_nano.unwrap_or_default(),
     }
+}
+
+/// An action in Docker's words. Podman's Docker-compatible API keeps some of its own:
+/// `remove` for Docker's `destroy` (of a container, volume or network), `exec` and
+/// `exec_died` for `exec_start` and `exec_die`, `died` (Podman 4) for `die`,
+/// `loadfromarchive` for an image's `load`. Read here once, every reader of events
+/// (checks, narration, the ledger) understands both engines.
+fn docker_action(kind: &str, action: String) -> String {
+    let docker = match (kind, action.as_str()) {
+        ("container" | "volume" | "network", "remove") => "destroy",
+        ("container", "died") => "die",
+        ("container", "exec") => "exec_start",
+        ("container", "exec_died") => "exec_die",
+        ("image", "remove") => "delete",
+        ("image", "loadfromarchive") => "load",
+        _ => return action,
+    };
+    docker.to_owned()
 }
 
 /// `seconds.nanoseconds`, the form the events API takes for `since` and `until`.
@@ -274,6 +299,38 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn podmans_actions_are_read_in_dockers_words() {
+        let read = |kind: &str, action: &str| docker_action(kind, action.to_owned());
+        assert_eq!(read("container", "remove"), "destroy");
+        assert_eq!(read("volume", "remove"), "destroy");
+        assert_eq!(read("network", "remove"), "destroy");
+        assert_eq!(read("container", "died"), "die");
+        assert_eq!(read("container", "exec"), "exec_start");
+        assert_eq!(read("container", "exec_died"), "exec_die");
+        assert_eq!(read("image", "remove"), "delete");
+        assert_eq!(read("image", "loadfromarchive"), "load");
+        // Docker's own words pass as they are, commands and all.
+        assert_eq!(read("container", "exec_start: ls /"), "exec_start: ls /");
+        assert_eq!(read("container", "destroy"), "destroy");
+        assert_eq!(read("image", "tag"), "tag");
+    }
+
+    #[test]
+    fn podmans_exec_exit_code_is_read_as_dockers() {
+        let message = bollard::models::EventMessage {
+            typ: Some(bollard::models::EventMessageTypeEnum::CONTAINER),
+            action: Some("exec_died".into()),
+            actor: Some(bollard::models::EventActor {
+                id: Some("c1".into()),
+                attributes: Some(HashMap::from([("containerExitCode".to_owned(), "3".to_owned())])),
+            }),
+            ..Default::default()
+        };
+        let e = engine_event(message);
+        assert_eq!((e.action.as_str(), e.attr("exitCode")), ("exec_die", "3"));
+    }
 
     #[test]
     fn event_times_keep_nanoseconds() {

@@ -9,7 +9,7 @@ use crate::check::{
     MountType, Needs, Observation, Place, Probe, ProbeResult, PublishedPort, State, Target,
 };
 use bollard::Docker;
-use bollard::query_parameters::{ListContainersOptions, ListImagesOptions, LogsOptions};
+use bollard::query_parameters::{ListImagesOptions, LogsOptions};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 
@@ -24,8 +24,7 @@ impl Engine {
     async fn list_scoped(&self, docker: &Docker) -> Result<Vec<ContainerInfo>, EngineError> {
         let mut out: Vec<ContainerInfo> = Vec::new();
         for filters in self.scoped(HashMap::new()) {
-            let options = ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
-            for c in docker.list_containers(Some(options)).await.map_err(|e| self.classify(e))? {
+            for c in self.containers(docker, Some(filters)).await? {
                 let c = container_info(c);
                 if !out.iter().any(|o| o.id == c.id) {
                     out.push(c);
@@ -41,6 +40,7 @@ impl Engine {
     /// remade on the next call.
     pub async fn observe(&mut self, needs: &Needs, since: i64, place: &Place) -> Observation {
         let mut obs = Observation::empty(Ok(self.info_without_version()));
+        obs.step_began = since;
         obs.workdir = place.workdir.display().to_string();
         obs.home = place.home.display().to_string();
         obs.compose_project_name = place.compose_project_name.clone();
@@ -67,10 +67,7 @@ impl Engine {
             let options = ListImagesOptions { filters: Some(nothing), ..Default::default() };
             docker.list_images(Some(options)).await.map_err(|e| self.classify(e))?;
         }
-        let list = |filters: HashMap<String, Vec<String>>| {
-            let options = ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
-            docker.list_containers(Some(options))
-        };
+        let list = |filters: HashMap<String, Vec<String>>| self.containers(&docker, Some(filters));
         let compose_filter = HashMap::from([("label".to_owned(), vec!["com.docker.compose.project".to_owned()])]);
         let (images, containers, events, compose) = tokio::join!(
             async { if needs.images { Some(docker.list_images(None::<ListImagesOptions>).await) } else { None } },
@@ -92,7 +89,7 @@ impl Engine {
             obs.containers = containers?;
         }
         if let Some(compose) = compose {
-            obs.compose = compose.map_err(|e| self.classify(e))?.into_iter().map(container_info).collect();
+            obs.compose = compose?.into_iter().map(container_info).collect();
         }
         if let Some(events) = events {
             obs.events = events?;
@@ -255,6 +252,7 @@ impl Engine {
             user: config.user.unwrap_or_default(),
             size: inspect.size.unwrap_or_default(),
             layers: inspect.root_fs.and_then(|r| r.layers).map_or(0, |l| l.len()),
+            created_nanos: inspect.created.as_deref().map_or(0, rfc3339_nanos),
         }))
     }
 
@@ -474,6 +472,12 @@ fn exit_code_from_status(status: &str) -> Option<i64> {
     rest[..rest.find(')')?].parse().ok()
 }
 
+/// `2026-12-05T21:50:24.141078765Z` as nanoseconds since the Unix epoch; 0 when unreadable.
+fn rfc3339_nanos(text: &str) -> i64 {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_or(0, |t| i64::try_from(t.unix_timestamp_nanos()).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,5 +487,13 @@ mod tests {
         assert_eq!(exit_code_from_status("Exited (0) 5 seconds ago"), Some(0));
         assert_eq!(exit_code_from_status("Exited (137) About a minute ago"), Some(137));
         assert_eq!(exit_code_from_status("Up 3 minutes"), None);
+    }
+
+    #[test]
+    fn image_times_are_read_with_their_nanoseconds() {
+        assert_eq!(rfc3339_nanos("1970-01-01T00:00:01.000000002Z"), 1_000_000_002);
+        // Podman gives the zone as an offset.
+        assert_eq!(rfc3339_nanos("1970-01-01T01:00:01+01:00"), 1_000_000_000);
+        assert_eq!(rfc3339_nanos("yesterday"), 0);
     }
 }

@@ -105,8 +105,6 @@ fn a_volume_at_the_wrong_path_and_a_missing_password_are_named() {
 /// prompt (through the labelling `docker` wrapper), `:next` on reading steps, and each
 /// checkpoint seen to pass.
 fn walk(lesson_id: &str) {
-    let course = course::load_from(None).unwrap();
-    let lesson = &course.lessons[course.find(lesson_id).unwrap()].lesson;
     let sb = Sandbox::new();
     let shim = dockerlearn::verify::Shim::new(&sb.label).unwrap();
     let project = dockerlearn::verify::compose_project(&format!("walk{}", std::process::id()));
@@ -125,6 +123,18 @@ fn walk(lesson_id: &str) {
         .args(["start", lesson_id])
         .command();
     command.current_dir(work.path());
+    walk_with(command, lesson_id, compose.as_ref());
+}
+
+/// Walks `lesson_id` at the prompt `command` starts (`dockerlearn start LESSON`, in a
+/// pty), typing each solution command as Compose `compose` wants it written.
+pub fn walk_with(
+    command: std::process::Command,
+    lesson_id: &str,
+    compose: Option<&dockerlearn::engine::tools::Compose>,
+) {
+    let course = course::load_from(None).unwrap();
+    let lesson = &course.lessons[course.find(lesson_id).unwrap()].lesson;
     let mut p = spawn_command(command, Some(30_000)).unwrap();
     let total = lesson.steps.len();
     for (i, step) in lesson.steps.iter().enumerate() {
@@ -137,7 +147,7 @@ fn walk(lesson_id: &str) {
         let commands = &step.solution.as_ref().unwrap().commands;
         let mut done = false;
         for c in commands {
-            let typed = dockerlearn::engine::tools::rewrite(c, compose.as_ref());
+            let typed = dockerlearn::engine::tools::rewrite(c, compose);
             p.send_line(&typed).unwrap();
             if typed.starts_with("cd ") {
                 // The prompt's own `cd`: no command runs, so no verdict follows.

@@ -32,6 +32,9 @@ pub const NAMES: &[&str] = &[
     "registry:2",
 ];
 
+/// The image the suite's own engines run in (not a course image).
+pub const ENGINES: &str = "dockerlearn-test-engines";
+
 /// The notebook image the notebook lesson pins.
 pub const NOTEBOOK: &str = "quay.io/jupyter/minimal-notebook:2025-06-23";
 
@@ -56,11 +59,14 @@ struct Recipe {
     customize: &'static str,
     /// `docker import --change` lines.
     config: Vec<&'static str>,
+    /// The Debian release it is built from, where not the host's.
+    suite: Option<&'static str>,
 }
 
 fn recipe(name: &str) -> Recipe {
     match name {
         "hello-world:latest" => Recipe {
+            suite: None,
             slug: "hello-world",
             packages: &[],
             files: vec![],
@@ -69,10 +75,16 @@ fn recipe(name: &str) -> Recipe {
                 r#"CMD ["/bin/busybox","sh","-c","echo; echo 'Hello from Docker!'; echo 'This message shows that your installation appears to be working correctly.'"]"#,
             ],
         },
-        "busybox:latest" => {
-            Recipe { slug: "busybox", packages: &[], files: vec![], customize: "", config: vec![r#"CMD ["sh"]"#] }
-        }
+        "busybox:latest" => Recipe {
+            slug: "busybox",
+            packages: &[],
+            files: vec![],
+            customize: "",
+            config: vec![r#"CMD ["sh"]"#],
+            suite: None,
+        },
         "alpine:3.22" => Recipe {
+            suite: None,
             slug: "alpine",
             packages: &[],
             // Alpine's shell and tools are busybox; `apk add` has no network here and
@@ -82,6 +94,7 @@ fn recipe(name: &str) -> Recipe {
             config: vec![r#"CMD ["/bin/sh"]"#],
         },
         "python:3.12-slim" => Recipe {
+            suite: None,
             slug: "real-python",
             packages: &["python3", "python-is-python3"],
             files: vec![],
@@ -89,6 +102,7 @@ fn recipe(name: &str) -> Recipe {
             config: vec!["ENV LANG=C.UTF-8", r#"CMD ["python3"]"#],
         },
         "nginx:alpine" => Recipe {
+            suite: None,
             slug: "real-nginx",
             packages: &["nginx-light"],
             files: vec![
@@ -109,6 +123,7 @@ ln -sf /dev/stderr "$1/var/log/nginx/error.log"
             config: vec![r#"ENTRYPOINT ["/docker-entrypoint.sh"]"#, r#"CMD ["nginx","-g","daemon off;"]"#, "EXPOSE 80"],
         },
         "postgres:16-alpine" => Recipe {
+            suite: None,
             slug: "real-postgres",
             packages: &["postgresql"],
             files: vec![(
@@ -139,6 +154,7 @@ mkdir -p "$1/docker-entrypoint-initdb.d" "$1/var/lib/postgresql/data"
         // here: a wheel of `cowsay` in /opt/wheels is its index), and a server on 8888
         // printing its token as the real image does.
         NOTEBOOK => Recipe {
+            suite: None,
             slug: "real-notebook",
             packages: &["jupyter-notebook", "python3-venv", "tini"],
             files: vec![
@@ -174,6 +190,7 @@ chroot "$1" chown -R jovyan:users /home/jovyan /opt/conda
         // The Distribution registry, from Debian's `docker-registry`, set up as the
         // official image is: its configuration, its entrypoint, its data volume.
         "registry:2" => Recipe {
+            suite: None,
             slug: "real-registry",
             packages: &["docker-registry"],
             files: vec![
@@ -191,8 +208,57 @@ mkdir -p "$1/var/lib/registry"
                 r#"CMD ["/etc/docker/registry/config.yml"]"#,
             ],
         },
+        // The suite's own engines (see `engines`): Docker Engine 26, BuildKit, Compose v2
+        // and Podman 5 from Debian 13, with the docker CLI beside them.
+        ENGINES => Recipe {
+            suite: Some("trixie"),
+            slug: "engines",
+            packages: &[
+                "docker.io",
+                "docker-cli",
+                "docker-buildx",
+                "docker-compose",
+                "containerd",
+                "runc",
+                "podman",
+                "netavark",
+                "aardvark-dns",
+                "catatonit",
+                "fuse-overlayfs",
+                "iptables",
+                "nftables",
+                "ca-certificates",
+                "curl",
+                "procps",
+                "openssh-server",
+                "openssh-client",
+                "openssl",
+            ],
+            files: vec![
+                ("usr/local/bin/dl-engine", include_str!("../images/engine-start.sh"), 0o755),
+                ("etc/containers/containers.conf", include_str!("../images/engine-containers.conf"), 0o644),
+                ("etc/containers/storage.conf", include_str!("../images/engine-storage.conf"), 0o644),
+                ("etc/containers/registries.conf", include_str!("../images/engine-registries.conf"), 0o644),
+            ],
+            customize: "",
+            config: vec![r#"ENTRYPOINT ["/usr/local/bin/dl-engine"]"#],
+        },
         other => panic!("no fixture recipe for `{other}`: add one to tests/integration/fixtures.rs"),
     }
+}
+
+/// The Debian suite and apt sources of a recipe: the host's, or its own suite from the
+/// host's mirror.
+fn sources_of(r: &Recipe) -> (String, String) {
+    let (suite, mirror) = debian_sources();
+    let Some(own) = r.suite else { return (suite, mirror) };
+    let text = std::fs::read_to_string(&mirror).unwrap_or_default();
+    let uri = text
+        .lines()
+        .find_map(|l| l.strip_prefix("URIs:").or_else(|| l.strip_prefix("deb ")))
+        .and_then(|l| l.split_whitespace().find(|w| w.contains("://") && !w.contains("security")))
+        .unwrap_or("http://deb.debian.org/debian");
+    (own.to_owned(), format!("deb {uri} {own} main"))
 }
 
 /// The Debian suite and the apt sources the host uses (the same mirror).
@@ -225,7 +291,7 @@ fn recipe_hash(r: &Recipe) -> String {
     if r.packages.is_empty() {
         h.update(busybox().map(|b| std::fs::metadata(b).map(|m| m.len()).unwrap_or(0)).unwrap_or(0).to_string());
     } else {
-        let (suite, mirror) = debian_sources();
+        let (suite, mirror) = sources_of(r);
         h.update(format!("{suite}\n{}\n", std::fs::read_to_string(&mirror).unwrap_or(mirror)));
     }
     h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
@@ -343,9 +409,9 @@ fn debian_root(r: &Recipe, dir: &Path, tar: &Path) {
     let files = dir.join("files");
     std::fs::create_dir_all(&files).unwrap();
     add_files(r, &files);
-    let debs = state_dir().join("apt-archives");
+    let debs = state_dir().join(r.suite.map_or("apt-archives".to_owned(), |s| format!("apt-archives-{s}")));
     std::fs::create_dir_all(&debs).unwrap();
-    let (suite, mirror) = debian_sources();
+    let (suite, mirror) = sources_of(r);
     let q = |p: &Path| format!("'{}'", p.display());
     let out = Command::new("mmdebstrap")
         .args(["--variant=minbase", "--quiet", "--skip=download/empty", "--skip=essential/unlink"])
@@ -419,6 +485,15 @@ pub fn is_fixture(reference: &str) -> bool {
 /// Builds `name`'s cached image if this engine lacks it (minutes for a real program).
 pub fn build(name: &str) {
     cached(name);
+}
+
+/// `name`'s cached image, built first if this engine lacks it: its reference
+/// (`dockerlearn-test/<slug>:<hash>`) and its recipe's hash (its label's value).
+pub fn cached_image(name: &str) -> (String, String) {
+    cached(name);
+    let r = recipe(name);
+    let hash = recipe_hash(&r);
+    (format!("dockerlearn-test/{}:{hash}", r.slug), hash)
 }
 
 /// Whether `reference` carries a test run's label (`<pid>-<n>`, see `support::run_id`)

@@ -2,6 +2,7 @@
 //! engine. Every resource a test creates carries `org.dockerlearn.test=<run id>` and is
 //! removed by the test; images that existed before are never retagged or removed.
 
+mod engines;
 mod fixtures;
 mod support;
 
@@ -27,6 +28,7 @@ mod lessons;
 mod map;
 mod narrate;
 mod notebook;
+mod on_engines;
 mod progress;
 mod real_programs;
 mod registry;

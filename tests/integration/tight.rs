@@ -112,21 +112,39 @@ fn dockerignore_needs_a_rebuild_and_accepts_it() {
     let d = folder.as_path();
     std::fs::write(d.join("pipeline.sh"), "echo job finished successfully for day = $1\n").unwrap();
     std::fs::write(d.join("secret.env"), "API_KEY=do-not-ship\n").unwrap();
+    // The old image, as the step before left it: only the script copied.
+    std::fs::write(
+        d.join("Dockerfile"),
+        "FROM alpine:3.22\nWORKDIR /app\nCOPY pipeline.sh pipeline.sh\nENTRYPOINT [\"sh\", \"pipeline.sh\"]\n",
+    )
+    .unwrap();
+    sh(&sb, d, "docker build -q -t test:pipeline .");
+    begin(&sb, "dockerfile", "dockerignore");
+    // The lazy attempt: the new files written, the listing run, no rebuild.
     std::fs::write(d.join(".dockerignore"), "secret.env\n").unwrap();
     std::fs::write(
         d.join("Dockerfile"),
         "FROM alpine:3.22\nWORKDIR /app\nCOPY . .\nENTRYPOINT [\"sh\", \"pipeline.sh\"]\n",
     )
     .unwrap();
-    // The old image, built before the step began; then only the listing is run.
-    sh(&sb, d, "docker build -q -t test:pipeline .");
-    begin(&sb, "dockerfile", "dockerignore");
-    sh(&sb, d, "docker run --name ignore-check --entrypoint ls test:pipeline -a");
+    let listing = "docker run --name ignore-check --entrypoint ls test:pipeline -a";
+    sh(&sb, d, listing);
     let v = check_in(&sb, "dockerfile/dockerignore", d);
     assert_eq!(v["passed"], false, "{v}");
-    assert_eq!(v["outcomes"][1]["status"], "fail", "{v}");
+    assert_eq!(v["outcomes"][2]["status"], "fail", "{v}");
+    assert!(v["outcomes"][2]["found"].as_str().unwrap().contains("/app/Dockerfile"), "{v}");
+    // The wrong attempt: rebuilt without `.dockerignore`, the secret ships.
+    std::fs::remove_file(d.join(".dockerignore")).unwrap();
+    sh(&sb, d, "docker build -q -t test:pipeline . && docker rm ignore-check");
+    sh(&sb, d, listing);
+    let v = check_in(&sb, "dockerfile/dockerignore", d);
+    assert_eq!(v["passed"], false, "{v}");
+    assert_eq!(v["outcomes"][0]["status"], "fail", "{v}");
+    assert_eq!(v["outcomes"][3]["status"], "fail", "{v}");
     // The rebuild the step asks for.
-    sh(&sb, d, "docker build -q -t test:pipeline .");
+    std::fs::write(d.join(".dockerignore"), "secret.env\n").unwrap();
+    sh(&sb, d, "docker build -q -t test:pipeline . && docker rm ignore-check");
+    sh(&sb, d, listing);
     passes_soon(&sb, "dockerfile/dockerignore", d);
 }
 

@@ -5,7 +5,7 @@
 
 use super::{Converted, Hints, Problems, assertion};
 use crate::check::select::{image_ids, quoted_list};
-use crate::check::{Check, EngineEvent, EventObject, Finding, ImageInfo, Needs, Observation, Rule};
+use crate::check::{Check, EngineEvent, EngineInfo, EventObject, Finding, ImageInfo, Needs, Observation, Rule};
 use crate::reference::ImageRef;
 use serde::Deserialize;
 
@@ -103,12 +103,9 @@ fn short_action(action: &str) -> &str {
 }
 
 fn action_matches(wanted: &str, got: &str) -> bool {
-    // Podman says `died` and `exec_died` where Docker says `die` and `exec_die`; exec actions carry the command
-    // (`exec_start: ls /`).
-    wanted == got
-        || (wanted == "die" && got == "died")
-        || (wanted == "exec_die" && got == "exec_died")
-        || got.strip_prefix(wanted).is_some_and(|r| r.starts_with(':'))
+    // Exec actions carry the command (`exec_start: ls /`). Podman's words arrive as
+    // Docker's (the engine reads them so).
+    wanted == got || got.strip_prefix(wanted).is_some_and(|r| r.starts_with(':'))
 }
 
 impl EventCheck {
@@ -161,7 +158,7 @@ impl EventCheck {
 
 /// Podman's Docker API reports `exec` and `exec_died` without the command.
 fn names_no_exec_commands(obs: &Observation) -> bool {
-    obs.engine.as_ref().is_ok_and(|i| i.product.eq_ignore_ascii_case("libpod"))
+    obs.engine.as_ref().is_ok_and(EngineInfo::is_podman)
 }
 
 /// The command line behind an event: for `exec_*` events the command `docker exec` ran

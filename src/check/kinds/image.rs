@@ -31,6 +31,8 @@ pub(crate) struct Raw {
     max_size_mb: Option<u64>,
     #[serde(default)]
     max_layers: Option<usize>,
+    #[serde(default)]
+    built_since_step: bool,
     #[serde(default = "yes")]
     present: bool,
     #[serde(default)]
@@ -101,6 +103,7 @@ impl Raw {
             user: self.user,
             max_size_mb: self.max_size_mb,
             max_layers: self.max_layers,
+            built_since_step: self.built_since_step,
         };
         p.when(
             !self.present && !config.is_empty(),
@@ -135,6 +138,9 @@ pub struct ImageConfig {
     pub max_size_mb: Option<u64>,
     /// At most this many file system layers.
     pub max_layers: Option<usize>,
+    /// Made (built, committed) since the step began: a rebuild, judged by the image
+    /// itself, since engines differ in the events a build sends.
+    pub built_since_step: bool,
 }
 
 impl ImageConfig {
@@ -178,7 +184,7 @@ impl Rule for ImageCheck {
                 return Finding::pass(format!("image `{wanted}` is present ({})", short_id(id)));
             }
             return match obs.image_details.iter().find(|d| d.reference == self.image) {
-                Some(d) => self.judge_config(d),
+                Some(d) => self.judge_config(d, obs.step_began),
                 None => Finding::fail(format!("image `{wanted}` could not be inspected")),
             };
         }
@@ -256,6 +262,9 @@ impl Rule for ImageCheck {
         if let Some(h) = &c.history_contains {
             parts.push(format!("\"{h}\" in its history"));
         }
+        if c.built_since_step {
+            parts.push("built since this step began".to_owned());
+        }
         if parts.is_empty() {
             format!("image `{}` is present", self.image)
         } else {
@@ -265,7 +274,7 @@ impl Rule for ImageCheck {
 }
 
 impl ImageCheck {
-    fn judge_config(&self, d: &ImageDetails) -> Finding {
+    fn judge_config(&self, d: &ImageDetails, step_began: i64) -> Finding {
         let name = &self.image;
         let c = &self.config;
         if let Some(w) = &c.workdir {
@@ -339,6 +348,12 @@ impl ImageCheck {
                     d.layers
                 ));
             }
+        }
+        if c.built_since_step && d.created_nanos < step_began {
+            return Finding::fail(format!(
+                "image `{name}` ({}) was built before this step began: build it again with the change",
+                short_id(&d.id)
+            ));
         }
         if let Some(h) = &c.history_contains {
             if !d.history.iter().any(|line| line.contains(h.as_str())) {
