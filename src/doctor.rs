@@ -50,8 +50,11 @@ pub struct Report {
     pub compose: Option<Compose>,
     pub free_disk_bytes: Option<u64>,
     pub registry_reachable: bool,
-    /// Host ports the course publishes that something already uses.
+    /// Host ports the course publishes that something already uses (on this computer,
+    /// looked at only when the engine runs here).
     pub ports_in_use: Vec<u16>,
+    /// The machine the engine runs on, when it is not this one.
+    pub engine_machine: Option<String>,
     pub findings: Vec<Finding>,
 }
 
@@ -136,8 +139,13 @@ pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::Context
         }
         Ok(endpoint) => {
             let text = (endpoint.host.clone(), endpoint.source.to_string());
+            // A remote engine's own time limits (ssh's connection, a TLS handshake) come first.
+            let deadline = match crate::engine::remote::Remote::of(&endpoint) {
+                Ok(Some(remote)) => Duration::from_secs(remote.first_answer_secs() + 5),
+                _ => ENGINE_DEADLINE,
+            };
             let mut engine = Engine::new(endpoint, Scope::everything());
-            match tokio::time::timeout(ENGINE_DEADLINE, engine.facts()).await {
+            match tokio::time::timeout(deadline, engine.facts()).await {
                 Ok(Ok(facts)) => (text.0, text.1, Some(facts)),
                 Err(_) => {
                     findings.push(finding(
@@ -145,7 +153,7 @@ pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::Context
                         format!(
                             "the Docker engine at {} accepts connections but did not answer within {} seconds",
                             text.0,
-                            ENGINE_DEADLINE.as_secs()
+                            deadline.as_secs()
                         ),
                         "Something listens there but does not answer as an engine: restart the engine (`sudo systemctl restart docker`, or quit and reopen Docker Desktop), or point DOCKER_HOST at a Docker engine.",
                     ));
@@ -198,7 +206,11 @@ pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::Context
             "Images that are not here yet cannot be pulled: check the network or proxy, or load the course's image kit (`dockerlearn kit load FILE`).",
         ));
     }
-    let ports_in_use: Vec<u16> = course_ports(course).into_iter().filter(|p| host::port_in_use(*p)).collect();
+    let engine_machine = crate::engine::remote::engine_machine(&endpoint_text);
+    let ports_in_use: Vec<u16> = match &engine_machine {
+        Some(_) => Vec::new(),
+        None => course_ports(course).into_iter().filter(|p| host::port_in_use(*p)).collect(),
+    };
     for p in &ports_in_use {
         findings.push(finding(
             Severity::Warning,
@@ -216,6 +228,7 @@ pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::Context
         free_disk_bytes: free_disk,
         registry_reachable: registry.is_ok(),
         ports_in_use,
+        engine_machine,
         findings,
     }
 }
@@ -241,6 +254,13 @@ pub fn render(r: &Report) -> String {
             let engine = lines.remove(0);
             show(&mut s, &engine);
             line(&mut s, "endpoint", &format!("{} (chosen by {})", r.endpoint, r.chosen_by));
+            if let Some(m) = &r.engine_machine {
+                line(
+                    &mut s,
+                    "machine",
+                    &format!("{m}: ports it publishes open there, and its bind mounts are its folders"),
+                );
+            }
             for l in &lines {
                 show(&mut s, l);
             }
@@ -303,6 +323,7 @@ mod tests {
             free_disk_bytes: None,
             registry_reachable: true,
             ports_in_use: vec![],
+            engine_machine: None,
             findings,
         }
     }

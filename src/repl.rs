@@ -316,7 +316,8 @@ impl<'c> Repl<'c> {
         command.current_dir(&self.cwd);
         if let Some(host) = self.sandbox.docker_host() {
             // Through the recording proxy: what the line makes is told apart from others' work.
-            command.env("DOCKER_HOST", host);
+            // The proxy's socket is local and plain, even when the engine is reached over TLS.
+            command.env("DOCKER_HOST", host).env_remove("DOCKER_TLS_VERIFY").env_remove("DOCKER_TLS");
         }
         command.envs(self.rt.block_on(self.engine.command_env()));
         match &pwd_file {

@@ -119,7 +119,7 @@ mod tests {
     }
 
     fn engine_at(host: String) -> Engine {
-        Engine::new(Endpoint { host, source: EndpointSource::DockerHost }, Scope::everything())
+        Engine::new(Endpoint::plain(host, EndpointSource::DockerHost), Scope::everything())
     }
 
     #[test]

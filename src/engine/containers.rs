@@ -41,7 +41,8 @@ impl Engine {
 
     /// `GET path` over the endpoint's own transport; the answer's body.
     async fn get(&self, path: &str) -> Result<Vec<u8>, EngineError> {
-        let host = self.endpoint.host.as_str();
+        let host = self.transport();
+        let host = host.as_str();
         let request = hyper::Request::get(path)
             .header("Host", "docker")
             .body(Empty::<bytes::Bytes>::new())

@@ -1,11 +1,13 @@
 //! The only module that talks to Docker. `context` finds the endpoint the way the
 //! docker CLI does; `docker` connects with bollard and gathers a `check::Observation`:
 //! plain data that `check::eval` judges without any I/O; `recorder` stands between the
-//! prompt's commands and the engine to see what they make. `engine` depends on `check`
+//! prompt's commands and the engine to see what they make; `remote` (with `bridge`,
+//! `ssh`, `tls`) reaches an engine on another machine through a local socket. `engine` depends on `check`
 //! (for what to gather and the records to fill), never the reverse.
 
 mod api_floor;
 pub mod archive;
+pub mod bridge;
 pub mod changes;
 pub mod cli;
 mod containers;
@@ -19,13 +21,18 @@ pub mod kind;
 mod observe;
 pub mod recorder;
 pub mod registry;
+pub mod remote;
 pub mod remove;
+pub mod socket_dir;
+pub mod ssh;
+pub mod tls;
 pub mod tools;
 pub mod volume;
 
 pub use context::{Endpoint, EndpointSource};
 pub use docker::{Engine, EngineError};
 pub use events::Follow;
+pub use remote::RemoteError;
 
 use crate::check::EngineInfo;
 use serde::Serialize;

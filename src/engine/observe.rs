@@ -293,9 +293,19 @@ impl Engine {
                 let Some(p) = published else {
                     return Ok(ProbeResult::PortNotPublished { container: c.name.clone(), port: *container_port });
                 };
-                let host = super::host::reachable_address(&p.host_ip);
                 let port = p.host_port.unwrap_or_default();
-                let (url, answer) = super::host::http(&host, port, request).await;
+                let machine = self.machine();
+                let host = match super::host::reachable_address(&p.host_ip, port, machine.as_deref()) {
+                    Ok(host) => host,
+                    Err(why) => {
+                        let url = format!("http://{}:{port}{}", p.host_ip, request.path);
+                        return Ok(ProbeResult::Http { container: c.name.clone(), url, answer: Err(why) });
+                    }
+                };
+                let (url, mut answer) = super::host::http(&host, port, request).await;
+                if let (Err(why), Some(machine)) = (&mut answer, &machine) {
+                    why.push_str(&super::host::remote_port_note(machine, port));
+                }
                 Ok(ProbeResult::Http { container: c.name.clone(), url, answer })
             }
         }

@@ -5,10 +5,14 @@
 //! byte. On the way it tells `Traffic` what each request named and what the answers
 //! say was made, so the sandbox can tell the learner's objects from other programs'.
 //!
-//! Only a local Unix socket is fronted: a TLS or SSH endpoint would need the CLI's
-//! credentials, so there the sandbox goes without (and says so).
+//! A local Unix socket is fronted directly; an `ssh://` or TLS engine through the
+//! remote bridge's local socket (`bridge`). A plain `tcp://` engine is not fronted: there
+//! the sandbox goes without (and says so).
 
 use super::Endpoint;
+use super::bridge::Bridge;
+use super::remote::Remote;
+use super::socket_dir::SocketDir;
 use crate::traffic::{Call, Traffic};
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Empty, Full, combinators::BoxBody};
@@ -19,10 +23,6 @@ use hyper_util::rt::TokioIo;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::net::{UnixListener, UnixStream};
-
-/// How the proxy's folders are named, with the process id after it: a later run
-/// removes the folders of runs that were killed before they could.
-const FOLDER: &str = "dockerlearn-relay-";
 
 /// The longest answer line read for what it made; longer lines pass unread.
 const MAX_LINE: usize = 1 << 20;
@@ -42,10 +42,34 @@ pub enum NotRecorded {
 
 /// The proxy, running on the current Tokio runtime until dropped.
 pub struct Recorder {
-    socket: PathBuf,
+    dir: SocketDir,
     traffic: Arc<Mutex<Traffic>>,
     task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+}
+
+/// The engine behind the proxy: its socket (a remote engine's bridge, kept open while
+/// the proxy runs), and its name for messages.
+struct Upstream {
+    socket: PathBuf,
+    name: String,
+    bridge: Option<Arc<Bridge>>,
+}
+
+impl Upstream {
+    /// The engine could not be reached: an answer the docker CLI prints as the engine's,
+    /// saying why (for a remote engine, what its bridge found: a refused host key, say).
+    fn unreachable(&self, why: &str) -> Response<Body> {
+        let message = match self.bridge.as_ref().and_then(|b| b.failure()) {
+            Some(failure) => format!("dockerlearn could not reach the Docker engine: {failure}"),
+            None => format!("dockerlearn could not reach the Docker engine at {}: {why}", self.name),
+        };
+        let message = serde_json::json!({ "message": message });
+        let mut res =
+            Response::new(Full::new(Bytes::from(message.to_string())).map_err(|never| match never {}).boxed());
+        *res.status_mut() = StatusCode::BAD_GATEWAY;
+        res.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+        res
+    }
 }
 
 impl Drop for Recorder {
@@ -60,25 +84,27 @@ impl Recorder {
     /// Opens the socket in front of `endpoint`. Call it inside a Tokio runtime that
     /// keeps running while commands run (a multi-threaded one when the caller blocks).
     pub fn start(endpoint: &Endpoint) -> Result<Recorder, NotRecorded> {
-        let Some(engine) = endpoint.host.strip_prefix("unix://") else {
-            return Err(NotRecorded::NotLocal { host: endpoint.host.clone() });
+        let (socket, bridge) = match endpoint.host.strip_prefix("unix://") {
+            Some(path) => (PathBuf::from(path), None),
+            None => {
+                let remote = Remote::of(endpoint).ok().flatten();
+                let Some(remote) = remote else { return Err(NotRecorded::NotLocal { host: endpoint.host.clone() }) };
+                let bridge = Bridge::open(&remote).map_err(|e| NotRecorded::Socket { why: e.to_string() })?;
+                (bridge.socket().to_owned(), Some(bridge))
+            }
         };
+        let engine = Upstream { socket, name: endpoint.host.clone(), bridge };
         let socket_error = |e: std::io::Error| NotRecorded::Socket { why: e.to_string() };
-        sweep(&std::env::temp_dir());
-        let prefix = format!("{FOLDER}{}-", std::process::id());
-        let dir = tempfile::Builder::new().prefix(&prefix).tempdir().map_err(socket_error)?;
-        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .map_err(socket_error)?;
-        let socket = dir.path().join("docker.sock");
-        let listener = UnixListener::bind(&socket).map_err(socket_error)?;
+        let (dir, listener) = SocketDir::bind().map_err(socket_error)?;
+        let listener = UnixListener::from_std(listener).map_err(socket_error)?;
         let traffic = Arc::new(Mutex::new(Traffic::default()));
-        let task = tokio::spawn(serve(listener, PathBuf::from(engine), traffic.clone()));
-        Ok(Recorder { socket, traffic, task, _dir: dir })
+        let task = tokio::spawn(serve(listener, engine, traffic.clone()));
+        Ok(Recorder { dir, traffic, task })
     }
 
     /// The `DOCKER_HOST` that reaches the engine through this proxy.
     pub fn host(&self) -> String {
-        format!("unix://{}", self.socket.display())
+        format!("unix://{}", self.dir.socket().display())
     }
 
     /// What was asked since the last take.
@@ -87,24 +113,7 @@ impl Recorder {
     }
 }
 
-/// Removes the proxy folders in `dir` that are this user's and whose process is gone.
-fn sweep(dir: &Path) {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let me = rustix::process::getuid().as_raw();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let pid = name.to_str().and_then(|n| n.strip_prefix(FOLDER)).and_then(|rest| rest.split('-').next());
-        let Some(pid) = pid.and_then(|p| p.parse().ok()).and_then(rustix::process::Pid::from_raw) else { continue };
-        let ours = std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == me);
-        let gone = rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH);
-        if ours && gone {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traffic>>) {
+async fn serve(listener: UnixListener, engine: Upstream, traffic: Arc<Mutex<Traffic>>) {
     let engine = Arc::new(engine);
     loop {
         let Ok((client, _)) = listener.accept().await else {
@@ -126,22 +135,27 @@ async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traff
 /// One request to the engine over a connection of its own, and its answer back.
 async fn forward(
     mut req: Request<Incoming>,
-    engine: Arc<PathBuf>,
+    engine: Arc<Upstream>,
     traffic: Arc<Mutex<Traffic>>,
 ) -> Result<Response<Body>, hyper::Error> {
     let call = Call::new(req.method().as_str(), req.uri().path(), req.uri().query());
     lock(&traffic).requested(&call);
-    let stream = match UnixStream::connect(&*engine).await {
+    let stream = match UnixStream::connect(&engine.socket).await {
         Ok(s) => s,
-        Err(e) => return Ok(unreachable(&engine, &e.to_string())),
+        Err(e) => return Ok(engine.unreachable(&e.to_string())),
     };
     let (mut send, conn) = match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
         Ok(made) => made,
-        Err(e) => return Ok(unreachable(&engine, &e.to_string())),
+        Err(e) => return Ok(engine.unreachable(&e.to_string())),
     };
     tokio::spawn(conn.with_upgrades());
     let from_client = req.headers().contains_key(UPGRADE).then(|| hyper::upgrade::on(&mut req));
-    let mut res = send.send_request(req).await?;
+    // A bridge that could not reach a remote engine closes the connection unanswered.
+    let mut res = match send.send_request(req).await {
+        Ok(res) => res,
+        Err(e) if engine.bridge.is_some() => return Ok(engine.unreachable(&e.to_string())),
+        Err(e) => return Err(e),
+    };
     lock(&traffic).answered(&call, res.status().as_u16());
     if res.status() == StatusCode::SWITCHING_PROTOCOLS {
         let from_engine = hyper::upgrade::on(&mut res);
@@ -164,18 +178,18 @@ async fn forward(
 /// A container was created: before its answer goes back (so before the CLI can start
 /// it, and a `--rm` container end and vanish), the container is inspected for its
 /// mounts, which the narration tells after it is gone.
-async fn created(res: Response<Incoming>, call: &Call, engine: &Path, traffic: &Mutex<Traffic>) -> Response<Body> {
+async fn created(res: Response<Incoming>, call: &Call, engine: &Upstream, traffic: &Mutex<Traffic>) -> Response<Body> {
     let (parts, body) = res.into_parts();
     let bytes = match body.collect().await {
         Ok(b) => b.to_bytes(),
-        Err(e) => return unreachable(engine, &e.to_string()),
+        Err(e) => return engine.unreachable(&e.to_string()),
     };
     lock(traffic).answer_line(call, &bytes);
     let id = serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
         .and_then(|v| v.get("Id").and_then(|i| i.as_str()).map(str::to_owned));
     if let Some(id) = id {
-        if let Some(mounts) = inspected_mounts(engine, &id).await {
+        if let Some(mounts) = inspected_mounts(&engine.socket, &id).await {
             lock(traffic).mounted(&id, mounts);
         }
     }
@@ -200,17 +214,6 @@ async fn inspected_mounts(engine: &Path, id: &str) -> Option<Vec<crate::snapshot
 
 fn lock(traffic: &Mutex<Traffic>) -> std::sync::MutexGuard<'_, Traffic> {
     traffic.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The engine could not be reached: an answer the docker CLI prints as the engine's.
-fn unreachable(engine: &Path, why: &str) -> Response<Body> {
-    let message = serde_json::json!({
-        "message": format!("dockerlearn could not reach the Docker engine at unix://{}: {why}", engine.display())
-    });
-    let mut res = Response::new(Full::new(Bytes::from(message.to_string())).map_err(|never| match never {}).boxed());
-    *res.status_mut() = StatusCode::BAD_GATEWAY;
-    res.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
-    res
 }
 
 /// An answer's body passed on frame by frame, its lines read for `Traffic` as they go.
@@ -251,28 +254,5 @@ impl Drop for Lines {
         if !self.partial.is_empty() {
             lock(&self.traffic).answer_line(&self.call, &self.partial);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_folders_of_runs_that_are_gone_are_swept() {
-        let temp = tempfile::tempdir().unwrap();
-        let mut ended = std::process::Command::new("true").spawn().unwrap();
-        let gone = ended.id();
-        ended.wait().unwrap();
-        let folder = |pid: u32| temp.path().join(format!("{FOLDER}{pid}-abc"));
-        for pid in [gone, std::process::id()] {
-            std::fs::create_dir(folder(pid)).unwrap();
-            std::fs::write(folder(pid).join("docker.sock"), "").unwrap();
-        }
-        std::fs::create_dir(temp.path().join("dockerlearn-other")).unwrap();
-        sweep(temp.path());
-        assert!(!folder(gone).exists(), "a dead run's folder is removed");
-        assert!(folder(std::process::id()).exists(), "a live run's folder stays");
-        assert!(temp.path().join("dockerlearn-other").exists(), "only the proxy's folders are looked at");
     }
 }

@@ -32,6 +32,7 @@ mod on_engines;
 mod progress;
 mod real_programs;
 mod registry;
+mod remote;
 mod repl;
 mod sandbox;
 mod starter;
