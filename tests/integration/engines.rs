@@ -16,8 +16,8 @@
 //! lesson's names and images: tests on one engine take turns, engines run side by side.
 
 use crate::fixtures;
-use dockerlearn::reference::ImageRef;
 use crate::support::{LABEL_KEY, Ran, docker, docker_status, run_id};
+use dockerlearn::reference::ImageRef;
 use std::io::Write;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
