@@ -97,7 +97,7 @@ fn run_it_over(reach: &str) {
     let engine = Engine::take(Kind::Docker);
     let before = engine.sh(&format!("{reach} dockerlearn check hello-world/run-it"));
     assert_eq!(before.status.code(), Some(1), "{}", String::from_utf8_lossy(&before.stderr));
-    engine.sh_ok(&format!("{reach} docker run --rm hello-world"));
+    engine.sh_ok(&format!("{reach} docker run hello-world"));
     let after = engine.sh(&format!("{reach} dockerlearn check hello-world/run-it"));
     assert_eq!(
         after.status.code(),
@@ -130,7 +130,8 @@ fn a_certificate_of_another_ca_is_told_at_once() {
     let out = engine.sh(
         "DOCKER_HOST=tcp://127.0.0.1:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=/root/tls-other dockerlearn check hello-world/run-it",
     );
-    let said = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let said = said.to_lowercase();
     assert!(!out.status.success(), "{said}");
     assert!(said.contains("certificate"), "{said}");
     assert!(began.elapsed() < std::time::Duration::from_secs(15), "took {:?}", began.elapsed());
