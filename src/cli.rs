@@ -287,7 +287,7 @@ pub enum ClassAction {
         #[command(flatten)]
         server: ClassServer,
     },
-    /// Send a message to every learner, or to one with --to; it shows at their next prompt.
+    /// Send a message to every learner, or to one with --to; it shows at their prompt.
     Message {
         text: String,
         /// The learner's name on the board.
