@@ -118,9 +118,10 @@ pub enum Command {
     /// Find what would stop the course on this machine, and say how to fix it.
     ///
     /// Looks at the docker client, the engine (Docker Engine, Docker Desktop, rootless,
-    /// Podman), which endpoint was chosen and why, API and engine versions, the storage
-    /// driver and image store, Compose v2 or v1, free disk, the registry, and the ports
-    /// the lessons publish. Exit status: 0 ready, 1 something blocks the course.
+    /// Podman), which endpoint was chosen and why, API and engine versions, the image
+    /// store, the builder `docker build` uses, Compose v2 or v1, free disk, the registry,
+    /// and the ports the lessons publish, and says what the course shows differently on
+    /// this engine. Exit status: 0 ready, 1 something blocks the course.
     Doctor {
         /// Print the report as JSON.
         #[arg(long)]
@@ -286,7 +287,7 @@ pub enum ClassAction {
         #[command(flatten)]
         server: ClassServer,
     },
-    /// Send a message to every learner, or to one with --to; it shows at their next prompt.
+    /// Send a message to every learner, or to one with --to; it shows at their prompt.
     Message {
         text: String,
         /// The learner's name on the board.

@@ -1,8 +1,13 @@
 //! `dockerlearn doctor`: finds what stops a first Docker session before the learner
 //! runs into it (no engine, no permission, a context pointing elsewhere, Podman, a
-//! taken port, no registry, no disk) and says the fix for this platform.
+//! taken port, no registry, no disk) and says the fix for this platform. It also says
+//! which engine, image store, builder and Compose it found, and what the course shows
+//! differently there (`engines`).
+
+mod engines;
 
 use crate::course::Course;
+use crate::engine::kind::{self, BuildSetup, Builder};
 use crate::engine::tools::{self, Compose};
 use crate::engine::{Endpoint, Engine, EngineFacts, Scope, cli, host};
 use crate::ui::progress::human_bytes;
@@ -40,11 +45,16 @@ pub struct Report {
     pub endpoint: String,
     pub chosen_by: String,
     pub engine: Option<EngineFacts>,
-    pub compose: Option<String>,
+    /// What `docker build` uses against this engine.
+    pub builder: Option<Builder>,
+    pub compose: Option<Compose>,
     pub free_disk_bytes: Option<u64>,
     pub registry_reachable: bool,
-    /// Host ports the course publishes that something already uses.
+    /// Host ports the course publishes that something already uses (on this computer,
+    /// looked at only when the engine runs here).
     pub ports_in_use: Vec<u16>,
+    /// The machine the engine runs on, when it is not this one.
+    pub engine_machine: Option<String>,
     pub findings: Vec<Finding>,
 }
 
@@ -129,8 +139,13 @@ pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::Context
         }
         Ok(endpoint) => {
             let text = (endpoint.host.clone(), endpoint.source.to_string());
+            // A remote engine's own time limits (ssh's connection, a TLS handshake) come first.
+            let deadline = match crate::engine::remote::Remote::of(&endpoint) {
+                Ok(Some(remote)) => Duration::from_secs(remote.first_answer_secs() + 5),
+                _ => ENGINE_DEADLINE,
+            };
             let mut engine = Engine::new(endpoint, Scope::everything());
-            match tokio::time::timeout(ENGINE_DEADLINE, engine.facts()).await {
+            match tokio::time::timeout(deadline, engine.facts()).await {
                 Ok(Ok(facts)) => (text.0, text.1, Some(facts)),
                 Err(_) => {
                     findings.push(finding(
@@ -138,7 +153,7 @@ pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::Context
                         format!(
                             "the Docker engine at {} accepts connections but did not answer within {} seconds",
                             text.0,
-                            ENGINE_DEADLINE.as_secs()
+                            deadline.as_secs()
                         ),
                         "Something listens there but does not answer as an engine: restart the engine (`sudo systemctl restart docker`, or quit and reopen Docker Desktop), or point DOCKER_HOST at a Docker engine.",
                     ));
@@ -156,31 +171,20 @@ pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::Context
             }
         }
     };
-    if let Some(f) = &engine {
-        if f.kind == "Podman" {
-            findings.push(finding(
-                Severity::Warning,
-                "the engine is Podman's Docker-compatible API",
-                "Most lessons work; image names may show a `localhost/` prefix and some messages differ from Docker's.",
-            ));
-        }
+    let builder = engine.as_ref().map(|f| {
+        let setup = BuildSetup {
+            buildx: cli::buildx(),
+            docker_buildkit: std::env::var("DOCKER_BUILDKIT").ok(),
+            client: client.clone(),
+        };
+        kind::builder(&f.kind, &setup)
+    });
+    if let (Some(f), Some(b)) = (&engine, &builder) {
+        findings.extend(engines::findings(f, b));
     }
     let compose = tools::compose();
     let uses_compose = course.lessons.iter().any(|l| l.lesson.steps.iter().any(|s| s.body.contains("docker compose ")));
-    if compose.is_none() && uses_compose {
-        findings.push(finding(
-            Severity::Warning,
-            "Compose is not installed: the compose lesson needs it",
-            "Install Docker's `docker-compose-plugin` package (Docker Desktop has Compose built in).",
-        ));
-    }
-    if let Some(Compose { command: "docker-compose", .. }) = &compose {
-        findings.push(finding(
-            Severity::Warning,
-            "only Compose v1 (`docker-compose`) is installed",
-            "The lessons adapt to it; Compose v2 (`docker compose`, the `docker-compose-plugin` package) replaced it.",
-        ));
-    }
+    findings.extend(engines::compose_findings(compose.as_ref(), uses_compose));
     let free_disk = engine
         .as_ref()
         .filter(|_| chosen_by_local(&endpoint_text))
@@ -202,7 +206,11 @@ pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::Context
             "Images that are not here yet cannot be pulled: check the network or proxy, or load the course's image kit (`dockerlearn kit load FILE`).",
         ));
     }
-    let ports_in_use: Vec<u16> = course_ports(course).into_iter().filter(|p| host::port_in_use(*p)).collect();
+    let engine_machine = crate::engine::remote::engine_machine(&endpoint_text);
+    let ports_in_use: Vec<u16> = match &engine_machine {
+        Some(_) => Vec::new(),
+        None => course_ports(course).into_iter().filter(|p| host::port_in_use(*p)).collect(),
+    };
     for p in &ports_in_use {
         findings.push(finding(
             Severity::Warning,
@@ -215,10 +223,12 @@ pub async fn diagnose(endpoint: Result<Endpoint, crate::engine::context::Context
         endpoint: endpoint_text,
         chosen_by,
         engine,
-        compose: compose.map(|c| format!("{} {}", c.command, c.version)),
+        builder,
+        compose,
         free_disk_bytes: free_disk,
         registry_reachable: registry.is_ok(),
         ports_in_use,
+        engine_machine,
         findings,
     }
 }
@@ -232,24 +242,32 @@ pub fn render(r: &Report) -> String {
     let mut s = String::new();
     let line = |s: &mut String, k: &str, v: &str| s.push_str(&format!("  {k:<9} {v}\n"));
     line(&mut s, "client", &r.client.as_ref().map_or("not found".to_owned(), |v| format!("docker {v}")));
+    let show = |s: &mut String, l: &engines::Line| {
+        line(s, l.label, &l.value);
+        if let Some(note) = &l.note {
+            s.push_str(&format!("  {:<9} {note}\n", ""));
+        }
+    };
     match &r.engine {
         Some(f) => {
-            line(
-                &mut s,
-                "engine",
-                &format!("{} {} (API {}), {}", f.kind, f.info.version, f.info.api_version, f.operating_system),
-            );
+            let mut lines = engines::lines(f, r.builder.as_ref());
+            let engine = lines.remove(0);
+            show(&mut s, &engine);
             line(&mut s, "endpoint", &format!("{} (chosen by {})", r.endpoint, r.chosen_by));
-            let store = if f.containerd_image_store { "containerd image store" } else { "classic image store" };
-            line(
-                &mut s,
-                "storage",
-                &format!("{} ({store}); {} containers, {} images", f.storage_driver, f.containers, f.images),
-            );
+            if let Some(m) = &r.engine_machine {
+                line(
+                    &mut s,
+                    "machine",
+                    &format!("{m}: ports it publishes open there, and its bind mounts are its folders"),
+                );
+            }
+            for l in &lines {
+                show(&mut s, l);
+            }
         }
         None => line(&mut s, "engine", "not reachable"),
     }
-    line(&mut s, "compose", r.compose.as_deref().unwrap_or("not found"));
+    show(&mut s, &engines::compose_line(r.compose.as_ref()));
     if let Some(free) = r.free_disk_bytes {
         let root = r.engine.as_ref().map(|f| f.root_dir.as_str()).unwrap_or("");
         line(&mut s, "disk", &format!("{} free where the engine keeps its data ({root})", human_bytes(free)));
@@ -277,6 +295,99 @@ pub fn render(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A report as `diagnose` makes it on a healthy machine with this engine.
+    fn report(fixture: &str, setup: BuildSetup, compose: Option<Compose>) -> Report {
+        report_of(kind::fixtures::facts(fixture), setup, compose)
+    }
+
+    /// The same for an engine that answers as one fixture, with its versions changed.
+    fn with_versions(fixture: &str, [version, api, min]: [&str; 3]) -> EngineFacts {
+        let mut facts = kind::fixtures::facts(fixture);
+        (facts.kind.version, facts.kind.api_version, facts.kind.min_api_version) =
+            (version.into(), api.into(), min.into());
+        facts
+    }
+
+    fn report_of(facts: EngineFacts, setup: BuildSetup, compose: Option<Compose>) -> Report {
+        let builder = kind::builder(&facts.kind, &setup);
+        let mut findings = engines::findings(&facts, &builder);
+        findings.extend(engines::compose_findings(compose.as_ref(), true));
+        Report {
+            client: setup.client.clone(),
+            endpoint: "unix:///var/run/docker.sock".into(),
+            chosen_by: "the default".into(),
+            engine: Some(facts),
+            builder: Some(builder),
+            compose,
+            free_disk_bytes: None,
+            registry_reachable: true,
+            ports_in_use: vec![],
+            engine_machine: None,
+            findings,
+        }
+    }
+
+    fn setup(buildx: Option<&str>, docker_buildkit: Option<&str>) -> BuildSetup {
+        BuildSetup {
+            buildx: buildx.map(str::to_owned),
+            docker_buildkit: docker_buildkit.map(str::to_owned),
+            client: Some("27.5.1".into()),
+        }
+    }
+
+    fn v2() -> Option<Compose> {
+        Some(Compose { command: "docker compose", version: "2.26.1".into() })
+    }
+
+    #[test]
+    fn docker_engine_with_the_classic_store_buildkit_and_compose_v2() {
+        let r = report("docker-26-overlay2", setup(Some("0.13.1"), None), v2());
+        insta::assert_snapshot!(render(&r));
+    }
+
+    #[test]
+    fn docker_engine_with_the_containerd_store_and_no_buildx() {
+        let r = report("docker-26-containerd", setup(None, None), v2());
+        insta::assert_snapshot!(render(&r));
+    }
+
+    #[test]
+    fn docker_engine_29_with_its_api_floor_and_docker_buildkit_0() {
+        let engine = with_versions("docker-26-containerd", ["29.0.0", "1.52", "1.44"]);
+        let r = report_of(engine, setup(Some("0.29.1"), Some("0")), v2());
+        insta::assert_snapshot!(render(&r));
+    }
+
+    #[test]
+    fn docker_20_10_with_the_legacy_builder_and_compose_v1() {
+        let engine = with_versions("docker-26-overlay2", ["20.10.24+dfsg1", "1.41", "1.12"]);
+        let v1 = Some(Compose { command: "docker-compose", version: "1.29.2".into() });
+        let client = BuildSetup { client: Some("20.10.24+dfsg1".into()), ..setup(None, None) };
+        let r = report_of(engine, client, v1);
+        insta::assert_snapshot!(render(&r));
+    }
+
+    #[test]
+    fn docker_desktop() {
+        let r = report("docker-desktop", setup(Some("0.20.1-desktop.2"), None), v2());
+        insta::assert_snapshot!(render(&r));
+    }
+
+    #[test]
+    fn podman_behind_a_docker_cli_with_buildx_and_no_insecure_local_registry() {
+        let mut podman = kind::fixtures::facts("podman-5.4");
+        podman.kind.local_registry_plain_http = false;
+        let r = report_of(podman, setup(Some("0.13.1"), None), v2());
+        insta::assert_snapshot!(render(&r));
+    }
+
+    #[test]
+    fn podman_with_docker_buildkit_0() {
+        let r = report("podman-5.4", setup(Some("0.13.1"), Some("0")), v2());
+        insta::assert_snapshot!(render(&r));
+        assert!(!render(&r).contains("classic"), "Podman's storage is its own");
+    }
 
     #[test]
     fn the_course_ports_are_found_in_its_commands() {

@@ -42,6 +42,16 @@ impl ImageRef {
         ImageRef { domain, path, tag, digest }
     }
 
+    /// The path of a repository named without a registry: Docker's (`docker.io`, with
+    /// `library/` for one word) or Podman's (`localhost`). None for other registries.
+    fn unqualified(&self) -> Option<&str> {
+        match self.domain.as_str() {
+            "docker.io" => Some(self.path.strip_prefix("library/").unwrap_or(&self.path)),
+            "localhost" => Some(&self.path),
+            _ => None,
+        }
+    }
+
     /// The repository without tag or digest, fully qualified.
     pub fn repository(&self) -> String {
         format!("{}/{}", self.domain, self.path)
@@ -68,8 +78,10 @@ impl ImageRef {
 
     /// Whether `other` names the same image. A reference without a digest matches one
     /// with it when repository and tag agree.
+    /// Podman names an image built or committed without a registry `localhost/NAME`,
+    /// and finds it by `NAME`: there the two are one image.
     pub fn matches(&self, other: &ImageRef) -> bool {
-        if self.repository() != other.repository() {
+        if self.repository() != other.repository() && self.unqualified() != other.unqualified() {
             return false;
         }
         match (&self.digest, &other.digest) {
@@ -88,6 +100,18 @@ impl fmt::Display for ImageRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn podmans_localhost_names_are_the_short_names() {
+        let built = ImageRef::parse("localhost/test:pipeline");
+        assert!(built.matches(&ImageRef::parse("test:pipeline")));
+        assert!(ImageRef::parse("docker.io/library/test:pipeline").matches(&built));
+        assert!(ImageRef::parse("localhost/team/app:1").matches(&ImageRef::parse("team/app:1")));
+        assert!(!built.matches(&ImageRef::parse("test:other")));
+        // A registry on a port is a registry: not the same image.
+        assert!(!ImageRef::parse("localhost:5000/test:pipeline").matches(&ImageRef::parse("test:pipeline")));
+        assert!(!ImageRef::parse("quay.io/test:pipeline").matches(&ImageRef::parse("test:pipeline")));
+    }
 
     #[test]
     fn short_and_long_forms_are_one_image() {

@@ -20,10 +20,6 @@ use crate::progress::{self, CourseProgress, Store};
 use crate::sandbox::{self, Sandbox};
 use crate::session::{CheckMode, Effect, Input, Meta, Session};
 use crate::ui::Ui;
-use editor::Completion;
-use rustyline::Editor;
-use rustyline::error::ReadlineError;
-use rustyline::history::FileHistory;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::runtime::Runtime;
@@ -62,6 +58,16 @@ pub struct Repl<'c> {
     /// The class this learner joined: reports go out, the instructor's word comes in.
     class: Option<Link>,
 }
+
+/// What the prompt hears, on one channel, while it waits for a line.
+enum Heard {
+    Read(editor::Read),
+    /// The class sent news: read it from the link.
+    Class,
+}
+
+/// How long a step that passed waits for the class's latest holds before moving on.
+const FRESH_HOLDS: Duration = Duration::from_millis(800);
 
 /// What the prompt works with, besides the course and the terminal.
 pub struct Parts {
@@ -111,10 +117,17 @@ impl<'c> Repl<'c> {
     }
 
     fn run_loop(mut self, lesson: Option<String>) -> anyhow::Result<()> {
-        let mut editor: Editor<Completion, FileHistory> = Editor::new()?;
-        editor.set_helper(Some(Completion::default()));
-        let history = self.store.dir().join("history");
-        let _ = editor.load_history(&history);
+        // One channel for all the prompt hears: the lines the editor reads and news
+        // from the class, which arrives while the learner sits at the prompt.
+        let (events, heard) = std::sync::mpsc::channel::<Heard>();
+        let mut reader = editor::Reader::start(self.store.dir().join("history"), events.clone(), Heard::Read)?;
+        if let Some(link) = &self.class {
+            let events = events.clone();
+            link.on_news(move || {
+                let _ = events.send(Heard::Class);
+            });
+        }
+        drop(events);
 
         // From here on Ctrl-C reaches the running command (same process group) and the
         // prompt (as a key), but no longer ends dockerlearn itself; while dockerlearn
@@ -142,29 +155,39 @@ impl<'c> Repl<'c> {
             if let Some(updates) = self.class.as_ref().map(Link::updates) {
                 self.class_updates(updates);
             }
-            if let Some(h) = editor.helper_mut() {
-                h.suggested = self.current_commands();
+            let prompt = self.prompt();
+            reader.ask(prompt.clone(), self.current_commands());
+            // While the line is edited, news is printed above it and the prompt follows.
+            if let Some(printer) = reader.printer.take() {
+                self.ui.printing_above(printer);
             }
-            match editor.readline(&self.prompt()) {
-                Ok(line) => {
-                    let line = line.trim();
-                    if line.is_empty() {
-                        continue;
+            let read = loop {
+                match heard.recv() {
+                    Ok(Heard::Read(read)) => break read,
+                    Ok(Heard::Class) => {
+                        if let Some(updates) = self.class.as_ref().map(Link::updates) {
+                            self.class_updates(updates);
+                        }
+                        reader.prompt_changed(self.prompt());
+                        self.ui.flush_above();
                     }
-                    let _ = editor.add_history_entry(line);
-                    let _ = std::fs::create_dir_all(self.store.dir());
-                    let _ = editor.save_history(&history);
-                    self.line(line);
+                    Err(_) => break editor::Read::Eof,
                 }
-                Err(ReadlineError::Interrupted) => {
+            };
+            reader.printer = self.ui.printing_below();
+            match read {
+                editor::Read::Line(line) if line.is_empty() => {}
+                editor::Read::Line(line) => self.line(&line),
+                editor::Read::Interrupted => {
                     self.ui.notice("(Ctrl-C) Type :quit or press Ctrl-D to leave; your progress is saved.");
                 }
-                Err(ReadlineError::Eof) => {
+                editor::Read::Eof => {
                     self.step_effects(Input::Meta { meta: Meta::Quit, now: progress::now() });
                 }
-                Err(e) => return Err(e.into()),
+                editor::Read::Failed(e) => return Err(e.into()),
             }
         }
+        drop(reader);
         if let Some(link) = self.class.take() {
             let waiting = link.finish(std::time::Duration::from_secs(2));
             if waiting > 0 {
@@ -316,7 +339,8 @@ impl<'c> Repl<'c> {
         command.current_dir(&self.cwd);
         if let Some(host) = self.sandbox.docker_host() {
             // Through the recording proxy: what the line makes is told apart from others' work.
-            command.env("DOCKER_HOST", host);
+            // The proxy's socket is local and plain, even when the engine is reached over TLS.
+            command.env("DOCKER_HOST", host).env_remove("DOCKER_TLS_VERIFY").env_remove("DOCKER_TLS");
         }
         command.envs(self.rt.block_on(self.engine.command_env()));
         match &pwd_file {
@@ -369,6 +393,7 @@ impl<'c> Repl<'c> {
                     _ = &mut say, if !said => {
                         said = true;
                         ui.notice(&format!("Waiting for {what}... (Ctrl-C to stop waiting)"));
+                        ui.flush_above();
                     }
                 }
             }
@@ -405,13 +430,7 @@ impl<'c> Repl<'c> {
                         "Class: not connected{why}. Carry on: {waiting} report(s) wait on disk and are sent when the server answers."
                     ));
                 }
-                Update::Holds(holds) => {
-                    let here = self.session.step_ref(self.session.position());
-                    if holds.contains(&here) && !self.session.waiting() {
-                        self.ui.notice("Your instructor will hold the class after this step.");
-                    }
-                    self.step_effects(Input::Holds { holds, now: progress::now() });
-                }
+                Update::Holds(holds) => self.step_effects(Input::Holds { holds, now: progress::now() }),
                 Update::Item(item) => match item.notice {
                     Notice::Message { text } => self.ui.notice(&format!("Message from your instructor: {text}")),
                     Notice::Marked { step } => self.step_effects(Input::Marked { step, now: progress::now() }),
@@ -464,9 +483,17 @@ impl<'c> Repl<'c> {
                     self.ui.notice("The step was not checked: type :check to look again.");
                     return None;
                 };
-                return Some(Input::Checked { verdict, mode, now: progress::now() });
+                // Before a pass moves the learner on: the instructor may have held
+                // this step a moment ago.
+                if verdict.passed() {
+                    if let Some(updates) = self.class.as_ref().map(|l| l.fresh(FRESH_HOLDS)) {
+                        self.class_updates(updates);
+                    }
+                }
+                return Some(Input::Checked { at, verdict, mode, now: progress::now() });
             }
             Effect::Verdict { verdict, mode, .. } => self.ui.verdict(&verdict, mode),
+            Effect::HoldAhead { .. } => self.ui.notice("Your instructor will hold the class after this step."),
             Effect::Held { .. } => self.ui.notice(
                 "Your instructor holds the class here: wait for them before the next step. Keep trying things if you like; the prompt moves on when they release it.",
             ),

@@ -97,8 +97,9 @@ pub enum Input {
     CommandFinished {
         now: i64,
     },
-    /// The verdict of an `Effect::Evaluate`.
+    /// The verdict of an `Effect::Evaluate` of the step at `at`.
     Checked {
+        at: Position,
         verdict: Verdict,
         mode: CheckMode,
         now: i64,
@@ -170,6 +171,11 @@ pub enum Effect {
     },
     /// The step passed, but the instructor holds the class after it: wait here.
     Held {
+        at: Position,
+    },
+    /// The instructor holds the class after the step at `at`, which the learner has
+    /// not passed yet: said once, when the hold is new or the step begins.
+    HoldAhead {
         at: Position,
     },
     /// `:raise`: ask the instructor for help with the step at `at`.
@@ -260,19 +266,12 @@ impl<'c> Session<'c> {
                     vec![self.evaluate(CheckMode::Auto)]
                 }
             }
-            Input::Checked { verdict, mode, now } => self.checked(verdict, mode, now),
+            // A verdict on a step the learner has left (the instructor marked it, or
+            // released them, while it was being judged) judges nothing any more.
+            Input::Checked { at, .. } if at != self.at => Vec::new(),
+            Input::Checked { verdict, mode, now, .. } => self.checked(verdict, mode, now),
             Input::Meta { meta, now } => self.meta(meta, now),
-            Input::Holds { holds, now } => {
-                self.holds = holds;
-                if self.waiting && !self.held(self.at) {
-                    self.waiting = false;
-                    let mut effects =
-                        vec![Effect::Notice("The instructor released the class: on to the next step.".into())];
-                    effects.extend(self.advance(now));
-                    return effects;
-                }
-                Vec::new()
-            }
+            Input::Holds { holds, now } => self.holds(holds, now),
             Input::Marked { step, now } => self.marked(step, now),
         }
     }
@@ -287,6 +286,33 @@ impl<'c> Session<'c> {
     /// The step at `at`, by ids.
     pub fn step_ref(&self, at: Position) -> StepRef {
         StepRef::new(self.lesson_id(at.lesson), self.step_id(at))
+    }
+
+    /// The instructor's holds as they are now: a release moves a waiting learner on; a
+    /// new hold on a step already passed (a learner who came back to it) waits there;
+    /// a new hold on the step in hand is said once.
+    fn holds(&mut self, holds: Vec<StepRef>, now: i64) -> Vec<Effect> {
+        let was_held = self.held(self.at);
+        self.holds = holds;
+        let held = self.held(self.at);
+        if self.finished {
+            return Vec::new();
+        }
+        if self.waiting && !held {
+            self.waiting = false;
+            let mut effects = vec![Effect::Notice("The instructor released the class: on to the next step.".into())];
+            effects.extend(self.advance(now));
+            return effects;
+        }
+        if self.waiting || !held {
+            return Vec::new();
+        }
+        let here = self.step_ref(self.at);
+        if self.progress.passed(&here.lesson, &here.step) {
+            self.waiting = true;
+            return vec![Effect::Held { at: self.at }, Effect::Save];
+        }
+        if was_held { Vec::new() } else { vec![Effect::HoldAhead { at: self.at }] }
     }
 
     fn held(&self, at: Position) -> bool {
@@ -370,7 +396,12 @@ impl<'c> Session<'c> {
             started.insert(step.clone(), now);
         }
         self.progress.current = Some(Cursor { lesson, step });
-        vec![Effect::ShowStep { at: self.at }, Effect::Save]
+        let mut effects = vec![Effect::ShowStep { at: self.at }];
+        if self.held(self.at) {
+            effects.push(Effect::HoldAhead { at: self.at });
+        }
+        effects.push(Effect::Save);
+        effects
     }
 
     fn evaluate(&self, mode: CheckMode) -> Effect {
@@ -582,9 +613,9 @@ mod tests {
         let _ = s.handle(Input::Begin { lesson: None, now: 5 });
         let e = s.handle(Input::CommandFinished { now: 6 });
         assert_eq!(e, vec![Effect::Evaluate { at: at(0, 0), since: 5, mode: CheckMode::Auto }]);
-        let e = s.handle(Input::Checked { verdict: verdict(false), mode: CheckMode::Auto, now: 7 });
+        let e = s.handle(Input::Checked { at: s.position(), verdict: verdict(false), mode: CheckMode::Auto, now: 7 });
         assert_eq!(e, vec![Effect::Verdict { verdict: verdict(false), mode: CheckMode::Auto, at: at(0, 0) }]);
-        let e = s.handle(Input::Checked { verdict: verdict(true), mode: CheckMode::Auto, now: 8 });
+        let e = s.handle(Input::Checked { at: s.position(), verdict: verdict(true), mode: CheckMode::Auto, now: 8 });
         assert_eq!(e[1], Effect::StepPassed { at: at(0, 0) });
         assert_eq!(e[2], Effect::ShowStep { at: at(0, 1) });
         assert!(s.progress().passed("one", "do"));
@@ -618,7 +649,8 @@ mod tests {
         let e = meta(&mut s, Meta::Back);
         assert_eq!(e[0], Effect::ShowStep { at: at(0, 1) });
         let _ = meta(&mut s, Meta::Next);
-        let e = s.handle(Input::Checked { verdict: verdict(true), mode: CheckMode::Explicit, now: 2 });
+        let e =
+            s.handle(Input::Checked { at: s.position(), verdict: verdict(true), mode: CheckMode::Explicit, now: 2 });
         // The skipped step of lesson one is still to do: the course says so.
         assert!(e.contains(&Effect::CourseComplete { unfinished: vec!["one".into()] }), "{e:?}");
         assert!(s.finished());
@@ -656,10 +688,10 @@ mod tests {
         let mut s = Session::new(&c, CourseProgress::default());
         let _ = s.handle(Input::Begin { lesson: None, now: 0 });
         let held = vec![StepRef::new("one", "do")];
-        assert!(s.handle(Input::Holds { holds: held.clone(), now: 1 }).is_empty());
+        assert_eq!(s.handle(Input::Holds { holds: held.clone(), now: 1 }), vec![Effect::HoldAhead { at: at(0, 0) }]);
         let e = s.handle(Input::Meta { meta: Meta::Next, now: 2 });
         assert!(matches!(&e[..], [Effect::Notice(n)] if n.contains("holds the class")), "no skipping past a hold");
-        let e = s.handle(Input::Checked { verdict: verdict(true), mode: CheckMode::Auto, now: 3 });
+        let e = s.handle(Input::Checked { at: s.position(), verdict: verdict(true), mode: CheckMode::Auto, now: 3 });
         assert_eq!(e[1], Effect::StepPassed { at: at(0, 0) });
         assert_eq!(e[2], Effect::Held { at: at(0, 0) });
         assert_eq!(s.position(), at(0, 0));
@@ -670,6 +702,56 @@ mod tests {
         assert!(matches!(&e[0], Effect::Notice(n) if n.contains("released")));
         assert_eq!(s.position(), at(0, 1));
         assert!(!s.waiting());
+    }
+
+    #[test]
+    fn a_hold_on_the_step_in_hand_is_said_once() {
+        let c = course();
+        let mut s = Session::new(&c, CourseProgress::default());
+        let _ = s.handle(Input::Begin { lesson: None, now: 0 });
+        let holds = |s: &mut Session, h: &[(&str, &str)]| {
+            s.handle(Input::Holds { holds: h.iter().map(|(l, st)| StepRef::new(l, st)).collect(), now: 1 })
+        };
+        assert_eq!(holds(&mut s, &[("one", "do")]), vec![Effect::HoldAhead { at: at(0, 0) }]);
+        // Another hold added elsewhere: the list comes again, the step in hand is not new.
+        assert!(holds(&mut s, &[("one", "do"), ("two", "again")]).is_empty());
+        // A hold on another step only: nothing to say here.
+        let mut t = Session::new(&c, CourseProgress::default());
+        let _ = t.handle(Input::Begin { lesson: None, now: 0 });
+        assert!(holds(&mut t, &[("two", "again")]).is_empty());
+        // Reaching a held step says it as the step begins.
+        let _ = t.handle(Input::Meta { meta: Meta::Lesson("two".into()), now: 2 });
+        let e = t.handle(Input::Meta { meta: Meta::Reset, now: 3 });
+        assert!(e.contains(&Effect::HoldAhead { at: at(1, 0) }), "{e:?}");
+    }
+
+    #[test]
+    fn a_learner_back_at_a_held_step_already_passed_waits_there() {
+        let c = course();
+        let mut s = Session::new(&c, CourseProgress::default());
+        let _ = s.handle(Input::Begin { lesson: None, now: 0 });
+        let _ = s.handle(Input::Holds { holds: vec![StepRef::new("one", "do")], now: 1 });
+        let _ = s.handle(Input::Checked { at: at(0, 0), verdict: verdict(true), mode: CheckMode::Auto, now: 2 });
+        assert!(s.waiting());
+        // Resumed: the session learns the holds after it begins.
+        let mut again = Session::new(&c, s.progress().clone());
+        let _ = again.handle(Input::Begin { lesson: None, now: 3 });
+        assert_eq!(again.position(), at(0, 0));
+        let e = again.handle(Input::Holds { holds: vec![StepRef::new("one", "do")], now: 4 });
+        assert_eq!(e, vec![Effect::Held { at: at(0, 0) }, Effect::Save]);
+        assert!(again.waiting());
+    }
+
+    #[test]
+    fn a_verdict_on_a_step_left_meanwhile_moves_nothing() {
+        let c = course();
+        let mut s = Session::new(&c, CourseProgress::default());
+        let _ = s.handle(Input::Begin { lesson: None, now: 0 });
+        let _ = s.handle(Input::Marked { step: StepRef::new("one", "do"), now: 1 });
+        assert_eq!(s.position(), at(0, 1));
+        let e = s.handle(Input::Checked { at: at(0, 0), verdict: verdict(true), mode: CheckMode::Auto, now: 2 });
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(s.position(), at(0, 1));
     }
 
     #[test]

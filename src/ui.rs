@@ -20,17 +20,23 @@ const CTRL_C: &str = "Ctrl-C goes to the running command: a container in the for
 /// The prompt's commands that do something in the sandbox.
 const SANDBOX_COMMANDS: &[&str] = &[":what", ":map", ":explain CMD", ":help", ":quit"];
 
+/// Prints above the line being edited at the prompt.
+pub type Printer = Box<dyn FnMut(String) + Send>;
+
 pub struct Ui {
     skin: Option<MadSkin>,
     /// The Compose the learner has, for lessons that use it (found on first need).
     compose: std::cell::OnceCell<Option<crate::engine::tools::Compose>>,
+    /// While the learner edits a line at the prompt, what is printed is gathered and
+    /// goes above the line through the line editor (news from the class), not across it.
+    above_prompt: std::cell::RefCell<Option<(Printer, String)>>,
 }
 
 impl Ui {
     /// Styled on a terminal unless `NO_COLOR` is set; plain otherwise.
     pub fn for_stdout() -> Ui {
         let styled = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Ui { skin: styled.then(skin), compose: std::cell::OnceCell::new() }
+        Ui { skin: styled.then(skin), compose: std::cell::OnceCell::new(), above_prompt: Default::default() }
     }
 
     /// Whether this terminal shows colour (a terminal, and `NO_COLOR` unset).
@@ -51,7 +57,33 @@ impl Ui {
         std::io::stdin().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
     }
 
+    /// From now until `printing_below`, output is gathered for `printer` (above the
+    /// line being edited), which gets it at each `flush_above`.
+    pub fn printing_above(&self, printer: Printer) {
+        *self.above_prompt.borrow_mut() = Some((printer, String::new()));
+    }
+
+    /// Prints what was gathered above the line being edited, in one piece: the line
+    /// editor redraws its prompt once, after it.
+    pub fn flush_above(&self) {
+        if let Some((print, gathered)) = self.above_prompt.borrow_mut().as_mut() {
+            if !gathered.is_empty() {
+                print(std::mem::take(gathered));
+            }
+        }
+    }
+
+    /// Output goes to stdout again; the printer is handed back.
+    pub fn printing_below(&self) -> Option<Printer> {
+        self.flush_above();
+        self.above_prompt.borrow_mut().take().map(|(print, _)| print)
+    }
+
     fn out(&self, text: &str) {
+        if let Some((_, gathered)) = self.above_prompt.borrow_mut().as_mut() {
+            gathered.push_str(text);
+            return;
+        }
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
@@ -87,6 +119,10 @@ impl Ui {
 
     /// Prints to stderr; control characters other than line breaks and tabs are escaped.
     pub fn error(&self, text: &str) {
+        if let Some((_, gathered)) = self.above_prompt.borrow_mut().as_mut() {
+            gathered.push_str(&format!("{}\n", escape_keeping_lines(text)));
+            return;
+        }
         let _ = writeln!(std::io::stderr(), "{}", escape_keeping_lines(text));
     }
 

@@ -335,7 +335,7 @@ impl Verifier<'_> {
         let knowledge = Knowledge::builtin();
         self.refuse_taken_names(&knowledge, only, &mut engine)?;
         let mut nowhere = Engine::new(
-            Endpoint { host: "unix:///nonexistent/dockerlearn-verify.sock".into(), source: EndpointSource::Default },
+            Endpoint::plain("unix:///nonexistent/dockerlearn-verify.sock", EndpointSource::Default),
             Scope::default(),
         );
         let shim = Shim::new(&label)?;

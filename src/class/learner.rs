@@ -4,9 +4,11 @@
 //! Both live in `class.db` in the data directory (SQLite, WAL), so the prompt and a
 //! `check` from a second terminal add to one outbox at once, and nothing is lost when
 //! dockerlearn or the server stops: a report leaves the outbox only when the server
-//! has acknowledged it. The prompt never waits on the network: it adds to the outbox
-//! and reads what the sender thread found (connection, holds, messages) at its next
-//! turn.
+//! has acknowledged it. The prompt never waits on the network to go on: it adds to
+//! the outbox, and is told (`Link::on_news`) when the sender thread found something
+//! (connection, holds, messages), even while the learner sits at the prompt. Only a
+//! step that passed waits a moment (`Link::fresh`) for the latest holds, so a hold
+//! the instructor just made is not passed by.
 
 use super::http::{ClassError, Client};
 use super::protocol::{Ack, Batch, Event, Failure, Inbox, InboxItem, MAX_BATCH, MAX_FAILURES, Report, StepRef};
@@ -238,7 +240,11 @@ pub struct Link {
     /// One message per round the sender completed.
     rounds: mpsc::Receiver<()>,
     done: mpsc::Receiver<()>,
+    /// Called from the sender's thread after a round that found something.
+    news: Notify,
 }
+
+type Notify = std::sync::Arc<std::sync::Mutex<Option<Box<dyn Fn() + Send>>>>;
 
 impl Link {
     /// Starts the sender thread for `membership`'s class.
@@ -250,11 +256,38 @@ impl Link {
         let (rounds_tx, rounds_rx) = mpsc::channel();
         let client = client(&membership)?;
         let sender_box = Outbox::open(data_dir)?;
+        let news: Notify = Default::default();
+        let told = news.clone();
         std::thread::Builder::new().name("class sender".into()).spawn(move || {
-            sender(client, sender_box, wake_rx, updates_tx, rounds_tx);
+            sender(client, sender_box, wake_rx, updates_tx, rounds_tx, told);
             let _ = done_tx.send(());
         })?;
-        Ok(Link { membership, outbox, wake: Some(wake_tx), updates: updates_rx, rounds: rounds_rx, done: done_rx })
+        Ok(Link {
+            membership,
+            outbox,
+            wake: Some(wake_tx),
+            updates: updates_rx,
+            rounds: rounds_rx,
+            done: done_rx,
+            news,
+        })
+    }
+
+    /// `tell` is called (on the sender's thread) whenever there are updates to read.
+    pub fn on_news(&self, tell: impl Fn() + Send + 'static) {
+        *self.news.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(tell));
+    }
+
+    /// Asks the server now and waits up to `limit` for its answer: the holds as they
+    /// are at this moment, before a passed step moves the learner on. Returns what was
+    /// found (since the last call), the answer or not.
+    pub fn fresh(&self, limit: Duration) -> Vec<Update> {
+        while self.rounds.try_recv().is_ok() {}
+        if let Some(w) = &self.wake {
+            let _ = w.send(());
+        }
+        let _ = self.rounds.recv_timeout(limit);
+        self.updates()
     }
 
     pub fn membership(&self) -> &Membership {
@@ -299,6 +332,7 @@ fn sender(
     wake: mpsc::Receiver<()>,
     updates: mpsc::Sender<Update>,
     rounds: mpsc::Sender<()>,
+    news: Notify,
 ) {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
     let mut said: Option<bool> = None;
@@ -312,6 +346,7 @@ fn sender(
         });
         let connected = result.is_ok();
         let waiting = outbox.waiting().unwrap_or(0);
+        let mut found = said != Some(connected);
         match result {
             Ok(inbox) => {
                 backoff = POLL;
@@ -321,7 +356,9 @@ fn sender(
                 if holds.as_ref() != Some(&inbox.holds) {
                     holds = Some(inbox.holds.clone());
                     let _ = updates.send(Update::Holds(inbox.holds));
+                    found = true;
                 }
+                found |= !inbox.items.is_empty();
                 for item in inbox.items {
                     let id = item.id;
                     if updates.send(Update::Item(item)).is_ok() {
@@ -338,6 +375,11 @@ fn sender(
         }
         said = Some(connected);
         let _ = rounds.send(());
+        if found {
+            if let Some(tell) = news.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                tell();
+            }
+        }
         match wake.recv_timeout(backoff) {
             Ok(()) => {
                 // Several reports in a row: send them together.

@@ -108,7 +108,10 @@ pub fn run(ctx: &Ctx, action: ClassAction) -> anyhow::Result<ExitCode> {
         ClassAction::Message { text, to, server } => {
             let to_id = to.as_deref().map(|n| learner_id(ctx, &server, n)).transpose()?;
             act(ctx, &server, &Action::Message { to: to_id, text })?;
-            ctx.ui.line(&format!("Sent to {}: it shows at their next prompt.", to.as_deref().unwrap_or("everyone")));
+            ctx.ui.line(&format!(
+                "Sent to {}: it shows at their prompt within a second.",
+                to.as_deref().unwrap_or("everyone")
+            ));
             Ok(ExitCode::SUCCESS)
         }
         ClassAction::Mark { name, step, server } => {

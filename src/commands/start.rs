@@ -35,6 +35,9 @@ pub fn run(ctx: &Ctx, lesson: Option<String>, sandbox_first: bool) -> anyhow::Re
         // Checks judge the containers and execs of the learner's commands by what it saw.
         engine.witnessed_by(witness);
     }
+    if let Some(machine) = engine.machine() {
+        ctx.ui.notice(&crate::engine::remote::machine_notice(&machine));
+    }
     let class = class_link(ctx, store.dir());
     let repl = Repl::new(course, progress, Parts { class, engine, engine_name, store, sandbox }, &ctx.ui, &rt);
     if sandbox_first {

@@ -1,7 +1,7 @@
 //! The docker CLI and its plugins, run as child processes for what only they know: the
-//! client's own version and which Compose is installed. Each run has a deadline and is
-//! killed when it passes, so a client that blocks (on an engine that accepts and never
-//! answers, a plugin that hangs) cannot hang dockerlearn.
+//! client's own version, its buildx plugin, and which Compose is installed. Each run has
+//! a deadline and is killed when it passes, so a client that blocks (on an engine that
+//! accepts and never answers, a plugin that hangs) cannot hang dockerlearn.
 
 use super::tools::Compose;
 use std::io::Read;
@@ -74,6 +74,12 @@ pub fn client_version() -> Result<String, CliError> {
 fn parse_client_version(text: &str) -> Option<String> {
     let rest = text.trim().strip_prefix("Docker version ")?;
     Some(rest.split(',').next()?.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The docker CLI's buildx plugin's version (`docker buildx version`), if it has one.
+pub fn buildx() -> Option<String> {
+    let text = output("docker", &["buildx", "version"], DEADLINE).ok()?;
+    super::kind::parse_buildx_version(&text)
 }
 
 /// Compose v2 (`docker compose`), else v1 (`docker-compose`), else None.

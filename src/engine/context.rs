@@ -11,9 +11,42 @@ use std::path::{Path, PathBuf};
 /// Where the engine is, and why that place was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    /// `unix:///var/run/docker.sock`, `tcp://host:2375`, `npipe:////./pipe/docker_engine`.
+    /// `unix:///var/run/docker.sock`, `tcp://host:2375`, `ssh://me@labvm`, `npipe:////./pipe/docker_engine`.
     pub host: String,
     pub source: EndpointSource,
+    /// How to speak TLS to a `tcp://` engine, when the CLI would.
+    pub tls: Option<Tls>,
+}
+
+impl Endpoint {
+    /// An endpoint without TLS.
+    pub fn plain(host: impl Into<String>, source: EndpointSource) -> Endpoint {
+        Endpoint { host: host.into(), source, tls: None }
+    }
+}
+
+/// TLS to a `tcp://` engine, as the docker CLI sets it up: from `DOCKER_TLS_VERIFY` /
+/// `DOCKER_TLS` and the files in `DOCKER_CERT_PATH`, or from a context's TLS folder.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Tls {
+    /// Check the engine's certificate (`DOCKER_TLS_VERIFY`); without it (`DOCKER_TLS`,
+    /// a context's `SkipTLSVerify`) any certificate is taken.
+    pub verify: bool,
+    /// The CA that signed the engine's certificate; None: the system's roots.
+    pub ca: Option<PathBuf>,
+    /// The client's certificate and key, shown to an engine that asks for one.
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    /// Where these files were looked for, for messages.
+    pub dir: PathBuf,
+}
+
+impl Tls {
+    /// The files the CLI would read in `dir`: those of `ca.pem`, `cert.pem`, `key.pem` that are there.
+    fn in_dir(dir: &Path, verify: bool) -> Tls {
+        let present = |name: &str| Some(dir.join(name)).filter(|p| p.is_file());
+        Tls { verify, ca: present("ca.pem"), cert: present("cert.pem"), key: present("key.pem"), dir: dir.to_owned() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +87,11 @@ pub enum ContextError {
         path.display(), default_host().trim_start_matches("unix://")
     )]
     NotASocket { path: PathBuf, what: &'static str, chosen_by: String },
+    #[error(
+        "{chosen_by} asks for TLS with a verified engine, but {} has no ca.pem (the certificate of the CA that signed the engine's).\nCopy ca.pem, cert.pem and key.pem from the engine's machine into {}, or set DOCKER_CERT_PATH to the folder that holds them.",
+        dir.display(), dir.display()
+    )]
+    NoCa { dir: PathBuf, chosen_by: String },
 }
 
 /// The platform's default engine address.
@@ -85,6 +123,8 @@ struct ContextMeta {
 struct ContextEndpoint {
     #[serde(rename = "Host", default)]
     host: Option<String>,
+    #[serde(rename = "SkipTLSVerify", default)]
+    skip_tls_verify: bool,
 }
 
 /// Resolves the endpoint from the environment (`env`) and the CLI's files under `home`.
@@ -117,13 +157,14 @@ pub fn unix_socket_problem(endpoint: &Endpoint) -> Option<ContextError> {
 }
 
 fn choose(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Result<Endpoint, ContextError> {
-    if let Some(host) = env("DOCKER_HOST").filter(|s| !s.is_empty()) {
-        return Ok(Endpoint { host, source: EndpointSource::DockerHost });
-    }
     let config = config_dir(env, home);
+    if let Some(host) = env("DOCKER_HOST").filter(|s| !s.is_empty()) {
+        let tls = env_tls(env, config.as_deref(), &host)?;
+        return Ok(Endpoint { host, source: EndpointSource::DockerHost, tls });
+    }
     if let Some(name) = env("DOCKER_CONTEXT").filter(|s| !s.is_empty()) {
-        let host = context_host(config.as_deref(), &name)?;
-        return Ok(Endpoint { host, source: EndpointSource::ContextVariable(name) });
+        let (host, tls) = context_host(config.as_deref(), &name)?;
+        return Ok(Endpoint { host, source: EndpointSource::ContextVariable(name), tls });
     }
     if let Some(dir) = &config {
         let path = dir.join("config.json");
@@ -131,22 +172,50 @@ fn choose(env: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Result<E
             let parsed: CliConfig = serde_json::from_str(&text)
                 .map_err(|e| ContextError::BadConfig { path: path.clone(), why: e.to_string() })?;
             if let Some(name) = parsed.current_context.filter(|s| !s.is_empty()) {
-                let host = context_host(Some(dir), &name)?;
-                return Ok(Endpoint { host, source: EndpointSource::ConfigContext(name) });
+                let (host, tls) = context_host(Some(dir), &name)?;
+                return Ok(Endpoint { host, source: EndpointSource::ConfigContext(name), tls });
             }
         }
     }
-    Ok(Endpoint { host: default_host().to_owned(), source: EndpointSource::Default })
+    Ok(Endpoint::plain(default_host(), EndpointSource::Default))
 }
 
-/// The docker endpoint of a named context; `default` is the platform default.
-fn context_host(config: Option<&Path>, name: &str) -> Result<String, ContextError> {
-    if name == "default" {
-        return Ok(default_host().to_owned());
+/// Whether a tcp:// `host` is spoken to with TLS: the docker CLI turns TLS on for any
+/// non-empty `DOCKER_TLS_VERIFY` (even `0`) or `DOCKER_TLS`, and reads `ca.pem`,
+/// `cert.pem` and `key.pem` from `DOCKER_CERT_PATH`, else its config folder.
+fn env_tls(
+    env: &dyn Fn(&str) -> Option<String>,
+    config: Option<&Path>,
+    host: &str,
+) -> Result<Option<Tls>, ContextError> {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
+    let verify = set("DOCKER_TLS_VERIFY");
+    if !(verify || set("DOCKER_TLS")) || !host.starts_with("tcp://") {
+        return Ok(None);
     }
-    let digest = Sha256::digest(name.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let meta = config.unwrap_or_else(|| Path::new(".docker")).join("contexts").join("meta").join(hex).join("meta.json");
+    let dir = env("DOCKER_CERT_PATH").filter(|s| !s.is_empty()).map(PathBuf::from);
+    let dir = dir.or_else(|| config.map(Path::to_owned)).unwrap_or_else(|| PathBuf::from(".docker"));
+    let tls = Tls::in_dir(&dir, verify);
+    if verify && tls.ca.is_none() {
+        let chosen_by = if set("DOCKER_TLS_VERIFY") { "DOCKER_TLS_VERIFY" } else { "DOCKER_TLS" };
+        return Err(ContextError::NoCa { dir, chosen_by: chosen_by.to_owned() });
+    }
+    Ok(Some(tls))
+}
+
+fn digest_hex(name: &str) -> String {
+    Sha256::digest(name.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The docker endpoint of a named context, with its TLS; `default` is the platform default.
+/// The CLI keeps a context's TLS files in `contexts/tls/<sha256(name)>/docker/`.
+fn context_host(config: Option<&Path>, name: &str) -> Result<(String, Option<Tls>), ContextError> {
+    if name == "default" {
+        return Ok((default_host().to_owned(), None));
+    }
+    let hex = digest_hex(name);
+    let config = config.unwrap_or_else(|| Path::new(".docker"));
+    let meta = config.join("contexts").join("meta").join(&hex).join("meta.json");
     let text = std::fs::read_to_string(&meta)
         .map_err(|_| ContextError::UnknownContext { name: name.to_owned(), meta: meta.clone() })?;
     let parsed: ContextMeta = serde_json::from_str(&text).map_err(|e| ContextError::BadContext {
@@ -154,9 +223,20 @@ fn context_host(config: Option<&Path>, name: &str) -> Result<String, ContextErro
         meta: meta.clone(),
         why: e.to_string(),
     })?;
-    parsed.endpoints.get("docker").and_then(|e| e.host.clone()).filter(|h| !h.is_empty()).ok_or_else(|| {
-        ContextError::BadContext { name: name.to_owned(), meta, why: "it has no docker endpoint".to_owned() }
-    })
+    let endpoint = parsed.endpoints.get("docker").filter(|e| e.host.as_ref().is_some_and(|h| !h.is_empty()));
+    let Some(endpoint) = endpoint else {
+        return Err(ContextError::BadContext {
+            name: name.to_owned(),
+            meta,
+            why: "it has no docker endpoint".to_owned(),
+        });
+    };
+    let host = endpoint.host.clone().unwrap_or_default();
+    let dir = config.join("contexts").join("tls").join(&hex).join("docker");
+    let files = Tls::in_dir(&dir, !endpoint.skip_tls_verify);
+    let any = files.ca.is_some() || files.cert.is_some() || files.key.is_some();
+    let tls = (host.starts_with("tcp://") && (any || endpoint.skip_tls_verify)).then_some(files);
+    Ok((host, tls))
 }
 
 /// The current process's view: real environment and home directory.
@@ -170,15 +250,13 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k: &str| map.get(k).cloned()
     }
 
     fn write_context(config: &Path, name: &str, host: &str) {
-        let digest = Sha256::digest(name.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        let dir = config.join("contexts/meta").join(hex);
+        let dir = config.join("contexts/meta").join(digest_hex(name));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
             dir.join("meta.json"),
@@ -190,7 +268,7 @@ mod tests {
     #[test]
     fn docker_host_wins() {
         let e = resolve(&env_of(&[("DOCKER_HOST", "tcp://h:2375"), ("DOCKER_CONTEXT", "x")]), None).unwrap();
-        assert_eq!(e, Endpoint { host: "tcp://h:2375".into(), source: EndpointSource::DockerHost });
+        assert_eq!(e, Endpoint::plain("tcp://h:2375", EndpointSource::DockerHost));
     }
 
     #[test]
@@ -247,6 +325,82 @@ mod tests {
         let real = format!("unix://{}", dir.path().join("real.sock").display());
         assert!(resolve(&env_of(&[("DOCKER_HOST", &real)]), None).is_ok());
         drop(listener);
+    }
+
+    fn write_pems(dir: &Path, names: &[&str]) {
+        std::fs::create_dir_all(dir).unwrap();
+        for n in names {
+            std::fs::write(dir.join(n), "-----BEGIN CERTIFICATE-----\n").unwrap();
+        }
+    }
+
+    #[test]
+    fn tls_variables_are_read_as_the_docker_cli_reads_them() {
+        let certs = tempfile::tempdir().unwrap();
+        write_pems(certs.path(), &["ca.pem", "cert.pem", "key.pem"]);
+        let dir = certs.path().to_str().unwrap();
+        let host = ("DOCKER_HOST", "tcp://labvm:2376");
+        let e = resolve(&env_of(&[host, ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", dir)]), None).unwrap();
+        let tls = e.tls.unwrap();
+        assert!(tls.verify);
+        assert_eq!(tls.ca, Some(certs.path().join("ca.pem")));
+        assert_eq!((tls.cert.is_some(), tls.key.is_some()), (true, true));
+        // Any value turns verification on, `0` too, as for the CLI.
+        let e = resolve(&env_of(&[host, ("DOCKER_TLS_VERIFY", "0"), ("DOCKER_CERT_PATH", dir)]), None).unwrap();
+        assert!(e.tls.unwrap().verify);
+        // DOCKER_TLS: TLS, any certificate taken; the files come from the config folder.
+        let home = tempfile::tempdir().unwrap();
+        write_pems(&home.path().join(".docker"), &["cert.pem", "key.pem"]);
+        let e = resolve(&env_of(&[host, ("DOCKER_TLS", "1")]), Some(home.path())).unwrap();
+        let tls = e.tls.unwrap();
+        assert!(!tls.verify && tls.ca.is_none() && tls.cert.is_some());
+        // Nothing set, an empty value, or an endpoint that is not tcp://: no TLS.
+        assert_eq!(resolve(&env_of(&[host]), None).unwrap().tls, None);
+        assert_eq!(resolve(&env_of(&[host, ("DOCKER_TLS_VERIFY", "")]), None).unwrap().tls, None);
+        let ssh = resolve(&env_of(&[("DOCKER_HOST", "ssh://me@labvm"), ("DOCKER_TLS_VERIFY", "1")]), None).unwrap();
+        assert_eq!(ssh.tls, None);
+    }
+
+    #[test]
+    fn verifying_without_a_ca_says_where_it_looked() {
+        let empty = tempfile::tempdir().unwrap();
+        let dir = empty.path().to_str().unwrap();
+        let env = env_of(&[("DOCKER_HOST", "tcp://labvm:2376"), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", dir)]);
+        let err = resolve(&env, None).unwrap_err();
+        assert!(matches!(err, ContextError::NoCa { .. }));
+        let text = err.to_string();
+        assert!(text.contains(dir) && text.contains("DOCKER_CERT_PATH"), "{text}");
+    }
+
+    #[test]
+    fn contexts_carry_their_tls_folder() {
+        let home = tempfile::tempdir().unwrap();
+        let config = home.path().join(".docker");
+        write_context(&config, "lab", "tcp://labvm:2376");
+        write_context(&config, "plain", "tcp://labvm:2375");
+        write_context(&config, "over-ssh", "ssh://me@labvm");
+        let tls_dir = config.join("contexts/tls").join(digest_hex("lab")).join("docker");
+        write_pems(&tls_dir, &["ca.pem", "cert.pem", "key.pem"]);
+        let e = resolve(&env_of(&[("DOCKER_CONTEXT", "lab")]), Some(home.path())).unwrap();
+        let tls = e.tls.unwrap();
+        assert!(tls.verify);
+        assert_eq!(tls.ca, Some(tls_dir.join("ca.pem")));
+        assert_eq!(resolve(&env_of(&[("DOCKER_CONTEXT", "plain")]), Some(home.path())).unwrap().tls, None);
+        let e = resolve(&env_of(&[("DOCKER_CONTEXT", "over-ssh")]), Some(home.path())).unwrap();
+        assert_eq!((e.host.as_str(), e.tls), ("ssh://me@labvm", None));
+        // SkipTLSVerify: TLS without checking the engine's certificate, even without files.
+        let skip = config.join("contexts/meta").join(digest_hex("skip"));
+        std::fs::create_dir_all(&skip).unwrap();
+        std::fs::write(
+            skip.join("meta.json"),
+            r#"{"Name":"skip","Endpoints":{"docker":{"Host":"tcp://labvm:2376","SkipTLSVerify":true}}}"#,
+        )
+        .unwrap();
+        let tls = resolve(&env_of(&[("DOCKER_CONTEXT", "skip")]), Some(home.path())).unwrap().tls.unwrap();
+        assert!(!tls.verify && tls.ca.is_none());
+        // The context's TLS is not used when DOCKER_HOST wins.
+        let env = env_of(&[("DOCKER_HOST", "tcp://labvm:2376"), ("DOCKER_CONTEXT", "lab")]);
+        assert_eq!(resolve(&env, Some(home.path())).unwrap().tls, None);
     }
 
     #[test]

@@ -3,17 +3,20 @@
 //! makes itself (cleanup of what it labelled). Observations are gathered in `observe`,
 //! events in `events`.
 
+use super::Scope;
+use super::bridge::Bridge;
 use super::context::{ContextError, Endpoint};
-use super::{EngineFacts, Scope};
+use super::remote::{Remote, RemoteError};
 use crate::check::EngineInfo;
 use bollard::Docker;
-use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
+use bollard::query_parameters::ListImagesOptions;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The oldest engine API dockerlearn works with (Docker 1.12, 2016).
 pub const MIN_API: (u32, u32) = (1, 24);
 /// Seconds before a request to the engine is abandoned.
-const TIMEOUT_SECS: u64 = 30;
+pub(super) const TIMEOUT_SECS: u64 = 30;
 /// Seconds the first answer (`/_ping`) may take: an engine that accepts connections
 /// and never answers must not hold the learner's prompt.
 const PING_SECS: u64 = 5;
@@ -23,6 +26,9 @@ const PING_SECS: u64 = 5;
 pub enum EngineError {
     #[error(transparent)]
     Context(#[from] ContextError),
+    /// An engine on another machine (ssh, TLS) that could not be reached.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
     #[error(
         "the Docker engine is not running: nothing answers at {endpoint} (chosen by {chosen_by}).\n{}",
         start_advice()
@@ -64,13 +70,15 @@ impl EngineError {
 
 /// A connection to one engine, made on first use and remade after the engine went away.
 pub struct Engine {
-    endpoint: Endpoint,
+    pub(super) endpoint: Endpoint,
     scope: Scope,
     pub(super) client: Option<(Docker, EngineInfo)>,
     /// Events streamed live since the current step began, when a front end asked.
     pub(super) watch: Option<super::events::Watch>,
     /// What the relay in front of the engine saw the learner's commands run, where one is.
     pub(super) witness: Option<super::witness::Witness>,
+    /// The local socket that reaches an engine on another machine (ssh, TLS).
+    bridge: Option<Arc<Bridge>>,
 }
 
 /// What `/_ping` says in its headers: enough to negotiate the API version and to
@@ -107,7 +115,7 @@ impl Ping {
 
 impl Engine {
     pub fn new(endpoint: Endpoint, scope: Scope) -> Engine {
-        Engine { endpoint, scope, client: None, watch: None, witness: None }
+        Engine { endpoint, scope, client: None, watch: None, bridge: None, witness: None }
     }
 
     /// The learner's commands reach the engine through the relay `witness` listens to
@@ -115,6 +123,21 @@ impl Engine {
     /// what it saw.
     pub fn witnessed_by(&mut self, witness: super::witness::Witness) {
         self.witness = Some(witness);
+    }
+
+    /// What bollard and raw requests speak to: the endpoint, or for a remote engine the
+    /// local socket of its bridge (open once `connect` ran).
+    pub(super) fn transport(&self) -> String {
+        match &self.bridge {
+            Some(bridge) => format!("unix://{}", bridge.socket().display()),
+            None => self.endpoint.host.clone(),
+        }
+    }
+
+    /// The machine the engine runs on, when it is not this one (see `remote::engine_machine`):
+    /// its published ports open there, and its bind mounts are its folders.
+    pub fn machine(&self) -> Option<String> {
+        super::remote::engine_machine(&self.endpoint.host)
     }
 
     /// Connects and negotiates the API version, reusing the connection once made.
@@ -140,27 +163,27 @@ impl Engine {
         Ok(made)
     }
 
-    async fn connect(&self) -> Result<(Docker, EngineInfo), EngineError> {
-        let host = self.endpoint.host.as_str();
+    async fn connect(&mut self) -> Result<(Docker, EngineInfo), EngineError> {
+        let remote = Remote::of(&self.endpoint)?;
+        if let (Some(remote), None) = (&remote, &self.bridge) {
+            self.bridge = Some(Bridge::open(remote)?);
+        }
+        let host = self.transport();
+        let host = host.as_str();
         let unsupported = |why: &str| EngineError::Unsupported { endpoint: host.to_owned(), why: why.to_owned() };
         let is_tcp = host.starts_with("tcp://") || host.starts_with("http://");
-        if let Some(path) = host.strip_prefix("unix://") {
+        if let (Some(path), None) = (host.strip_prefix("unix://"), &self.bridge) {
             if let Some(problem) = super::context::unix_socket_problem(&self.endpoint) {
                 return Err(problem.into());
             }
             if !std::path::Path::new(path).exists() {
                 return Err(self.not_running());
             }
-        } else if is_tcp {
-            if std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty() && v != "0") {
-                return Err(unsupported(
-                    "TLS endpoints are not supported yet; use a local socket or an SSH tunnel to it",
-                ));
-            }
-        } else if !(host.starts_with("npipe://") && cfg!(windows)) {
-            return Err(unsupported("only unix://, tcp:// and (on Windows) npipe:// endpoints are supported"));
+        } else if !(is_tcp || host.starts_with("unix://") || host.starts_with("npipe://") && cfg!(windows)) {
+            return Err(unsupported("only unix://, tcp://, ssh:// and (on Windows) npipe:// endpoints are supported"));
         }
-        let ping = self.ping().await?;
+        let seconds = remote.as_ref().map_or(PING_SECS, Remote::first_answer_secs);
+        let ping = self.ping(host, seconds).await?;
         let mut info = self.info_without_version();
         if let Some(server) = &ping.server {
             let product = server.split_whitespace().next().unwrap_or(server);
@@ -192,15 +215,15 @@ impl Engine {
         let v = docker.client_version();
         info.api_version = format!("{}.{}", v.major_version, v.minor_version);
         if (v.major_version as u32, v.minor_version as u32) < MIN_API {
-            return Err(EngineError::TooOld { endpoint: host.to_owned(), api: info.api_version });
+            return Err(EngineError::TooOld { endpoint: self.endpoint.host.clone(), api: info.api_version });
         }
         Ok((docker, info))
     }
 
-    /// One `GET /_ping` over the endpoint's own transport, read raw for its headers.
-    async fn ping(&self) -> Result<Ping, EngineError> {
+    /// One `GET /_ping` over the endpoint's own transport (`host`), read raw for its
+    /// headers, within `seconds`.
+    async fn ping(&self, host: &str, seconds: u64) -> Result<Ping, EngineError> {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let host = self.endpoint.host.as_str();
         if host.starts_with("npipe://") {
             return Ok(Ping::default());
         }
@@ -211,9 +234,14 @@ impl Engine {
             macro_rules! talk {
                 ($stream:expr) => {{
                     let mut s = $stream;
-                    s.write_all(request).await?;
+                    // Connected: a reset now is a server that hung up on us, not one that is not there.
+                    let hung_up = |e: std::io::Error| match e.kind() {
+                        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => Ok(0),
+                        _ => Err(e),
+                    };
+                    s.write_all(request).await.or_else(|e| hung_up(e).map(|_| ()))?;
                     loop {
-                        let n = s.read(&mut buf).await?;
+                        let n = s.read(&mut buf).await.or_else(hung_up)?;
                         head.extend_from_slice(&buf[..n]);
                         if n == 0 || head.windows(4).any(|w| w == b"\r\n\r\n") || head.len() > 64 * 1024 {
                             break;
@@ -229,25 +257,52 @@ impl Engine {
             }
             Ok::<Vec<u8>, std::io::Error>(head)
         };
-        let head = match tokio::time::timeout(std::time::Duration::from_secs(PING_SECS), exchange).await {
+        let head = match tokio::time::timeout(std::time::Duration::from_secs(seconds), exchange).await {
             Ok(Ok(head)) => head,
             Ok(Err(e)) => {
+                if let Some(failure) = self.bridge_failure() {
+                    return Err(failure);
+                }
                 return Err(self.classify_io(&e).unwrap_or_else(|| self.other(e.to_string())));
             }
-            Err(_) => return Err(self.no_answer(PING_SECS)),
+            Err(_) => return Err(self.bridge_failure().unwrap_or_else(|| self.no_answer(seconds))),
         };
+        if let (true, Some(failure)) = (head.is_empty(), self.bridge_failure()) {
+            return Err(failure);
+        }
+        let address = host.trim_start_matches("tcp://").trim_start_matches("http://").trim_end_matches('/');
+        if speaks_tls(&head) {
+            return Err(RemoteError::WantsTls { address: address.to_owned() }.into());
+        }
+        if head.is_empty() && !host.starts_with("unix://") {
+            return Err(RemoteError::HungUp { address: address.to_owned() }.into());
+        }
         let head = String::from_utf8_lossy(&head);
         if !head.starts_with("HTTP/") {
-            return Err(self.other("what answers there does not speak HTTP: is it really a Docker engine?".into()));
+            // Quote what came back when it is words (a remote login shell's refusal, say).
+            let first = head.lines().next().unwrap_or_default().trim();
+            let said = if !first.is_empty() && first.chars().all(|c| !c.is_control()) {
+                format!(" (it said \"{}\")", first.chars().take(200).collect::<String>())
+            } else {
+                String::new()
+            };
+            return Err(
+                self.other(format!("what answers there does not speak HTTP{said}: is it really a Docker engine?"))
+            );
         }
         Ok(Ping::parse(head.split("\r\n\r\n").next().unwrap_or_default()))
+    }
+
+    /// Why the bridge's last connection failed, when the engine is reached through one.
+    fn bridge_failure(&self) -> Option<EngineError> {
+        self.bridge.as_ref()?.failure().map(EngineError::Remote)
     }
 
     pub(super) fn no_answer(&self, seconds: u64) -> EngineError {
         EngineError::NoAnswer { endpoint: self.endpoint.host.clone(), seconds }
     }
 
-    fn other(&self, detail: String) -> EngineError {
+    pub(super) fn other(&self, detail: String) -> EngineError {
         EngineError::Other { endpoint: self.endpoint.host.clone(), detail }
     }
 
@@ -268,6 +323,11 @@ impl Engine {
 
     /// Maps a bollard failure to what the learner should do about it.
     pub(super) fn classify(&self, e: bollard::errors::Error) -> EngineError {
+        // The engine's own refusals are its answers; the rest may be the bridge's failure.
+        let answered = matches!(e, bollard::errors::Error::DockerResponseServerError { .. });
+        if let (false, Some(failure)) = (answered, self.bridge_failure()) {
+            return failure;
+        }
         if let bollard::errors::Error::SocketNotFoundError(_) = e {
             return self.not_running();
         }
@@ -338,37 +398,6 @@ impl Engine {
         Ok(missing)
     }
 
-    /// The engine's own description of itself, for `doctor`.
-    pub async fn facts(&mut self) -> Result<EngineFacts, EngineError> {
-        let (docker, info) = self.connected().await?;
-        let sys = docker.info().await.map_err(|e| self.classify(e))?;
-        let operating_system = sys.operating_system.clone().unwrap_or_default();
-        let security = sys.security_options.clone().unwrap_or_default();
-        let kind = if info.product.eq_ignore_ascii_case("libpod") {
-            "Podman"
-        } else if operating_system.contains("Docker Desktop") {
-            "Docker Desktop"
-        } else if security.iter().any(|o| o.contains("rootless")) {
-            "rootless Docker"
-        } else {
-            "Docker Engine"
-        };
-        let driver_status = sys.driver_status.clone().unwrap_or_default();
-        let containerd_image_store = driver_status.iter().any(|kv| {
-            kv.first().is_some_and(|k| k == "driver-type") && kv.get(1).is_some_and(|v| v.contains("snapshotter"))
-        });
-        Ok(EngineFacts {
-            info,
-            kind: kind.to_owned(),
-            operating_system,
-            storage_driver: sys.driver.unwrap_or_default(),
-            containerd_image_store,
-            root_dir: sys.docker_root_dir.unwrap_or_default(),
-            containers: sys.containers.unwrap_or_default(),
-            images: sys.images.unwrap_or_default(),
-        })
-    }
-
     /// The images carrying a label (`key=value`), dangling ones included: id and tags.
     pub async fn labelled_image_tags(&mut self, label: &str) -> Result<Vec<(String, Vec<String>)>, EngineError> {
         let docker = self.client().await?;
@@ -407,14 +436,7 @@ impl Engine {
         let mut removed = Removed::default();
         let docker = self.client().await?;
         let filters = HashMap::from([("label".to_owned(), vec![label.to_owned()])]);
-        let containers = docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(filters.clone()),
-                ..Default::default()
-            }))
-            .await
-            .map_err(|e| self.classify(e))?;
+        let containers = self.containers(&docker, Some(filters.clone())).await?;
         for c in containers {
             let options = bollard::query_parameters::RemoveContainerOptions { force: true, v: true, link: false };
             if docker.remove_container(c.id.as_deref().unwrap_or_default(), Some(options)).await.is_ok() {
@@ -444,9 +466,23 @@ impl Engine {
     }
 }
 
+/// Whether an answer to a plain HTTP request is a TLS server's: an alert record
+/// (OpenSSL, rustls), or Go's "Client sent an HTTP request to an HTTPS server" (dockerd).
+fn speaks_tls(answer: &[u8]) -> bool {
+    matches!(answer, [0x15, 0x03, ..]) || String::from_utf8_lossy(answer).contains("HTTP request to an HTTPS server")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tls_server_is_told_from_its_answer_to_plain_http() {
+        assert!(speaks_tls(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50]));
+        assert!(speaks_tls(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"));
+        assert!(!speaks_tls(b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\n\r\nOK"));
+        assert!(!speaks_tls(b""));
+    }
 
     #[test]
     fn ping_headers_describe_the_engine() {

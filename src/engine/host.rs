@@ -27,13 +27,34 @@ pub fn read_file(place: &Place, path: &str) -> Option<String> {
 }
 
 /// The address to ask for a port published on `host_ip`: the wildcard addresses are
-/// reached on loopback, a specific address on itself.
-pub fn reachable_address(host_ip: &str) -> String {
-    match host_ip.trim() {
-        "" | "0.0.0.0" => "127.0.0.1".to_owned(),
-        "::" => "::1".to_owned(),
-        ip => ip.to_owned(),
+/// reached on loopback, a specific address on itself. When the engine runs on another
+/// `machine`, its ports open there: the wildcards are asked on that machine, and its
+/// own loopback cannot be reached from here at all (the error says so, and what to do).
+pub fn reachable_address(host_ip: &str, port: u16, machine: Option<&str>) -> Result<String, String> {
+    let ip = host_ip.trim();
+    let Some(machine) = machine else {
+        return Ok(match ip {
+            "" | "0.0.0.0" => "127.0.0.1".to_owned(),
+            "::" => "::1".to_owned(),
+            ip => ip.to_owned(),
+        });
+    };
+    if ip.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback()) {
+        return Err(format!(
+            "the port is published on {ip} of {machine}, where the engine runs: only {machine} itself can reach it, not this computer. Publish it on all addresses (`-p {port}:...`), or forward it here with `ssh -L {port}:{ip}:{port} {machine}`"
+        ));
     }
+    Ok(match ip {
+        "" | "0.0.0.0" | "::" => machine.to_owned(),
+        ip => ip.to_owned(),
+    })
+}
+
+/// What a failed request to a published port adds when the engine runs on another machine.
+pub fn remote_port_note(machine: &str, port: u16) -> String {
+    format!(
+        "; the engine runs on {machine}, so the port opens there, not on this computer: if {machine} blocks it from outside, forward it with `ssh -L {port}:localhost:{port} {machine}`"
+    )
 }
 
 /// `GET path` on `host:port`.
@@ -188,10 +209,22 @@ mod tests {
 
     #[test]
     fn wildcards_are_asked_on_loopback_and_addresses_on_themselves() {
-        assert_eq!(reachable_address("0.0.0.0"), "127.0.0.1");
-        assert_eq!(reachable_address(""), "127.0.0.1");
-        assert_eq!(reachable_address("::"), "::1");
-        assert_eq!(reachable_address("127.0.0.2"), "127.0.0.2");
+        let here = |ip: &str| reachable_address(ip, 8080, None).unwrap();
+        assert_eq!(here("0.0.0.0"), "127.0.0.1");
+        assert_eq!(here(""), "127.0.0.1");
+        assert_eq!(here("::"), "::1");
+        assert_eq!(here("127.0.0.2"), "127.0.0.2");
+    }
+
+    #[test]
+    fn a_remote_engines_ports_are_asked_on_its_machine() {
+        let there = |ip: &str| reachable_address(ip, 8080, Some("labvm"));
+        assert_eq!(there("0.0.0.0").unwrap(), "labvm");
+        assert_eq!(there("::").unwrap(), "labvm");
+        assert_eq!(there("10.0.0.7").unwrap(), "10.0.0.7");
+        let why = there("127.0.0.1").unwrap_err();
+        assert!(why.contains("only labvm itself") && why.contains("ssh -L 8080:127.0.0.1:8080 labvm"), "{why}");
+        assert!(remote_port_note("labvm", 8080).contains("ssh -L 8080:localhost:8080 labvm"));
     }
 
     /// Answers one request with `answer` and hands back what was asked.

@@ -4,7 +4,7 @@
 
 use super::{Engine, EngineError, Scope};
 use crate::snapshot::{Container, Image, Mount, MountKind, Network, Port, Snapshot, Volume};
-use bollard::query_parameters::{ListContainersOptions, ListImagesOptions, ListNetworksOptions, ListVolumesOptions};
+use bollard::query_parameters::{ListImagesOptions, ListNetworksOptions, ListVolumesOptions};
 use std::collections::HashMap;
 
 impl Engine {
@@ -20,8 +20,7 @@ impl Engine {
         };
         let mut snap = Snapshot::default();
         for filters in &filter_sets {
-            let options = ListContainersOptions { all: true, filters: filters.clone(), ..Default::default() };
-            for c in docker.list_containers(Some(options)).await.map_err(|e| self.classify(e))? {
+            for c in self.containers(&docker, filters.clone()).await? {
                 let c = container(c);
                 if !snap.containers.iter().any(|o| o.id == c.id) {
                     snap.containers.push(c);

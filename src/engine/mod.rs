@@ -1,22 +1,31 @@
 //! The only module that talks to Docker. `context` finds the endpoint the way the
 //! docker CLI does; `docker` connects with bollard and gathers a `check::Observation`:
 //! plain data that `check::eval` judges without any I/O; `recorder` stands between the
-//! prompt's commands and the engine to see what they make. `engine` depends on `check`
+//! prompt's commands and the engine to see what they make; `remote` (with `bridge`,
+//! `ssh`, `tls`) reaches an engine on another machine through a local socket. `engine` depends on `check`
 //! (for what to gather and the records to fill), never the reverse.
 
+mod api_floor;
 pub mod archive;
+pub mod bridge;
 pub mod changes;
 pub mod cli;
+mod containers;
 pub mod context;
 pub mod docker;
 mod events;
 mod helper;
 pub mod host;
 pub mod inventory;
+pub mod kind;
 mod observe;
 pub mod recorder;
 pub mod registry;
+pub mod remote;
 pub mod remove;
+pub mod socket_dir;
+pub mod ssh;
+pub mod tls;
 pub mod tools;
 pub mod volume;
 pub mod witness;
@@ -24,6 +33,7 @@ pub mod witness;
 pub use context::{Endpoint, EndpointSource};
 pub use docker::{Engine, EngineError};
 pub use events::Follow;
+pub use remote::RemoteError;
 
 use crate::check::EngineInfo;
 use serde::Serialize;
@@ -46,15 +56,12 @@ impl Scope {
 }
 
 /// What `dockerlearn doctor` reports about the engine itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EngineFacts {
     pub info: EngineInfo,
-    /// `Docker Engine`, `Docker Desktop`, `rootless Docker`, `Podman`.
-    pub kind: String,
+    /// Docker Engine, Docker Desktop or Podman; its versions and image store.
+    pub kind: kind::EngineKind,
     pub operating_system: String,
-    pub storage_driver: String,
-    /// Whether images are kept in containerd's image store (Docker 29's default).
-    pub containerd_image_store: bool,
     /// Where the engine keeps its data, on the engine's machine.
     pub root_dir: String,
     pub containers: i64,

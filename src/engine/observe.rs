@@ -9,7 +9,7 @@ use crate::check::{
     MountType, Needs, Observation, Place, Probe, ProbeResult, PublishedPort, State, Target,
 };
 use bollard::Docker;
-use bollard::query_parameters::{ListContainersOptions, ListImagesOptions, LogsOptions};
+use bollard::query_parameters::{ListImagesOptions, LogsOptions};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 
@@ -24,8 +24,7 @@ impl Engine {
     async fn list_scoped(&self, docker: &Docker) -> Result<Vec<ContainerInfo>, EngineError> {
         let mut out: Vec<ContainerInfo> = Vec::new();
         for filters in self.scoped(HashMap::new()) {
-            let options = ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
-            for c in docker.list_containers(Some(options)).await.map_err(|e| self.classify(e))? {
+            for c in self.containers(docker, Some(filters)).await? {
                 let c = container_info(c);
                 if !out.iter().any(|o| o.id == c.id) {
                     out.push(c);
@@ -68,10 +67,7 @@ impl Engine {
             let options = ListImagesOptions { filters: Some(nothing), ..Default::default() };
             docker.list_images(Some(options)).await.map_err(|e| self.classify(e))?;
         }
-        let list = |filters: HashMap<String, Vec<String>>| {
-            let options = ListContainersOptions { all: true, filters: Some(filters), ..Default::default() };
-            docker.list_containers(Some(options))
-        };
+        let list = |filters: HashMap<String, Vec<String>>| self.containers(&docker, Some(filters));
         let compose_filter = HashMap::from([("label".to_owned(), vec!["com.docker.compose.project".to_owned()])]);
         let (images, containers, events, compose) = tokio::join!(
             async { if needs.images { Some(docker.list_images(None::<ListImagesOptions>).await) } else { None } },
@@ -93,7 +89,7 @@ impl Engine {
             obs.containers = containers?;
         }
         if let Some(compose) = compose {
-            obs.compose = compose.map_err(|e| self.classify(e))?.into_iter().map(container_info).collect();
+            obs.compose = compose?.into_iter().map(container_info).collect();
         }
         if let Some(events) = events {
             obs.events = events?;
@@ -297,9 +293,19 @@ impl Engine {
                 let Some(p) = published else {
                     return Ok(ProbeResult::PortNotPublished { container: c.name.clone(), port: *container_port });
                 };
-                let host = super::host::reachable_address(&p.host_ip);
                 let port = p.host_port.unwrap_or_default();
-                let (url, answer) = super::host::http(&host, port, request).await;
+                let machine = self.machine();
+                let host = match super::host::reachable_address(&p.host_ip, port, machine.as_deref()) {
+                    Ok(host) => host,
+                    Err(why) => {
+                        let url = format!("http://{}:{port}{}", p.host_ip, request.path);
+                        return Ok(ProbeResult::Http { container: c.name.clone(), url, answer: Err(why) });
+                    }
+                };
+                let (url, mut answer) = super::host::http(&host, port, request).await;
+                if let (Err(why), Some(machine)) = (&mut answer, &machine) {
+                    why.push_str(&super::host::remote_port_note(machine, port));
+                }
                 Ok(ProbeResult::Http { container: c.name.clone(), url, answer })
             }
         }

@@ -7,10 +7,14 @@
 //! it tells its `Witness` how each container was created and which command each `docker
 //! exec` ran and how it ended, so checks can judge them by their commands.
 //!
-//! Only a local Unix socket is fronted: a TLS or SSH endpoint would need the CLI's
-//! credentials, so there the sandbox goes without (and says so).
+//! A local Unix socket is fronted directly; an `ssh://` or TLS engine through the
+//! remote bridge's local socket (`bridge`). A plain `tcp://` engine is not fronted: there
+//! the sandbox goes without (and says so).
 
 use super::Endpoint;
+use super::bridge::Bridge;
+use super::remote::Remote;
+use super::socket_dir::SocketDir;
 use super::witness::{ExecEnd, Witness, answered_id, exec_command};
 use crate::traffic::{Call, Traffic};
 use bytes::{Bytes, BytesMut};
@@ -22,10 +26,6 @@ use hyper_util::rt::TokioIo;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::net::{UnixListener, UnixStream};
-
-/// How the proxy's folders are named, with the process id after it: a later run
-/// removes the folders of runs that were killed before they could.
-const FOLDER: &str = "dockerlearn-relay-";
 
 /// The longest answer line read for what it made; longer lines pass unread.
 const MAX_LINE: usize = 1 << 20;
@@ -47,11 +47,35 @@ pub enum NotRecorded {
 
 /// The proxy, running on the current Tokio runtime until dropped.
 pub struct Recorder {
-    socket: PathBuf,
+    dir: SocketDir,
     traffic: Arc<Mutex<Traffic>>,
     witness: Witness,
     task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+}
+
+/// The engine behind the proxy: its socket (a remote engine's bridge, kept open while
+/// the proxy runs), and its name for messages.
+struct Upstream {
+    socket: PathBuf,
+    name: String,
+    bridge: Option<Arc<Bridge>>,
+}
+
+impl Upstream {
+    /// The engine could not be reached: an answer the docker CLI prints as the engine's,
+    /// saying why (for a remote engine, what its bridge found: a refused host key, say).
+    fn unreachable(&self, why: &str) -> Response<Body> {
+        let message = match self.bridge.as_ref().and_then(|b| b.failure()) {
+            Some(failure) => format!("dockerlearn could not reach the Docker engine: {failure}"),
+            None => format!("dockerlearn could not reach the Docker engine at {}: {why}", self.name),
+        };
+        let message = serde_json::json!({ "message": message });
+        let mut res =
+            Response::new(Full::new(Bytes::from(message.to_string())).map_err(|never| match never {}).boxed());
+        *res.status_mut() = StatusCode::BAD_GATEWAY;
+        res.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+        res
+    }
 }
 
 impl Drop for Recorder {
@@ -66,26 +90,28 @@ impl Recorder {
     /// Opens the socket in front of `endpoint`. Call it inside a Tokio runtime that
     /// keeps running while commands run (a multi-threaded one when the caller blocks).
     pub fn start(endpoint: &Endpoint) -> Result<Recorder, NotRecorded> {
-        let Some(engine) = endpoint.host.strip_prefix("unix://") else {
-            return Err(NotRecorded::NotLocal { host: endpoint.host.clone() });
+        let (socket, bridge) = match endpoint.host.strip_prefix("unix://") {
+            Some(path) => (PathBuf::from(path), None),
+            None => {
+                let remote = Remote::of(endpoint).ok().flatten();
+                let Some(remote) = remote else { return Err(NotRecorded::NotLocal { host: endpoint.host.clone() }) };
+                let bridge = Bridge::open(&remote).map_err(|e| NotRecorded::Socket { why: e.to_string() })?;
+                (bridge.socket().to_owned(), Some(bridge))
+            }
         };
+        let engine = Upstream { socket, name: endpoint.host.clone(), bridge };
         let socket_error = |e: std::io::Error| NotRecorded::Socket { why: e.to_string() };
-        sweep(&std::env::temp_dir());
-        let prefix = format!("{FOLDER}{}-", std::process::id());
-        let dir = tempfile::Builder::new().prefix(&prefix).tempdir().map_err(socket_error)?;
-        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .map_err(socket_error)?;
-        let socket = dir.path().join("docker.sock");
-        let listener = UnixListener::bind(&socket).map_err(socket_error)?;
+        let (dir, listener) = SocketDir::bind().map_err(socket_error)?;
+        let listener = UnixListener::from_std(listener).map_err(socket_error)?;
         let traffic = Arc::new(Mutex::new(Traffic::default()));
         let witness = Witness::new(crate::progress::now());
-        let task = tokio::spawn(serve(listener, PathBuf::from(engine), traffic.clone(), witness.clone()));
-        Ok(Recorder { socket, traffic, witness, task, _dir: dir })
+        let task = tokio::spawn(serve(listener, engine, traffic.clone(), witness.clone()));
+        Ok(Recorder { dir, traffic, witness, task })
     }
 
     /// The `DOCKER_HOST` that reaches the engine through this proxy.
     pub fn host(&self) -> String {
-        format!("unix://{}", self.socket.display())
+        format!("unix://{}", self.dir.socket().display())
     }
 
     /// What was asked since the last take.
@@ -99,24 +125,7 @@ impl Recorder {
     }
 }
 
-/// Removes the proxy folders in `dir` that are this user's and whose process is gone.
-fn sweep(dir: &Path) {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let me = rustix::process::getuid().as_raw();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let pid = name.to_str().and_then(|n| n.strip_prefix(FOLDER)).and_then(|rest| rest.split('-').next());
-        let Some(pid) = pid.and_then(|p| p.parse().ok()).and_then(rustix::process::Pid::from_raw) else { continue };
-        let ours = std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == me);
-        let gone = rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH);
-        if ours && gone {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traffic>>, witness: Witness) {
+async fn serve(listener: UnixListener, engine: Upstream, traffic: Arc<Mutex<Traffic>>, witness: Witness) {
     let engine = Arc::new(engine);
     loop {
         let Ok((client, _)) = listener.accept().await else {
@@ -139,19 +148,19 @@ async fn serve(listener: UnixListener, engine: PathBuf, traffic: Arc<Mutex<Traff
 /// One request to the engine over a connection of its own, and its answer back.
 async fn forward(
     mut req: Request<Incoming>,
-    engine: Arc<PathBuf>,
+    engine: Arc<Upstream>,
     traffic: Arc<Mutex<Traffic>>,
     witness: Witness,
 ) -> Result<Response<Body>, hyper::Error> {
     let call = Call::new(req.method().as_str(), req.uri().path(), req.uri().query());
     lock(&traffic).requested(&call);
-    let stream = match UnixStream::connect(&*engine).await {
+    let stream = match UnixStream::connect(&engine.socket).await {
         Ok(s) => s,
-        Err(e) => return Ok(unreachable(&engine, &e.to_string())),
+        Err(e) => return Ok(engine.unreachable(&e.to_string())),
     };
     let (mut send, conn) = match hyper::client::conn::http1::handshake::<_, Body>(TokioIo::new(stream)).await {
         Ok(made) => made,
-        Err(e) => return Ok(unreachable(&engine, &e.to_string())),
+        Err(e) => return Ok(engine.unreachable(&e.to_string())),
     };
     tokio::spawn(conn.with_upgrades());
     let from_client = req.headers().contains_key(UPGRADE).then(|| hyper::upgrade::on(&mut req));
@@ -170,7 +179,12 @@ async fn forward(
     if let Some(id) = &started_exec {
         witness.exec_started(id, crate::progress::now());
     }
-    let mut res = send.send_request(req).await?;
+    // A bridge that could not reach a remote engine closes the connection unanswered.
+    let mut res = match send.send_request(req).await {
+        Ok(res) => res,
+        Err(e) if engine.bridge.is_some() => return Ok(engine.unreachable(&e.to_string())),
+        Err(e) => return Err(e),
+    };
     lock(&traffic).answered(&call, res.status().as_u16());
     if res.status() == StatusCode::SWITCHING_PROTOCOLS {
         let from_engine = hyper::upgrade::on(&mut res);
@@ -233,8 +247,8 @@ fn on_end<F: FnOnce() + Send + Sync + 'static>(body: Incoming, then: F) -> Body 
 
 /// Asks the engine how exec `id` ended, for the narration and the witness; an exec that
 /// still runs (one started detached) is asked about again when a check needs it.
-async fn exec_ended(engine: &Path, traffic: &Mutex<Traffic>, witness: &Witness, id: &str) {
-    let Some(bytes) = get(engine, &format!("/exec/{id}/json")).await else { return };
+async fn exec_ended(engine: &Upstream, traffic: &Mutex<Traffic>, witness: &Witness, id: &str) {
+    let Some(bytes) = get(&engine.socket, &format!("/exec/{id}/json")).await else { return };
     let inspected = serde_json::from_slice::<bollard::models::ExecInspectResponse>(&bytes).ok();
     if let Some(end) = inspected.and_then(ExecEnd::read) {
         lock(traffic).exec_ended(id, end.exit_code);
@@ -249,18 +263,18 @@ async fn exec_ended(engine: &Path, traffic: &Mutex<Traffic>, witness: &Witness, 
 async fn created(
     res: Response<Incoming>,
     call: &Call,
-    engine: &Path,
+    engine: &Upstream,
     traffic: &Mutex<Traffic>,
     witness: &Witness,
 ) -> Response<Body> {
     let (parts, body) = res.into_parts();
     let bytes = match body.collect().await {
         Ok(b) => b.to_bytes(),
-        Err(e) => return unreachable(engine, &e.to_string()),
+        Err(e) => return engine.unreachable(&e.to_string()),
     };
     lock(traffic).answer_line(call, &bytes);
     if let Some(id) = answered_id(&bytes) {
-        let inspected = get(engine, &format!("/containers/{id}/json"))
+        let inspected = get(&engine.socket, &format!("/containers/{id}/json"))
             .await
             .and_then(|b| serde_json::from_slice::<bollard::models::ContainerInspectResponse>(&b).ok());
         if let Some(inspected) = inspected {
@@ -287,17 +301,6 @@ async fn get(engine: &Path, path: &str) -> Option<Bytes> {
 
 fn lock(traffic: &Mutex<Traffic>) -> std::sync::MutexGuard<'_, Traffic> {
     traffic.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The engine could not be reached: an answer the docker CLI prints as the engine's.
-fn unreachable(engine: &Path, why: &str) -> Response<Body> {
-    let message = serde_json::json!({
-        "message": format!("dockerlearn could not reach the Docker engine at unix://{}: {why}", engine.display())
-    });
-    let mut res = Response::new(Full::new(Bytes::from(message.to_string())).map_err(|never| match never {}).boxed());
-    *res.status_mut() = StatusCode::BAD_GATEWAY;
-    res.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
-    res
 }
 
 /// An answer's body passed on frame by frame, its lines read for `Traffic` as they go.
@@ -338,28 +341,5 @@ impl Drop for Lines {
         if !self.partial.is_empty() {
             lock(&self.traffic).answer_line(&self.call, &self.partial);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_folders_of_runs_that_are_gone_are_swept() {
-        let temp = tempfile::tempdir().unwrap();
-        let mut ended = std::process::Command::new("true").spawn().unwrap();
-        let gone = ended.id();
-        ended.wait().unwrap();
-        let folder = |pid: u32| temp.path().join(format!("{FOLDER}{pid}-abc"));
-        for pid in [gone, std::process::id()] {
-            std::fs::create_dir(folder(pid)).unwrap();
-            std::fs::write(folder(pid).join("docker.sock"), "").unwrap();
-        }
-        std::fs::create_dir(temp.path().join("dockerlearn-other")).unwrap();
-        sweep(temp.path());
-        assert!(!folder(gone).exists(), "a dead run's folder is removed");
-        assert!(folder(std::process::id()).exists(), "a live run's folder stays");
-        assert!(temp.path().join("dockerlearn-other").exists(), "only the proxy's folders are looked at");
     }
 }

@@ -5,7 +5,7 @@
 /// Looks for Compose v2, then v1 (run through `engine::cli`, with a deadline).
 pub use super::cli::compose;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Compose {
     /// `docker compose` or `docker-compose`.
     pub command: &'static str,

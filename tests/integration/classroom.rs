@@ -263,6 +263,82 @@ fn a_prompt_in_a_class_is_held_released_messaged_marked_and_raises_a_hand() {
     });
 }
 
+/// A prompt in the class, started in a pty: joining as `name`, or (None) resumed.
+fn class_prompt(sb: &Sandbox, server: &Server, name: Option<&str>) -> rexpect::session::PtySession {
+    let test = sb.dl().env("SHELL", "/bin/sh").env("TERM", "xterm-256color").remove_env("DOCKER_HOST");
+    let test = match name {
+        Some(name) => test.args(["start", "hello-world", "--join", &server.url, &server.code, "--name", name]),
+        None => test.args(["start"]),
+    };
+    spawn_command(test.command(), Some(30_000)).expect("the prompt starts")
+}
+
+/// Reads for `how_long` without sending anything, and returns what the prompt printed.
+fn read_for(p: &mut rexpect::session::PtySession, how_long: Duration) -> String {
+    let start = Instant::now();
+    let mut seen = String::new();
+    while start.elapsed() < how_long {
+        match p.try_read() {
+            Some(c) => seen.push(c),
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    seen
+}
+
+/// Issue 18: a hold made while the learner sits at the prompt holds their very next
+/// pass; the release, and news, arrive at the prompt without Enter; a hold is said
+/// once, and only for the step in hand; a learner who comes back to a held step they
+/// passed reads that the class is held here.
+#[test]
+fn a_hold_made_at_the_prompt_holds_the_next_pass_and_news_arrives_without_enter() {
+    let _image = Image::hello_world();
+    let server = Server::start();
+    let sb = Sandbox::new();
+    let mut p = class_prompt(&sb, &server, Some("eve"));
+    p.exp_string("Class: connected to").unwrap();
+    p.exp_string("[hello-world 1/5] $").unwrap();
+
+    // The hold, and at once the command that passes the step.
+    server.instructor(&["hold", "hello-world/run-it"]).code(0);
+    p.send_line(&format!("docker run --label {} hello-world", sb.label)).unwrap();
+    p.exp_string("Step complete.").unwrap();
+    let before = p.exp_string("[hello-world 1/5] $").unwrap();
+    assert!(before.contains("holds the class here"), "the pass was held:\n{before}");
+    assert!(!before.contains("[hello-world 2/5]"), "{before}");
+
+    // Another hold elsewhere: nothing is said about this step again.
+    server.instructor(&["hold", "hello-world/clean-up"]).code(0);
+    let quiet = read_for(&mut p, Duration::from_secs(3));
+    assert!(!quiet.contains("will hold"), "said again, or for another step:\n{quiet}");
+
+    // The release reaches the learner sitting at the prompt, Enter untouched.
+    server.instructor(&["message", "Nearly there"]).code(0);
+    p.exp_string("Message from your instructor: Nearly there").unwrap();
+    server.instructor(&["release", "hello-world/run-it"]).code(0);
+    p.exp_string("released the class").unwrap();
+    p.exp_string("[hello-world 2/5] $").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+
+    // Held again at run-it, which eve passed: coming back there, she waits.
+    server.instructor(&["hold", "hello-world/run-it"]).code(0);
+    let mut p = class_prompt(&sb, &server, None);
+    p.exp_string("[hello-world 2/5] $").unwrap();
+    p.send_line(":back").unwrap();
+    p.exp_string("[hello-world 1/5] $").unwrap();
+    p.send_line(&format!("docker run --label {} hello-world", sb.label)).unwrap();
+    p.exp_string("holds the class here").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+    let mut p = class_prompt(&sb, &server, None);
+    let resumed = p.exp_string("[hello-world 1/5] $").unwrap();
+    assert!(resumed.contains("holds the class here"), "{resumed}");
+    assert!(!resumed.contains("will hold"), "{resumed}");
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
+
 /// How many reports the board has counted.
 fn reports(server: &Server) -> u64 {
     server.board()["reports"].as_u64().unwrap()

@@ -17,6 +17,7 @@
 
 use crate::fixtures;
 use crate::support::{LABEL_KEY, Ran, docker, docker_status, run_id};
+use dockerlearn::reference::ImageRef;
 use std::io::Write;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -140,28 +141,19 @@ impl Engine {
     }
 
     /// Removes everything but the course's images from the engine, and the lesson
-    /// folders from its home: each test starts as a learner who has not begun. Images a
-    /// test made or tagged (a walk's `test:pipeline`) go too: `verify` refuses to start
-    /// where a name its solutions use exists.
+    /// folders from its home: each test starts as a learner who has not begun.
     fn clear(&self) {
         self.sh_ok(
             "ids=$(docker ps -aq); [ -z \"$ids\" ] || docker rm -f -v $ids >/dev/null; \
              docker network prune -f >/dev/null; docker volume prune -af >/dev/null 2>&1 || docker volume prune -f >/dev/null; \
              rm -rf /root/dockerlearn /root/.local/share/dockerlearn /tmp/dl-*",
         );
-        let listed = self.sh_ok("docker images --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}'");
-        let images: Vec<(&str, &str)> = listed.lines().filter_map(|l| l.split_once(' ')).collect();
-        let kept: Vec<&str> = images.iter().filter(|(_, r)| fixtures::NAMES.contains(r)).map(|(id, _)| *id).collect();
-        let mut gone: Vec<&str> = Vec::new();
-        for (id, reference) in images.iter().filter(|(_, r)| !fixtures::NAMES.contains(r)) {
-            // Another name of a course image is only untagged; any other image is removed.
-            let what = if kept.contains(id) { *reference } else { *id };
-            if !what.ends_with(":<none>") && !gone.contains(&what) {
-                gone.push(what);
+        let listed = self.sh_ok("docker images --format '{{.Repository}}:{{.Tag}}'");
+        let course: Vec<ImageRef> = fixtures::NAMES.iter().map(|n| ImageRef::parse(n)).collect();
+        for tag in listed.lines().filter(|t| !t.contains("<none>")) {
+            if !course.iter().any(|c| c.matches(&ImageRef::parse(tag))) {
+                self.sh_ok(&format!("docker rmi -f '{tag}' >/dev/null"));
             }
-        }
-        if !gone.is_empty() {
-            let _ = self.sh(&format!("docker rmi -f {} >/dev/null 2>&1", gone.join(" ")));
         }
         self.sh_ok("docker image prune -f >/dev/null");
     }

@@ -33,6 +33,7 @@ mod podman_commands;
 mod progress;
 mod real_programs;
 mod registry;
+mod remote;
 mod repl;
 mod sandbox;
 mod starter;

@@ -68,3 +68,80 @@ fn walk_hello_world_dockerfile_and_compose_on_podman_5() {
         walk(Kind::Podman, lesson);
     }
 }
+
+/// `podman build` names its image `localhost/test:pipeline`, and Podman finds it by
+/// `test:pipeline`: so do the checks.
+#[test]
+fn an_image_podman_built_is_found_by_its_short_name() {
+    let engine = Engine::take(Kind::Podman);
+    engine.sh_ok(
+        "mkdir -p ~/dockerlearn/pipeline && cd ~/dockerlearn/pipeline && \
+         printf 'echo job finished successfully for day = $1\\n' > pipeline.sh && \
+         printf 'FROM alpine:3.22\\nRUN mkdir -p /app/data\\nWORKDIR /app\\nCOPY pipeline.sh pipeline.sh\\nENTRYPOINT [\"sh\", \"pipeline.sh\"]\\n' > Dockerfile",
+    );
+    let before = engine.dl(&["check", "dockerfile/build"]);
+    assert_eq!(before.code, 1, "{}\n{}", before.stdout, before.stderr);
+    let built = engine.sh_ok("cd ~/dockerlearn/pipeline && podman build -q -t test:pipeline . >/dev/null && podman images --format '{{.Repository}}:{{.Tag}}'");
+    assert!(built.lines().any(|l| l == "localhost/test:pipeline"), "{built}");
+    let after = engine.dl(&["check", "dockerfile/build"]);
+    assert_eq!(after.code, 0, "{}\n{}", after.stdout, after.stderr);
+}
+
+/// How a learner on this computer reaches the Docker 26 engine as a lab VM's: over ssh
+/// (its sshd lets root in with the engine's own key) or over TLS (`dockerd --tlsverify`).
+const OVER_SSH: &str = "DOCKER_HOST=ssh://root@127.0.0.1";
+const OVER_TLS: &str = "DOCKER_HOST=tcp://127.0.0.1:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=/root/tls";
+
+/// `hello-world/run-it` fails before the step and passes after, the engine reached as `reach` says.
+fn run_it_over(reach: &str) {
+    let engine = Engine::take(Kind::Docker);
+    let before = engine.sh(&format!("{reach} dockerlearn check hello-world/run-it"));
+    assert_eq!(before.status.code(), Some(1), "{}", String::from_utf8_lossy(&before.stderr));
+    engine.sh_ok(&format!("{reach} docker run hello-world"));
+    let after = engine.sh(&format!("{reach} dockerlearn check hello-world/run-it"));
+    assert_eq!(
+        after.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&after.stdout),
+        String::from_utf8_lossy(&after.stderr)
+    );
+}
+
+#[test]
+fn a_checkpoint_over_ssh_to_a_docker_26_engine() {
+    run_it_over(OVER_SSH);
+}
+
+#[test]
+fn a_checkpoint_over_tls_to_a_docker_26_engine() {
+    run_it_over(OVER_TLS);
+}
+
+#[test]
+fn a_certificate_of_another_ca_is_told_at_once() {
+    let engine = Engine::take(Kind::Docker);
+    engine.sh_ok(
+        "mkdir -p /root/tls-other && cd /root/tls-other && \
+         openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca -keyout ca-key.pem -out ca.pem 2>/dev/null && \
+         cp /root/tls/cert.pem /root/tls/key.pem .",
+    );
+    let began = std::time::Instant::now();
+    let out = engine.sh(
+        "DOCKER_HOST=tcp://127.0.0.1:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=/root/tls-other dockerlearn check hello-world/run-it",
+    );
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let said = said.to_lowercase();
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("certificate"), "{said}");
+    assert!(began.elapsed() < std::time::Duration::from_secs(15), "took {:?}", began.elapsed());
+}
+
+#[test]
+fn the_prompt_walks_hello_world_over_ssh_to_a_docker_26_engine() {
+    let engine = Engine::take(Kind::Docker);
+    let mut command = std::process::Command::new("docker");
+    command.args(["exec", "-it", "-e", "TERM=xterm-256color", "-e", "SHELL=/bin/sh"]);
+    command.args(["-e", "DOCKER_HOST=ssh://root@127.0.0.1", &engine.container, "dockerlearn", "start", "hello-world"]);
+    crate::course::walk_with(command, "hello-world", None);
+}
