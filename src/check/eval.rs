@@ -2,7 +2,7 @@
 //! the same verdict, and every failure says what was expected, what was found instead,
 //! and what to try. Each kind's own judgement lives in `kinds/`.
 
-use super::{Checkpoint, Observation, Outcome, Status, Verdict};
+use super::{Check, Checkpoint, Observation, Outcome, Status, Verdict};
 
 /// Evaluates every assertion of a checkpoint.
 pub fn eval(checkpoint: &Checkpoint, obs: &Observation) -> Verdict {
@@ -28,6 +28,20 @@ pub fn eval(checkpoint: &Checkpoint, obs: &Observation) -> Verdict {
         })
         .collect();
     Verdict { outcomes, engine_reached }
+}
+
+/// Whether a failed verdict may yet pass by itself: it fails only on what a container
+/// printed, and that container is running (a server just started prints a moment
+/// after `docker run -d` returns). Looking again a little later is then worth it.
+pub fn awaits_output(checkpoint: &Checkpoint, obs: &Observation, verdict: &Verdict) -> bool {
+    verdict.engine_reached
+        && !verdict.passed()
+        && checkpoint
+            .assertions
+            .iter()
+            .zip(&verdict.outcomes)
+            .filter(|(_, o)| o.status != Status::Pass)
+            .all(|(a, _)| matches!(&a.check, Check::Output(c) if c.still_printing(obs)))
 }
 
 #[cfg(test)]
@@ -348,6 +362,30 @@ mod tests {
         died.id = "other".into();
         o.events = vec![died, gone];
         assert!(!verdict(yaml, &o).passed());
+    }
+
+    #[test]
+    fn only_a_running_containers_silence_is_worth_waiting_for() {
+        let mut o = obs();
+        let running = "    - kind: container\n      name: web\n      state: running\n";
+        let printed = "    - kind: output\n      name: web\n      contains: Serving HTTP\n";
+        let both = checkpoint(&format!("{running}{printed}"));
+        let mut c = container("web", "python:3.11", "running", None, 1);
+        c.output = Some(String::new());
+        o.containers.push(c);
+        let v = eval(&both, &o);
+        assert!(awaits_output(&both, &o, &v), "{v:?}");
+        o.containers[0].output = Some("Serving HTTP on 0.0.0.0 port 8000\n".into());
+        let v = eval(&both, &o);
+        assert!(v.passed() && !awaits_output(&both, &o, &v), "a verdict that passed is said at once");
+        o.containers[0].output = Some(String::new());
+        o.containers[0].state = State::Exited;
+        let v = eval(&both, &o);
+        assert!(!awaits_output(&both, &o, &v), "an exited container prints no more");
+        let other = checkpoint(&format!("{printed}    - kind: volume\n      volume: data\n"));
+        o.containers[0].state = State::Running;
+        let v = eval(&other, &o);
+        assert!(!awaits_output(&other, &o, &v), "another assertion fails too: say it at once");
     }
 
     #[test]

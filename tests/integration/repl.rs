@@ -330,3 +330,29 @@ fn a_long_command_is_shown_whole_at_80_columns() {
         assert_eq!(shlex::split(&pasted).unwrap(), shlex::split(postgres).unwrap());
     }
 }
+
+/// `docker run -d` returns before the server in it prints: the automatic check keeps
+/// looking while the container runs and has not printed what the step asks, and the
+/// step passes without `:check`.
+#[test]
+fn a_server_started_in_the_background_passes_once_it_prints() {
+    let _image = Image::acquire("python:3.12-slim");
+    let _names = fixed_names();
+    let sb = Sandbox::new();
+    let label = sb.label.clone();
+    let progress = serde_json::json!({
+        "format_version": 1,
+        "courses": {"docker-basics": {"current": {"lesson": "pull-run", "step": "detach"}}}
+    });
+    std::fs::write(sb.data.path().join("progress.json"), progress.to_string()).unwrap();
+    let mut p = start(&sb, None, &[]);
+    p.exp_regex(r"\[pull-run \d+/\d+\] \$").unwrap();
+    p.send_line(&format!(
+        "docker run -d --label {label} --name pyserver python:3.12-slim python -u -m http.server 8000"
+    ))
+    .unwrap();
+    let (_, said) = p.exp_regex(r"Step complete\.|Not yet:[^\r\n]*").unwrap();
+    assert_eq!(said, "Step complete.", "the check did not wait for the server to print");
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
