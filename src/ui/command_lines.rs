@@ -158,6 +158,24 @@ mod tests {
         );
     }
 
+    /// The words sh gives `docker` for `script` (docker being a function that prints them).
+    fn words_sh_runs(script: &str) -> String {
+        let script = format!("docker() {{ printf '[%s]' \"$@\"; }}\n{script}\n");
+        let out = std::process::Command::new("/bin/sh").arg("-c").arg(script).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[test]
+    fn sh_runs_the_split_lines_as_the_one_command() {
+        let quoted = r#"docker exec some-postgres psql -U postgres -c "select version();" --tuples-only --no-align"#;
+        for command in [POSTGRES, quoted] {
+            let pieces = fit_block(command, 40).remove(0);
+            assert!(pieces.len() > 1, "{pieces:?}");
+            assert_eq!(words_sh_runs(&pieces.join("\n")), words_sh_runs(command), "{pieces:?}");
+        }
+    }
+
     #[test]
     fn a_command_that_fits_is_left_as_it_is() {
         assert_eq!(fit_block("docker ps -a", 80), vec![vec!["docker ps -a".to_owned()]]);
