@@ -28,6 +28,11 @@ use tools::Tool;
 
 /// How long a wait on the engine lasts before the prompt says what it waits for.
 const SAY_WAITING_AFTER: Duration = Duration::from_secs(1);
+/// How long an automatic check waits before looking again at a verdict that may yet
+/// change by itself (an event not yet published, a server not yet printing).
+const LOOK_AGAIN_AFTER: Duration = Duration::from_millis(250);
+/// How many times it looks again for a running container's output: ten, about 2.5 s.
+const LOOKS_FOR_OUTPUT: usize = 10;
 /// How long a Ctrl-C meant for the learner's command may take to reach the runtime.
 const SIGNAL_GRACE: Duration = Duration::from_millis(15);
 
@@ -637,19 +642,29 @@ impl<'c> Repl<'c> {
         let needs = checkpoint.needs();
         let what = self.engine_name.clone();
         let place = check::Place::at(&self.cwd);
-        let observe = self.engine.observe(&needs, since, &place);
-        let observed = Self::wait(self.rt, self.ui, &mut self.interrupt, &what, observe)?;
-        let mut verdict = check::eval(checkpoint, &observed);
-        // The engine publishes an event a moment after the command that caused it may
-        // return; look once more before saying "not yet".
         let waits_for_event = checkpoint.waits_for_events();
-        if mode == CheckMode::Auto && !verdict.passed() && !verdict.engine_unreachable() && waits_for_event {
-            std::thread::sleep(std::time::Duration::from_millis(250));
+        let mut pause = Duration::ZERO;
+        for look in 0.. {
             let observe = self.engine.observe(&needs, since, &place);
-            let observed = Self::wait(self.rt, self.ui, &mut self.interrupt, &what, observe)?;
-            verdict = check::eval(checkpoint, &observed);
+            let later = async {
+                tokio::time::sleep(pause).await;
+                observe.await
+            };
+            let observed = Self::wait(self.rt, self.ui, &mut self.interrupt, &what, later)?;
+            let verdict = check::eval(checkpoint, &observed);
+            if mode != CheckMode::Auto || verdict.passed() || verdict.engine_unreachable() || look >= LOOKS_FOR_OUTPUT {
+                return Some(verdict);
+            }
+            // The engine publishes an event a moment after the command that caused it
+            // may return: look once more. A server just started prints a moment after
+            // `docker run -d` returns: look again while it runs and has not printed it.
+            let again = (waits_for_event && look == 0) || check::eval::awaits_output(checkpoint, &observed, &verdict);
+            if !again {
+                return Some(verdict);
+            }
+            pause = LOOK_AGAIN_AFTER;
         }
-        Some(verdict)
+        unreachable!("the loop returns")
     }
 
     fn save(&mut self) {

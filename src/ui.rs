@@ -4,6 +4,7 @@
 //! (arguments, file names) is shown with its control characters escaped, so it cannot
 //! drive the terminal. Progress bars live in `progress`.
 
+mod command_lines;
 pub mod progress;
 
 use crate::check::{Outcome, Status, Verdict};
@@ -108,12 +109,20 @@ impl Ui {
         }
     }
 
-    /// Prints Markdown: rendered on a terminal, as written otherwise.
+    /// Prints Markdown: rendered on a terminal, as written otherwise. On a terminal a
+    /// command wider than it is split with ` \` continuations and printed unwrapped, so
+    /// that it can be copied from the screen.
     pub fn markdown(&self, text: &str) {
-        let text = fences_for_display(&self.lesson_text(text));
+        let shown = fences_for_display(&self.lesson_text(text), terminal_width());
         match &self.skin {
-            Some(skin) => self.out(&format!("{}", skin.term_text(&text))),
-            None => self.out(&format!("{}\n", text.trim_end())),
+            Some(skin) => {
+                let rendered = format!("{}", skin.term_text(&shown.markdown));
+                self.out(&unwrapped_code(&rendered, &shown.unwrapped, Some(skin)));
+            }
+            None => {
+                let text = unwrapped_code(&shown.markdown, &shown.unwrapped, None);
+                self.out(&format!("{}\n", text.trim_end()));
+            }
         }
     }
 
@@ -466,32 +475,113 @@ pub fn lesson_table(course: &Course, progress: &CourseProgress, current: Option<
     s.trim_end().to_owned()
 }
 
+/// Markdown ready for termimad, with the code lines it must not wrap taken out.
+struct Displayed {
+    markdown: String,
+    /// Code lines printed as they are: the markdown holds `placeholder(i)` for line i.
+    unwrapped: Vec<String>,
+}
+
+/// Stands for an unwrapped code line in the markdown given to termimad.
+fn placeholder(i: usize) -> String {
+    format!("\u{E000}{i}\u{E001}")
+}
+
 /// Code fences keep only their language, so `sh run` does not show; a runnable block
-/// is announced instead.
-fn fences_for_display(md: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
+/// is announced instead. Given the terminal's `width`, a shell command wider than it is
+/// split with ` \` continuations, and every code line that was split or is still too
+/// wide is taken out of termimad's hands (it would wrap it anywhere).
+fn fences_for_display(md: &str, width: Option<usize>) -> Displayed {
+    let mut out = Displayed { markdown: String::new(), unwrapped: Vec::new() };
+    let mut block: Option<(bool, Vec<&str>)> = None;
     for line in md.lines() {
         let t = line.trim_start();
-        if t.starts_with("```") {
-            if !inside {
-                let info = crate::lesson::parse::FenceInfo::parse(t.trim_start_matches('`'));
-                if info.runnable {
-                    out.push_str("Try this at the prompt:\n\n");
+        if !t.starts_with("```") {
+            match &mut block {
+                Some((_, code)) => code.push(line),
+                None => {
+                    out.markdown.push_str(line);
+                    out.markdown.push('\n');
                 }
-                out.push_str("```");
-                if !info.runnable {
-                    out.push_str(&info.language);
-                }
-                out.push('\n');
-            } else {
-                out.push_str("```\n");
             }
-            inside = !inside;
             continue;
         }
-        out.push_str(line);
-        out.push('\n');
+        match block.take() {
+            None => {
+                let info = crate::lesson::parse::FenceInfo::parse(t.trim_start_matches('`'));
+                if info.runnable {
+                    out.markdown.push_str("Try this at the prompt:\n\n");
+                }
+                out.markdown.push_str("```");
+                if !info.runnable {
+                    out.markdown.push_str(&info.language);
+                }
+                out.markdown.push('\n');
+                let shell = info.runnable || matches!(info.language.as_str(), "sh" | "bash" | "shell" | "console");
+                block = Some((shell, Vec::new()));
+            }
+            Some((shell, code)) => {
+                out.code(&code, shell, width);
+                out.markdown.push_str("```\n");
+            }
+        }
+    }
+    if let Some((shell, code)) = block {
+        out.code(&code, shell, width);
+    }
+    out
+}
+
+impl Displayed {
+    fn code(&mut self, code: &[&str], shell: bool, width: Option<usize>) {
+        let Some(width) = width else {
+            for line in code {
+                self.markdown.push_str(line);
+                self.markdown.push('\n');
+            }
+            return;
+        };
+        let fitted = if shell {
+            command_lines::fit_block(&code.join("\n"), width)
+        } else {
+            code.iter().map(|l| vec![(*l).to_owned()]).collect()
+        };
+        for pieces in fitted {
+            let whole = pieces.len() == 1 && textwrap::core::display_width(&pieces[0]) < width;
+            for piece in pieces {
+                if whole {
+                    self.markdown.push_str(&piece);
+                } else {
+                    self.markdown.push_str(&placeholder(self.unwrapped.len()));
+                    self.unwrapped.push(piece);
+                }
+                self.markdown.push('\n');
+            }
+        }
+    }
+}
+
+/// termimad's output (or the markdown, printed as written) with each placeholder's
+/// line replaced by its code line, styled as code and not wrapped.
+fn unwrapped_code(rendered: &str, unwrapped: &[String], skin: Option<&MadSkin>) -> String {
+    if unwrapped.is_empty() {
+        return rendered.to_owned();
+    }
+    let mut next = 0;
+    let mut out = String::new();
+    for line in rendered.split_inclusive('\n') {
+        if next < unwrapped.len() && line.contains(&placeholder(next)) {
+            let end = if line.ends_with('\n') { "\n" } else { "" };
+            match skin {
+                Some(skin) => {
+                    out.push_str(&format!("{}{end}", skin.code_block.compound_style.apply_to(&unwrapped[next])))
+                }
+                None => out.push_str(&format!("{}{end}", unwrapped[next])),
+            }
+            next += 1;
+        } else {
+            out.push_str(line);
+        }
     }
     out
 }
@@ -537,7 +627,25 @@ mod tests {
 
     #[test]
     fn runnable_fences_are_announced() {
-        let s = fences_for_display("Run:\n```sh run\ndocker ps\n```\n```text\nout\n```\n");
+        let s = fences_for_display("Run:\n```sh run\ndocker ps\n```\n```text\nout\n```\n", None).markdown;
         assert_eq!(s, "Run:\nTry this at the prompt:\n\n```\ndocker ps\n```\n```text\nout\n```\n");
+    }
+
+    #[test]
+    fn a_command_wider_than_the_terminal_is_split_and_kept_from_the_wrapper() {
+        let md = "```sh run\ndocker run --name some-postgres -e POSTGRES_PASSWORD=mysecretpassword -d -p 5432:5432 --rm postgres:16-alpine\ndocker ps\n```\n";
+        let shown = fences_for_display(md, Some(80));
+        assert_eq!(
+            shown.unwrapped,
+            [
+                "docker run --name some-postgres -e POSTGRES_PASSWORD=mysecretpassword -d -p \\",
+                "5432:5432 --rm postgres:16-alpine"
+            ]
+        );
+        let rendered =
+            unwrapped_code(&format!("{}", skin().term_text(&shown.markdown)), &shown.unwrapped, Some(&skin()));
+        let plain = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap().replace_all(&rendered, "").into_owned();
+        assert!(plain.contains("-d -p \\\n5432:5432 --rm postgres:16-alpine\n"), "{plain}");
+        assert!(plain.contains("\ndocker ps"), "{plain}");
     }
 }

@@ -2,7 +2,7 @@
 //! the same verdict, and every failure says what was expected, what was found instead,
 //! and what to try. Each kind's own judgement lives in `kinds/`.
 
-use super::{Checkpoint, Observation, Outcome, Status, Verdict};
+use super::{Check, Checkpoint, Observation, Outcome, Status, Verdict};
 
 /// Evaluates every assertion of a checkpoint.
 pub fn eval(checkpoint: &Checkpoint, obs: &Observation) -> Verdict {
@@ -28,6 +28,20 @@ pub fn eval(checkpoint: &Checkpoint, obs: &Observation) -> Verdict {
         })
         .collect();
     Verdict { outcomes, engine_reached }
+}
+
+/// Whether a failed verdict may yet pass by itself: it fails only on what a container
+/// printed, and that container is running (a server just started prints a moment
+/// after `docker run -d` returns). Looking again a little later is then worth it.
+pub fn awaits_output(checkpoint: &Checkpoint, obs: &Observation, verdict: &Verdict) -> bool {
+    verdict.engine_reached
+        && !verdict.passed()
+        && checkpoint
+            .assertions
+            .iter()
+            .zip(&verdict.outcomes)
+            .filter(|(_, o)| o.status != Status::Pass)
+            .all(|(a, _)| matches!(&a.check, Check::Output(c) if c.still_printing(obs)))
 }
 
 #[cfg(test)]

@@ -303,3 +303,56 @@ fn the_guard_does_not_question_the_lessons_own_names() {
     p.send_line(":quit").unwrap();
     p.exp_string("Progress saved.").unwrap();
 }
+
+/// In a terminal 80 columns wide, a suggested command wider than it is printed whole
+/// with a ` \` continuation at a word boundary, so the screen's lines paste into sh as
+/// the one command; the renderer does not wrap it. In colour and without.
+#[test]
+fn a_long_command_is_shown_whole_at_80_columns() {
+    let postgres =
+        "docker run --name some-postgres -e POSTGRES_PASSWORD=mysecretpassword -d -p 5432:5432 --rm postgres:16-alpine";
+    let shown = "docker run --name some-postgres -e POSTGRES_PASSWORD=mysecretpassword -d -p \\\n5432:5432 --rm postgres:16-alpine\n";
+    let escapes = regex::Regex::new("\u{1b}\\[[0-9;?]*[a-zA-Z]").unwrap();
+    let sb = Sandbox::new();
+    for colour in [false, true] {
+        let mut test = sb.dl().env("TERM", "xterm-256color").args(["show", "services"]);
+        if colour {
+            test = test.remove_env("NO_COLOR");
+        }
+        let command = crate::support::with_columns(80, test.command());
+        let mut p = spawn_command(command, Some(TIMEOUT_MS)).expect("show runs in a pty");
+        let screen = p.exp_eof().unwrap();
+        let plain = escapes.replace_all(&screen, "").replace('\r', "");
+        assert!(plain.contains(shown), "colour {colour}: the postgres command is not shown whole:\n{plain}");
+        let lines: Vec<&str> = plain.lines().collect();
+        let at = lines.iter().position(|l| l.starts_with("docker run --name some-postgres")).unwrap();
+        let pasted = format!("{}\n{}", lines[at], lines[at + 1]);
+        assert_eq!(shlex::split(&pasted).unwrap(), shlex::split(postgres).unwrap());
+    }
+}
+
+/// `docker run -d` returns before the server in it prints: the automatic check keeps
+/// looking while the container runs and has not printed what the step asks, and the
+/// step passes without `:check`.
+#[test]
+fn a_server_started_in_the_background_passes_once_it_prints() {
+    let _image = Image::acquire("python:3.12-slim");
+    let _names = fixed_names();
+    let sb = Sandbox::new();
+    let label = sb.label.clone();
+    let progress = serde_json::json!({
+        "format_version": 1,
+        "courses": {"docker-basics": {"current": {"lesson": "pull-run", "step": "detach"}}}
+    });
+    std::fs::write(sb.data.path().join("progress.json"), progress.to_string()).unwrap();
+    let mut p = start(&sb, None, &[]);
+    p.exp_regex(r"\[pull-run \d+/\d+\] \$").unwrap();
+    p.send_line(&format!(
+        "docker run -d --label {label} --name pyserver python:3.12-slim python -u -m http.server 8000"
+    ))
+    .unwrap();
+    let (_, said) = p.exp_regex(r"Step complete\.|Not yet:[^\r\n]*").unwrap();
+    assert_eq!(said, "Step complete.", "the check did not wait for the server to print");
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}

@@ -52,6 +52,14 @@ pub struct OutputCheck {
     pub text: TextMatch,
 }
 
+impl OutputCheck {
+    /// Whether the container it judges (the newest that matches) is running, so its
+    /// output may still grow.
+    pub fn still_printing(&self, obs: &Observation) -> bool {
+        select(&self.target, obs).first().is_some_and(|c| c.state == crate::check::State::Running)
+    }
+}
+
 impl Rule for OutputCheck {
     fn needs(&self, _: usize, needs: &mut Needs) {
         needs.containers();
