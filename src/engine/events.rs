@@ -165,13 +165,18 @@ fn engine_event(e: bollard::models::EventMessage) -> EngineEvent {
     if let Some(code) = attributes.get("containerExitCode").filter(|_| !attributes.contains_key("exitCode")).cloned() {
         attributes.insert("exitCode".to_owned(), code);
     }
-    EngineEvent {
-        kind,
-        action,
-        id: actor.id.unwrap_or_default(),
-        attributes,
-        time_nano: e.time_nano.unwrap_or_default(),
+    // Podman names a network in `network` (its `name` left empty), and a volume only in
+    // `name` (no id): Docker, in `name`, and by its name as the volume's id.
+    if let Some(network) = attributes.get("network").filter(|_| kind == "network").cloned() {
+        if attributes.get("name").is_none_or(String::is_empty) {
+            attributes.insert("name".to_owned(), network);
+        }
     }
+    let mut id = actor.id.unwrap_or_default();
+    if id.is_empty() && kind == "volume" {
+        id = attributes.get("name").cloned().unwrap_or_default();
+    }
+    EngineEvent { kind, action, id, attributes, time_nano: e.time_nano.unwrap_or_default() }
 }
 
 /// An action in Docker's words. Podman's Docker-compatible API keeps some of its own:
@@ -373,6 +378,30 @@ mod tests {
         assert_eq!(read("container", "exec_start: ls /"), "exec_start: ls /");
         assert_eq!(read("container", "destroy"), "destroy");
         assert_eq!(read("image", "tag"), "tag");
+    }
+
+    #[test]
+    fn podmans_volumes_and_networks_are_named_as_dockers() {
+        let message = |typ, id: &str, attributes: &[(&str, &str)]| bollard::models::EventMessage {
+            typ: Some(typ),
+            action: Some("create".into()),
+            actor: Some(bollard::models::EventActor {
+                id: Some(id.into()),
+                attributes: Some(attributes.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
+            }),
+            ..Default::default()
+        };
+        let v = engine_event(message(bollard::models::EventMessageTypeEnum::VOLUME, "", &[("name", "v1")]));
+        assert_eq!(v.id, "v1");
+        let n = engine_event(message(
+            bollard::models::EventMessageTypeEnum::NETWORK,
+            "c7af5b",
+            &[("name", ""), ("network", "n1")],
+        ));
+        assert_eq!((n.id.as_str(), n.attr("name")), ("c7af5b", "n1"));
+        // Docker's own stay as they are.
+        let d = engine_event(message(bollard::models::EventMessageTypeEnum::NETWORK, "abc", &[("name", "shop")]));
+        assert_eq!(d.attr("name"), "shop");
     }
 
     #[test]

@@ -221,6 +221,13 @@ fn walk_volumes_mounts_files_host_files() {
 }
 
 #[test]
+fn walk_hello_world() {
+    let _image = Image::hello_world();
+    let _names = fixed_names();
+    walk("hello-world");
+}
+
+#[test]
 fn walk_dockerfile_image_config() {
     let _images = [Image::acquire("alpine:3.22"), Image::acquire("python:3.12-slim")];
     let _names = fixed_names();

@@ -145,3 +145,20 @@ fn the_prompt_walks_hello_world_over_ssh_to_a_docker_26_engine() {
     command.args(["-e", "DOCKER_HOST=ssh://root@127.0.0.1", &engine.container, "dockerlearn", "start", "hello-world"]);
     crate::course::walk_with(command, "hello-world", None);
 }
+
+#[test]
+fn the_prompt_walks_hello_world_over_tls_to_a_docker_26_engine() {
+    let engine = Engine::take(Kind::Docker);
+    let mut command = std::process::Command::new("docker");
+    command.args(["exec", "-it", "-e", "TERM=xterm-256color", "-e", "SHELL=/bin/sh"]);
+    command.args([
+        "-e",
+        "DOCKER_HOST=tcp://127.0.0.1:2376",
+        "-e",
+        "DOCKER_TLS_VERIFY=1",
+        "-e",
+        "DOCKER_CERT_PATH=/root/tls",
+    ]);
+    command.args([&engine.container, "dockerlearn", "start", "hello-world"]);
+    crate::course::walk_with(command, "hello-world", None);
+}

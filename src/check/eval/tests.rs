@@ -599,28 +599,28 @@ fn any_of_passes_on_one_way_and_says_every_miss() {
         "format_version: 1\ncheckpoints:\n  s:\n    - kind: any_of\n      assertions:\n        - kind: engine\n",
     );
     assert!(nested.unwrap_err().to_string().contains("two or more"));
+}
 
-    #[test]
-    fn only_a_running_containers_silence_is_worth_waiting_for() {
-        let mut o = obs();
-        let running = "    - kind: container\n      name: web\n      state: running\n";
-        let printed = "    - kind: output\n      name: web\n      contains: Serving HTTP\n";
-        let both = checkpoint(&format!("{running}{printed}"));
-        let mut c = container("web", "python:3.11", "running", None, 1);
-        c.output = Some(String::new());
-        o.containers.push(c);
-        let v = eval(&both, &o);
-        assert!(awaits_output(&both, &o, &v), "{v:?}");
-        o.containers[0].output = Some("Serving HTTP on 0.0.0.0 port 8000\n".into());
-        let v = eval(&both, &o);
-        assert!(v.passed() && !awaits_output(&both, &o, &v), "a verdict that passed is said at once");
-        o.containers[0].output = Some(String::new());
-        o.containers[0].state = State::Exited;
-        let v = eval(&both, &o);
-        assert!(!awaits_output(&both, &o, &v), "an exited container prints no more");
-        let other = checkpoint(&format!("{printed}    - kind: volume\n      volume: data\n"));
-        o.containers[0].state = State::Running;
-        let v = eval(&other, &o);
-        assert!(!awaits_output(&other, &o, &v), "another assertion fails too: say it at once");
-    }
+#[test]
+fn only_a_running_containers_silence_is_worth_waiting_for() {
+    let mut o = obs();
+    let running = "    - kind: container\n      name: web\n      state: running\n";
+    let printed = "    - kind: output\n      name: web\n      contains: Serving HTTP\n";
+    let both = checkpoint(&format!("{running}{printed}"));
+    let mut c = container("web", "python:3.11", "running", None, 1);
+    c.output = Some(String::new());
+    o.containers.push(c);
+    let v = eval(&both, &o);
+    assert!(awaits_output(&both, &o, &v), "{v:?}");
+    o.containers[0].output = Some("Serving HTTP on 0.0.0.0 port 8000\n".into());
+    let v = eval(&both, &o);
+    assert!(v.passed() && !awaits_output(&both, &o, &v), "a verdict that passed is said at once");
+    o.containers[0].output = Some(String::new());
+    o.containers[0].state = State::Exited;
+    let v = eval(&both, &o);
+    assert!(!awaits_output(&both, &o, &v), "an exited container prints no more");
+    let other = checkpoint(&format!("{printed}    - kind: volume\n      volume: data\n"));
+    o.containers[0].state = State::Running;
+    let v = eval(&other, &o);
+    assert!(!awaits_output(&other, &o, &v), "another assertion fails too: say it at once");
 }
