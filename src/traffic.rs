@@ -258,10 +258,12 @@ impl Traffic {
         } else if call.is("POST", &["networks", "create"]) {
             if let Some(id) = text("Id") {
                 self.make(Kind::Network, id, "");
+                self.owed.push(Owed::of("network", "create", id));
             }
         } else if call.is("POST", &["volumes", "create"]) {
             if let Some(name) = text("Name") {
                 self.make(Kind::Volume, name, name);
+                self.owed.push(Owed::of("volume", "create", name));
             }
         } else if call.is("POST", &["commit"]) {
             if let Some(id) = text("Id") {

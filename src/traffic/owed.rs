@@ -18,7 +18,11 @@ pub struct Owed {
 
 impl Owed {
     pub fn container(action: &'static str, object: &str) -> Owed {
-        Owed { kind: "container", action, object: object.to_owned() }
+        Owed::of("container", action, object)
+    }
+
+    pub fn of(kind: &'static str, action: &'static str, object: &str) -> Owed {
+        Owed { kind, action, object: object.to_owned() }
     }
 
     /// Whether `e` is the event owed.
@@ -37,6 +41,10 @@ impl Owed {
 /// container already running (304), a stop of one already stopped, owe none.
 pub(super) fn owed(call: &Call, status: u16) -> Option<Owed> {
     let s: Vec<&str> = call.segments.iter().map(String::as_str).collect();
+    if let ("DELETE", ["volumes" | "networks", object], 200..=299) = (call.method.as_str(), s.as_slice(), status) {
+        let kind = if s[0] == "volumes" { "volume" } else { "network" };
+        return Some(Owed::of(kind, "destroy", object));
+    }
     let action = match (call.method.as_str(), s.as_slice(), status) {
         ("POST", ["containers", _, "start"], 204) => "start",
         ("POST", ["containers", _, "restart"], 204) => "restart",

@@ -144,6 +144,30 @@ fn images_built_committed_imported_loaded_pulled_tagged_and_removed() {
 }
 
 #[test]
+fn volumes_and_networks_owe_their_making_and_their_removal() {
+    let mut t = Traffic::default();
+    saw(&mut t, "POST", "/v1.41/volumes/create", 201, &[r#"{"Name":"v1","Driver":"local"}"#]);
+    saw(&mut t, "POST", "/v1.41/networks/create", 201, &[r#"{"Id":"c7af5b47","Warning":""}"#]);
+    saw(&mut t, "DELETE", "/v1.41/volumes/v1", 204, &[]);
+    saw(&mut t, "DELETE", "/v1.41/networks/n1", 204, &[]);
+    saw(&mut t, "DELETE", "/v1.41/networks/gone", 404, &[]);
+    let owed: Vec<(&str, &str, String)> = t.owed().into_iter().map(|o| (o.kind, o.action, o.object)).collect();
+    let o = |k, a, x: &str| (k, a, x.to_owned());
+    assert_eq!(
+        owed,
+        [
+            o("volume", "create", "v1"),
+            o("network", "create", "c7af5b47"),
+            o("volume", "destroy", "v1"),
+            o("network", "destroy", "n1")
+        ]
+    );
+    // As Podman sends them, once the engine reads them in Docker's words.
+    assert!(Owed::of("volume", "create", "v1").met_by(&Event::of("volume", "create", "v1", &[("name", "v1")])));
+    assert!(Owed::of("network", "destroy", "n1").met_by(&Event::of("network", "destroy", "c7af5b", &[("name", "n1")])));
+}
+
+#[test]
 fn a_run_and_a_forced_removal_owe_their_events() {
     let mut t = Traffic::default();
     saw(&mut t, "POST", "/v1.41/containers/create?name=t1", 201, &[r#"{"Id":"c0ffee11"}"#]);

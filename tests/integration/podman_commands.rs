@@ -195,6 +195,13 @@ fn the_sandbox_on_podman_tells_a_run_a_forced_removal_and_a_failed_exec() {
     // `sleep` as PID 1 ignores SIGTERM: the engine kills it after the second it was given.
     let told = told_after(&mut p, "docker stop -t 1 t2");
     assert!(told.contains("container t2: did not stop when asked, so it was killed (exit code 137"), "{told}");
+    // Their events come after the command returns, as a container's do: waited for too.
+    let told = told_after(&mut p, "docker volume create v1");
+    assert!(told.contains("created volume v1"), "{told}");
+    let told = told_after(&mut p, "docker network create n1");
+    assert!(told.contains("created network n1"), "{told}");
+    let told = told_after(&mut p, "docker network rm n1 && docker volume rm v1");
+    assert!(told.contains("removed network n1") && told.contains("removed volume v1"), "{told}");
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
