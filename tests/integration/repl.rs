@@ -356,3 +356,24 @@ fn a_server_started_in_the_background_passes_once_it_prints() {
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// Lesson pull-run says how to see a container's exit code at the prompt: `echo $?` on
+/// the same line (each line runs in a shell of its own, so a later line's `$?` is not
+/// the container's). What it says must be what the prompt does.
+#[test]
+fn a_containers_exit_code_shows_with_echo_on_the_same_line() {
+    let _image = Image::hello_world();
+    let sb = Sandbox::new();
+    let label = sb.label.clone();
+    let mut p = start(&sb, None, &["pull-run"]);
+    p.exp_regex(r"\[pull-run \d+/\d+\] \$").unwrap();
+    p.send_line(&format!("docker run --rm --label {label} hello-world /bin/busybox sh -c 'exit 3'; echo \"code=$?\""))
+        .unwrap();
+    p.exp_string("code=3").unwrap();
+    p.send_line("echo \"later=$?\"").unwrap();
+    p.exp_string("later=0").unwrap();
+    let lesson = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/04-pull-run.md")).unwrap();
+    assert!(lesson.contains("docker run -it --rm python:3.12-slim; echo $?"), "the lesson says how");
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}
