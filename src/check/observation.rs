@@ -246,6 +246,8 @@ pub struct ContainerDetails {
     pub networks: Vec<String>,
     pub cmd: Vec<String>,
     pub entrypoint: Vec<String>,
+    /// Made with `--rm` (the engine removes it when it ends); None when not known.
+    pub auto_remove: Option<bool>,
 }
 
 /// A `docker exec` as dockerlearn's relay saw it: asked for, started, and, once its

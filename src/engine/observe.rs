@@ -463,6 +463,7 @@ pub(super) fn container_details(d: bollard::models::ContainerInspectResponse) ->
         networks,
         cmd: config.cmd.unwrap_or_default(),
         entrypoint: config.entrypoint.unwrap_or_default(),
+        auto_remove: d.host_config.and_then(|h| h.auto_remove),
     }
 }
 

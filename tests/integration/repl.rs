@@ -377,3 +377,27 @@ fn a_containers_exit_code_shows_with_echo_on_the_same_line() {
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// `docker run --name x hello-world && docker rm x` removes the container as quickly as
+/// `--rm` would, but by hand: the relay saw it made without `--rm`, so the step refuses it.
+#[test]
+fn a_removal_typed_right_after_the_run_does_not_pass_the_rm_step() {
+    let _image = Image::hello_world();
+    let sb = Sandbox::new();
+    let label = sb.label.clone();
+    let name = format!("dl-rm-{}", crate::support::run_id());
+    let mut p = start(&sb, None, &["hello-world"]);
+    for _ in 0..3 {
+        p.exp_regex(r"\[hello-world \d/5\] \$").unwrap();
+        p.send_line(":next").unwrap();
+    }
+    p.exp_string("[hello-world 4/5] $").unwrap();
+    p.send_line(&format!("docker run --name {name} --label {label} hello-world >/dev/null && docker rm {name}"))
+        .unwrap();
+    p.exp_string("was removed by a `docker rm`, not by the engine").unwrap();
+    p.exp_string("[hello-world 4/5] $").unwrap();
+    p.send_line(&format!("docker run --rm --label {label} hello-world >/dev/null")).unwrap();
+    p.exp_string("Step complete.").unwrap();
+    p.send_line(":quit").unwrap();
+    p.exp_eof().unwrap();
+}

@@ -396,6 +396,32 @@ fn follows_needs_the_same_container_soon_after() {
 }
 
 #[test]
+fn a_removal_typed_right_after_is_not_the_engines_own() {
+    // `docker run --name x hello-world && docker rm x`: as quick as `--rm`, but typed.
+    let mut o = obs();
+    let yaml = "    - kind: event\n      action: destroy\n      image: hello-world\n      follows: die\n";
+    let mut gone = die("x", "hello-world", "0");
+    gone.action = "destroy".into();
+    gone.time_nano = 1_050_000_000;
+    let mut died = die("x", "hello-world", "0");
+    died.time_nano = 1_000_000_000;
+    o.events = vec![died, gone];
+    let made = |auto_remove| ContainerDetails { auto_remove, ..Default::default() };
+    o.created.insert("id-x".into(), made(Some(false)));
+    let v = verdict(yaml, &o);
+    assert!(!v.passed());
+    assert!(
+        v.outcomes[0].found.contains("was removed by a `docker rm`, not by the engine: it was made without `--rm`"),
+        "{v:?}"
+    );
+    o.created.insert("id-x".into(), made(Some(true)));
+    assert!(verdict(yaml, &o).passed());
+    // How it was made is not known (gone before anything saw it): the time decides.
+    o.created.clear();
+    assert!(verdict(yaml, &o).passed());
+}
+
+#[test]
 fn output_is_searched_in_matching_containers() {
     let mut o = obs();
     let yaml = "    - kind: output\n      image: hello-world\n      contains: Hello from Docker!\n";

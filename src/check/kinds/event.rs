@@ -104,6 +104,11 @@ fn short_action(action: &str) -> &str {
     action.split_once(':').map_or(action, |(a, _)| a)
 }
 
+/// Whether the container of `e` is known to have been made without `--rm`.
+fn made_without_rm(e: &EngineEvent, obs: &Observation) -> bool {
+    obs.created.get(&e.id).is_some_and(|d| d.auto_remove == Some(false))
+}
+
 fn action_matches(wanted: &str, got: &str) -> bool {
     // Exec actions carry the command (`exec_start: ls /`). Podman's words arrive as
     // Docker's (the engine reads them so).
@@ -111,13 +116,18 @@ fn action_matches(wanted: &str, got: &str) -> bool {
 }
 
 impl EventCheck {
-    /// Whether `e` comes soon enough after the `follows` action of the same container.
-    fn follows_in_time(&self, e: &EngineEvent, events: &[EngineEvent]) -> bool {
+    /// Whether `e` comes soon enough after the `follows` action of the same container,
+    /// and, for a removal, from the engine's own `--rm` where how the container was made
+    /// is known (`docker run … && docker rm x` is quick too, but typed).
+    fn follows_in_time(&self, e: &EngineEvent, obs: &Observation) -> bool {
         let Some((before, within_ms)) = &self.follows else {
             return true;
         };
+        if short_action(&e.action) == "destroy" && made_without_rm(e, obs) {
+            return false;
+        }
         let window = *within_ms as i64 * 1_000_000;
-        events.iter().any(|p| {
+        obs.events.iter().any(|p| {
             p.id == e.id && action_matches(before, &p.action) && (0..=window).contains(&(e.time_nano - p.time_nano))
         })
     }
@@ -230,7 +240,8 @@ const FORGOTTEN: &str = ". The engine remembers only its last 256 events and has
 impl Rule for EventCheck {
     fn needs(&self, _: usize, needs: &mut Needs) {
         needs.events = true;
-        needs.created |= self.command.is_some();
+        // A removal that must be the engine's own `--rm`: how the container was made.
+        needs.created |= self.command.is_some() || (self.follows.is_some() && self.action == "destroy");
         if self.object == EventObject::Container {
             needs.containers();
         } else if !needs.other_events.contains(&self.object) {
@@ -243,7 +254,7 @@ impl Rule for EventCheck {
         let fitting_but_command: Vec<&EngineEvent> = obs.events.iter().filter(|e| self.fits(e, &obs.images)).collect();
         let fitting: Vec<&EngineEvent> =
             fitting_but_command.iter().copied().filter(|e| self.command_fits(e, obs)).collect();
-        if let Some(e) = fitting.iter().rev().find(|e| self.follows_in_time(e, &obs.events)) {
+        if let Some(e) = fitting.iter().rev().find(|e| self.follows_in_time(e, obs)) {
             let of = format!("`{}` of {} `{}`", e.action, self.object, e.attr("name"));
             return Finding::pass(match command_of(e, obs).filter(|_| self.command.is_some()) {
                 Some(c) => format!("{of}, running `{c}`"),
@@ -268,6 +279,12 @@ impl Rule for EventCheck {
                     short_action(&e.action)
                 ),
             });
+        }
+        if let Some(e) = fitting.last().filter(|e| self.follows.is_some() && made_without_rm(e, obs)) {
+            return Finding::fail(format!(
+                "container `{}` was removed by a `docker rm`, not by the engine: it was made without `--rm`",
+                e.attr("name"),
+            ));
         }
         if let (Some(e), Some((before, within_ms))) = (fitting.last(), &self.follows) {
             return Finding::fail(format!(
