@@ -63,11 +63,12 @@ fn explain_words(knowledge: &Knowledge, words: &[String]) -> Vec<Part> {
     for item in &parsed.items {
         parts.push(match item {
             Item::Flag { written, flag: Some(f), value, .. } => {
-                let name = written.split(' ').next().unwrap_or_default();
+                // `--name web`, or `--name=web` with its value already in it.
+                let name = written.split([' ', '=']).next().unwrap_or_default();
                 let also: Vec<&str> = f.names.iter().map(String::as_str).filter(|n| *n != name).collect();
                 let mut text = match value {
-                    Some(v) => format!("{written} {v}"),
-                    None => written.clone(),
+                    Some(v) if !written.contains('=') => format!("{written} {v}"),
+                    _ => written.clone(),
                 };
                 if !also.is_empty() {
                     text = format!("{text}   (also {})", also.join(", "));
@@ -204,6 +205,14 @@ mod tests {
         insta::assert_snapshot!(shown(
             "docker exec -it -e PGUSER=postgres some-postgres psql -c 'select 1' && docker cp notes.txt reader:/tmp/n"
         ));
+    }
+
+    #[test]
+    fn a_value_given_with_equals_is_shown_once() {
+        let text = shown("docker run --name=web -d nginx");
+        assert!(text.contains("  --name=web\n"), "{text}");
+        assert!(!text.contains("--name=web web") && !text.contains("(also --name)"), "{text}");
+        assert!(shown("docker run --name web nginx").contains("  --name web\n"));
     }
 
     #[test]
