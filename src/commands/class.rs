@@ -284,13 +284,27 @@ fn learner_id(ctx: &Ctx, server: &ClassServer, name: &str) -> anyhow::Result<u64
 /// `LESSON/STEP` of this course, or a refusal saying what it has.
 fn course_step(ctx: &Ctx, text: &str) -> anyhow::Result<StepRef> {
     let course = ctx.course()?;
+    let every: Vec<String> = course
+        .lessons
+        .iter()
+        .flat_map(|l| l.lesson.steps.iter().map(move |s| format!("{}/{}", l.lesson.id, s.id)))
+        .collect();
+    let near = crate::check::select::near_names(text, every.iter().map(String::as_str));
     let bad = || {
         refuse(
             EXIT_USAGE,
-            format!(
-                "dockerlearn: `{}` is not a step of this course: write LESSON/STEP (`dockerlearn show LESSON` lists a lesson's step ids)",
-                crate::ui::escape(text)
-            ),
+            if near.is_empty() {
+                format!(
+                    "dockerlearn: `{}` is not a step of this course: write LESSON/STEP (`dockerlearn show LESSON` lists a lesson's step ids)",
+                    crate::ui::escape(text)
+                )
+            } else {
+                format!(
+                    "dockerlearn: `{}` is not a step of this course{}",
+                    crate::ui::escape(text),
+                    crate::check::select::did_you_mean(&near)
+                )
+            },
         )
     };
     let step = StepRef::parse(text).ok_or_else(bad)?;

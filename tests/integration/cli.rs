@@ -147,3 +147,14 @@ fn doctor_says_what_to_do_when_the_engine_is_not_running() {
         .replace(&socket.display().to_string(), "[socket]");
     insta::assert_snapshot!("doctor-engine-not-running", problem);
 }
+
+#[test]
+fn a_step_typed_wrong_to_class_hold_gets_a_did_you_mean() {
+    let data = tempfile::tempdir().unwrap();
+    Test::new()
+        .env("DOCKERLEARN_DATA_DIR", data.path())
+        .args(["class", "hold", "hello-world/nameit"])
+        .run()
+        .code(2)
+        .stderr_has("`hello-world/nameit` is not a step of this course; did you mean `hello-world/name-it`?");
+}
