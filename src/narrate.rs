@@ -427,6 +427,8 @@ fn image_line(e: &Event, facts: &Facts) -> Option<String> {
             None => format!("deleted image {}", short(&e.id)),
         },
         "import" => format!("imported a file system as image {}", short(&e.id)),
+        // Podman's word for a build; Docker tells of the tags a build made.
+        "build" => format!("built image {}", short(&e.id)),
         "load" => format!("loaded image {}", short(&e.id)),
         "save" => format!("saved image {name} to a file"),
         "push" => format!("pushed image {name}"),

@@ -270,8 +270,15 @@ impl Traffic {
                 self.make(Kind::Image, id, "");
             }
         } else if call.is("POST", &["build"]) {
-            if let Some(id) = v.pointer("/aux/ID").and_then(|x| x.as_str()) {
+            // `aux.ID`, or with `-q` a `stream` of the id alone.
+            let quiet = text("stream").map(str::trim).filter(|s| {
+                let hex = s.strip_prefix("sha256:").unwrap_or(s);
+                hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+            if let Some(id) = v.pointer("/aux/ID").and_then(|x| x.as_str()).or(quiet) {
                 self.make(Kind::Image, id, "");
+                // Docker tags the new image, Podman says it built it: an event either way.
+                self.owed.push(Owed::of("image", "", id));
             }
         } else if call.is("POST", &["images", "create"]) && call.param("fromSrc").is_some() {
             if let Some(id) = text("status").filter(|s| s.starts_with("sha256:")) {

@@ -173,7 +173,8 @@ fn engine_event(e: bollard::models::EventMessage) -> EngineEvent {
         }
     }
     let mut id = actor.id.unwrap_or_default();
-    if id.is_empty() && kind == "volume" {
+    // Podman names a built image only in `name` too.
+    if id.is_empty() && matches!(kind.as_str(), "volume" | "image") {
         id = attributes.get("name").cloned().unwrap_or_default();
     }
     EngineEvent { kind, action, id, attributes, time_nano: e.time_nano.unwrap_or_default() }

@@ -25,14 +25,18 @@ impl Owed {
         Owed { kind, action, object: object.to_owned() }
     }
 
-    /// Whether `e` is the event owed.
+    /// Whether `e` is the event owed (of any action when `action` is empty). Image ids
+    /// compare without their `sha256:`.
     pub fn met_by(&self, e: &Event) -> bool {
-        let by_id = e.id == self.object
+        let bare = |id: &str| id.strip_prefix("sha256:").unwrap_or(id).to_owned();
+        let by_id = bare(&e.id) == bare(&self.object)
             || self.object.len() >= 4
                 && self.object.bytes().all(|b| b.is_ascii_hexdigit())
                 && e.id.starts_with(&self.object);
         e.kind == self.kind
-            && (e.action == self.action || e.action.strip_prefix(self.action).is_some_and(|r| r.starts_with(':')))
+            && (self.action.is_empty()
+                || e.action == self.action
+                || e.action.strip_prefix(self.action).is_some_and(|r| r.starts_with(':')))
             && (by_id || e.attributes.get("name") == Some(&self.object))
     }
 }

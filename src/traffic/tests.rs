@@ -162,6 +162,17 @@ fn volumes_and_networks_owe_their_making_and_their_removal() {
             o("network", "destroy", "n1")
         ]
     );
+    // A build owes an event about its image, whatever its action (Docker's `tag`,
+    // Podman's `build`), by the id without `sha256:` too.
+    saw(&mut t, "POST", "/v1.41/build?t=t3:1", 200, &[r#"{"aux":{"ID":"sha256:5ad4fce78f42"}}"#]);
+    let built = t.owed().pop().unwrap();
+    assert!(built.met_by(&Event::of("image", "build", "5ad4fce78f42", &[])));
+    assert!(built.met_by(&Event::of("image", "tag", "sha256:5ad4fce78f42", &[("name", "t3:1")])));
+    assert!(!built.met_by(&Event::of("image", "tag", "sha256:0000", &[])));
+    // `docker build -q` on Podman: the id alone, as a stream line.
+    let id = "8792cfa0fd5f5fbb0ffe4b8cb056d000ab88c8b98cefd874fcda2127a543e3cd";
+    saw(&mut t, "POST", "/v1.41/build?t=t4:1&q=1", 200, &[&format!(r#"{{"stream":"{id}\n"}}"#)]);
+    assert_eq!(t.owed().pop(), Some(Owed::of("image", "", id)));
     // As Podman sends them, once the engine reads them in Docker's words.
     assert!(Owed::of("volume", "create", "v1").met_by(&Event::of("volume", "create", "v1", &[("name", "v1")])));
     assert!(Owed::of("network", "destroy", "n1").met_by(&Event::of("network", "destroy", "c7af5b", &[("name", "n1")])));

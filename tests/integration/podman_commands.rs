@@ -202,6 +202,12 @@ fn the_sandbox_on_podman_tells_a_run_a_forced_removal_and_a_failed_exec() {
     assert!(told.contains("created network n1"), "{told}");
     let told = told_after(&mut p, "docker network rm n1 && docker volume rm v1");
     assert!(told.contains("removed network n1") && told.contains("removed volume v1"), "{told}");
+    // Podman says it built an image (a `build` event naming no tag), a moment later.
+    let told = told_after(
+        &mut p,
+        "mkdir -p b && cd b && printf 'FROM busybox\\nRUN echo hi > /x\\n' > Dockerfile && docker build -q -t t3:1 . >/dev/null",
+    );
+    assert!(told.contains("built image "), "{told}");
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();
 }
