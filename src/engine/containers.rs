@@ -9,6 +9,7 @@ use bollard::Docker;
 use bollard::models::ContainerSummary;
 use bollard::query_parameters::ListContainersOptions;
 use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
 
@@ -50,18 +51,10 @@ impl Engine {
         let exchange = async {
             let io_error = |e: hyper::Error| std::io::Error::other(e.to_string());
             let mut send = if let Some(socket) = host.strip_prefix("unix://") {
-                let stream = tokio::net::UnixStream::connect(socket).await?;
-                let (send, conn) =
-                    hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(io_error)?;
-                tokio::spawn(conn);
-                send
+                handshake(tokio::net::UnixStream::connect(socket).await?).await?
             } else {
                 let addr = host.trim_start_matches("tcp://").trim_start_matches("http://").trim_end_matches('/');
-                let stream = tokio::net::TcpStream::connect(addr).await?;
-                let (send, conn) =
-                    hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(io_error)?;
-                tokio::spawn(conn);
-                send
+                handshake(tokio::net::TcpStream::connect(addr).await?).await?
             };
             let answer = send.send_request(request).await.map_err(io_error)?;
             let status = answer.status();
@@ -77,6 +70,18 @@ impl Engine {
             Err(_) => Err(self.no_answer(super::docker::TIMEOUT_SECS)),
         }
     }
+}
+
+/// An HTTP/1 connection over `stream`, driven in the background: where requests go.
+async fn handshake<S>(stream: S) -> std::io::Result<SendRequest<Empty<bytes::Bytes>>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    tokio::spawn(conn);
+    Ok(send)
 }
 
 /// A container list as JSON, with every state in Docker's words.

@@ -41,9 +41,18 @@ fn verify_the_course_on_podman_5() {
 /// 80 columns, as a learner at that engine: Compose v2 (`docker compose`) and BuildKit
 /// on Docker, Podman's own builder there.
 fn walk(kind: Kind, lesson: &str) {
+    walk_reaching(kind, lesson, "");
+}
+
+/// `walk`, the prompt reaching the engine as `reach` says (`KEY=VALUE` words, such as
+/// `OVER_SSH`); empty for its own socket.
+fn walk_reaching(kind: Kind, lesson: &str, reach: &str) {
     let engine = Engine::take(kind);
     let mut command = std::process::Command::new("docker");
     command.args(["exec", "-it", "-e", "TERM=xterm-256color", "-e", "COLUMNS=80", "-e", "SHELL=/bin/sh"]);
+    for setting in reach.split_whitespace() {
+        command.args(["-e", setting]);
+    }
     command.args([&engine.container, "dockerlearn", "start", lesson]);
     crate::course::walk_with(command, lesson, None);
 }
@@ -139,26 +148,10 @@ fn a_certificate_of_another_ca_is_told_at_once() {
 
 #[test]
 fn the_prompt_walks_hello_world_over_ssh_to_a_docker_26_engine() {
-    let engine = Engine::take(Kind::Docker);
-    let mut command = std::process::Command::new("docker");
-    command.args(["exec", "-it", "-e", "TERM=xterm-256color", "-e", "SHELL=/bin/sh"]);
-    command.args(["-e", "DOCKER_HOST=ssh://root@127.0.0.1", &engine.container, "dockerlearn", "start", "hello-world"]);
-    crate::course::walk_with(command, "hello-world", None);
+    walk_reaching(Kind::Docker, "hello-world", OVER_SSH);
 }
 
 #[test]
 fn the_prompt_walks_hello_world_over_tls_to_a_docker_26_engine() {
-    let engine = Engine::take(Kind::Docker);
-    let mut command = std::process::Command::new("docker");
-    command.args(["exec", "-it", "-e", "TERM=xterm-256color", "-e", "SHELL=/bin/sh"]);
-    command.args([
-        "-e",
-        "DOCKER_HOST=tcp://127.0.0.1:2376",
-        "-e",
-        "DOCKER_TLS_VERIFY=1",
-        "-e",
-        "DOCKER_CERT_PATH=/root/tls",
-    ]);
-    command.args([&engine.container, "dockerlearn", "start", "hello-world"]);
-    crate::course::walk_with(command, "hello-world", None);
+    walk_reaching(Kind::Docker, "hello-world", OVER_TLS);
 }
